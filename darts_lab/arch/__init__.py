@@ -1,0 +1,1 @@
+"""Architecture parameters (storage) and their activations."""

@@ -1,0 +1,128 @@
+"""The search LightningModule: DARTS-PRIME Algorithm 1 as a manual-optimization training step.
+
+Which α-steps happen is the schedule's call, how α moves is the architecture optimizer's, what is
+added to the α loss is the regularizer's; this module only wires them into the step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.optim import SGD, Optimizer
+from torch.optim.lr_scheduler import CosineAnnealingLR
+from torchmetrics.classification import MulticlassAccuracy
+
+from darts_lab.arch.architecture import Architecture
+from darts_lab.data.base import cycle
+from darts_lab.regularizer.base import Regularizer
+from darts_lab.schedule.base import Schedule
+from darts_lab.search_space.genotype import edge_endpoints
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
+
+
+class SearchModule(L.LightningModule):
+    def __init__(self, net: nn.Module, arch: Architecture, arch_optimizer: OptimizerFactory,
+                 schedule: Schedule, regularizer: Regularizer, lr: float = 0.025,
+                 lr_min: float = 0.001, momentum: float = 0.9, weight_decay: float = 3e-4,
+                 grad_clip: float = 5.0) -> None:
+        super().__init__()
+        self.automatic_optimization = False
+        self.save_hyperparameters(ignore=["net", "arch", "arch_optimizer", "schedule",
+                                          "regularizer"])
+        self.net, self.arch = net, arch
+        self.schedule, self.regularizer = schedule, regularizer
+        self.arch_optimizer_factory = arch_optimizer
+        classes = net.classifier.out_features
+        self.train_acc = MulticlassAccuracy(classes, average="micro")
+        self.val_acc = MulticlassAccuracy(classes, average="micro")
+        self.register_buffer("w_steps", torch.zeros((), dtype=torch.long))
+        self.register_buffer("a_steps", torch.zeros((), dtype=torch.long))
+        self.alpha_history: list[dict[str, torch.Tensor]] = []  # activated α after each epoch
+        self._arch_batches: Iterator[Batch] | None = None
+
+    def configure_optimizers(self):
+        hp = self.hparams
+        w_opt = SGD(self.net.parameters(), hp.lr, momentum=hp.momentum,
+                    weight_decay=hp.weight_decay)
+        a_opt = self.arch_optimizer_factory(self.arch.parameters())
+        cosine = CosineAnnealingLR(w_opt, T_max=max(1, self.trainer.max_epochs), eta_min=hp.lr_min)
+        return [w_opt, a_opt], [cosine]
+
+    # -- the step: Algorithm 1, lines 3-11 -------------------------------------------------
+    def training_step(self, batch: Batch, batch_idx: int) -> None:
+        w_opt, a_opt = self.optimizers()
+        fimt = self.weight_step(w_opt, batch)
+        self.schedule.observe(fimt)
+        if self.schedule.arch_step_due():
+            self.arch_step(a_opt, self.next_arch_batch(), self.progress(batch_idx))
+
+    def weight_step(self, w_opt: Optimizer, batch: Batch) -> torch.Tensor:
+        """One SGD step on the w-train batch; returns tr(G Gᵀ) of its unclipped gradient G."""
+        x, y = batch
+        weights = {k: w.detach() for k, w in self.arch.weights().items()}  # α is fixed here
+        logits = self.net(x, weights)
+        loss = F.cross_entropy(logits, y)
+        w_opt.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        # tr(G Gᵀ) = ‖G‖²: clipping computes that norm anyway, so the FIMT costs nothing extra.
+        grad_norm = nn.utils.clip_grad_norm_(self.net.parameters(), self.hparams.grad_clip)
+        w_opt.step()
+        self.w_steps += 1
+        self.train_acc(logits.detach(), y)
+        self.log("train/loss", loss.detach(), on_step=True, on_epoch=True, prog_bar=True)
+        self.log("train/acc", self.train_acc, on_step=False, on_epoch=True, prog_bar=True)
+        return grad_norm.square()
+
+    def arch_step(self, a_opt: Optimizer, batch: Batch, progress: float) -> None:
+        """One step of the architecture optimizer on the α loss (+ regularizer)."""
+        x, y = batch
+        loss = F.cross_entropy(self.net(x, self.arch.weights()), y)
+        penalty = self.regularizer.penalty(self.arch, progress)
+        a_opt.zero_grad(set_to_none=True)
+        # inputs=α: autograd skips the weight gradients nobody would use (first-order DARTS)
+        self.manual_backward(loss + penalty, inputs=list(self.arch.parameters()))
+        a_opt.step()
+        self.regularizer.after_arch_step(self.arch)
+        self.a_steps += 1
+        self.log("arch/loss", loss.detach(), on_step=True, on_epoch=True)
+
+    def next_arch_batch(self) -> Batch:
+        if self._arch_batches is None:
+            self._arch_batches = cycle(self.trainer.datamodule.arch_dataloader())
+        x, y = next(self._arch_batches)
+        return x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+
+    def progress(self, batch_idx: int) -> float:
+        """Fraction of the search done, 0 at the first batch → 1 at the last."""
+        total = max(1, self.trainer.max_epochs * self.trainer.num_training_batches - 1)
+        return min(1.0, (self.current_epoch * self.trainer.num_training_batches + batch_idx) / total)
+
+    # -- epoch bookkeeping -----------------------------------------------------------------
+    def on_train_epoch_end(self) -> None:
+        self.lr_schedulers().step()
+        self.log_dict({"steps/w": self.w_steps.float(), "steps/arch": self.a_steps.float()})
+        weights = {k: w.detach().cpu() for k, w in self.arch.weights().items()}
+        self.alpha_history.append(weights)
+        ops, ends = self.net.ops, edge_endpoints(self.net.steps)
+        self.log_dict({f"alpha/{cell}/{a}-{b}/{op}": w[e, o]
+                       for cell, w in weights.items()
+                       for e, (a, b) in enumerate(ends) for o, op in enumerate(ops)})
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+        x, y = batch
+        logits = self.net(x, self.arch.weights())
+        self.val_acc(logits, y)
+        self.log("val/loss", F.cross_entropy(logits, y), on_epoch=True, prog_bar=True)
+        self.log("val/acc", self.val_acc, on_epoch=True, prog_bar=True)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["alpha_history"] = self.alpha_history
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.alpha_history = checkpoint.get("alpha_history", [])

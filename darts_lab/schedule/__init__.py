@@ -1,0 +1,1 @@
+"""When architecture steps happen: alternate (DARTS)."""

@@ -1,0 +1,130 @@
+"""Entry point: `python -m darts_lab.search [+experiment=NAME] [key=value ...]`.
+
+Composes the config, builds datamodule, supernet, architecture, optimizers, schedule and
+regularizer, runs the Lightning search, then discretizes (Π_S) and writes the run's files.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("WANDB_MODE", "offline")  # never needs an account unless asked to
+
+import hydra  # noqa: E402
+import lightning as L  # noqa: E402
+from hydra.core.hydra_config import HydraConfig  # noqa: E402
+from hydra.utils import instantiate  # noqa: E402
+from lightning.pytorch.callbacks import ModelCheckpoint  # noqa: E402
+from lightning.pytorch.loggers import Logger, WandbLogger  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
+
+from darts_lab.arch.architecture import Architecture  # noqa: E402
+from darts_lab.config import ConfigError, validate  # noqa: E402
+from darts_lab.data.base import DataError, SearchDataModule  # noqa: E402
+from darts_lab.export.artifacts import (  # noqa: E402
+    alphas_json,
+    write_genotype,
+    write_json,
+    write_status,
+)
+from darts_lab.export.plots import plot_cell  # noqa: E402
+from darts_lab.lit.search_module import SearchModule  # noqa: E402
+from darts_lab.search_space.genotype import Genotype  # noqa: E402
+
+
+def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModule, L.Trainer]:
+    """Everything a search needs, from the config. Raises ConfigError/DataError on bad input."""
+    validate(cfg)
+    L.seed_everything(cfg.seed, workers=True)
+    schedule = instantiate(cfg.schedule)
+    fraction = cfg.dataset.train_fraction
+    if fraction is None:  # the split follows the schedule: r w-steps per α-step → r/(r+1)
+        fraction = schedule.expected_ratio / (schedule.expected_ratio + 1)
+    try:
+        datamodule = instantiate(cfg.dataset, data_dir=cfg.data_dir, train_fraction=fraction,
+                                 split_seed=cfg.seed)
+        datamodule.check()
+        net = instantiate(cfg.search_space, in_channels=datamodule.in_channels,
+                          num_classes=datamodule.num_classes)
+        arch = Architecture(net.arch_shapes(), instantiate(cfg.activation), cfg.arch_init_scale)
+        module = SearchModule(net, arch, instantiate(cfg.arch_optimizer), schedule,
+                              instantiate(cfg.regularizer), **cfg.w_optimizer)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    loggers = _loggers(cfg, run_dir)
+    checkpoints = ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0,
+                                  every_n_epochs=1)
+    trainer = instantiate(cfg.trainer, default_root_dir=str(run_dir), logger=loggers or False,
+                          callbacks=[checkpoints])
+    return module, datamodule, trainer
+
+
+def _loggers(cfg: DictConfig, run_dir: Path) -> list[Logger]:
+    if not cfg.get("logger"):
+        return []
+    return [instantiate(cfg.logger, save_dir=str(run_dir))]
+
+
+def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> Genotype:
+    """Π_S of the final α → genotype.json, alphas.json and a PNG per cell, also sent to W&B."""
+    weights = {k: w.detach().cpu() for k, w in module.arch.weights().items()}
+    genotype = module.net.discretize(weights)
+    write_json(run_dir / "alphas.json", alphas_json(weights, module.net.ops, module.net.steps))
+    pngs = [plot_cell(getattr(genotype, cell), getattr(genotype, f"{cell}_concat"),
+                      run_dir / f"{cell}_cell.png", f"{cell} cell")
+            for cell in ("normal", "reduce")]
+    write_genotype(run_dir, genotype)
+    for logger in trainer.loggers:
+        if hasattr(logger, "log_image"):  # W&B: cell diagrams and the genotype as text
+            logger.log_image("genotype/cells", [str(p) for p in pngs], caption=["normal", "reduce"])
+            logger.log_text("genotype/text", columns=["genotype"], data=[[str(genotype)]])
+    return genotype
+
+
+def _close_loggers(trainer: L.Trainer) -> None:
+    """Finish W&B runs so several searches in one process (tests, sweeps) get their own."""
+    for logger in trainer.loggers:
+        if isinstance(logger, WandbLogger) and logger._experiment is not None:
+            logger.experiment.finish()
+
+
+def run_search(cfg: DictConfig, run_dir: Path) -> Genotype | None:
+    """One search in `run_dir`. Returns the genotype, or None if the run was interrupted."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    module, datamodule, trainer = build(cfg, run_dir)
+    write_status(run_dir, "running")
+    try:
+        trainer.fit(module, datamodule=datamodule)
+        if trainer.interrupted:
+            write_status(run_dir, "interrupted", "stopped before the last epoch; no genotype")
+            return None
+        genotype = export(module, trainer, run_dir)
+    except BaseException as e:
+        status = "interrupted" if isinstance(e, (KeyboardInterrupt, SystemExit)) else "failed"
+        write_status(run_dir, status, f"{type(e).__name__}: {e}")
+        raise
+    finally:
+        _close_loggers(trainer)
+    write_status(run_dir, "finished")
+    return genotype
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="search")
+def main(cfg: DictConfig) -> None:
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        genotype = run_search(cfg, run_dir)
+    except (ConfigError, DataError) as e:
+        write_status(run_dir, "failed", str(e))
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    if genotype is None:
+        print(f"interrupted: no genotype; run dir {run_dir}")
+        sys.exit(1)
+    print(f"genotype: {genotype}  run dir: {run_dir}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Search spaces: supernets that mix candidate ops with weights they are given."""

@@ -1,0 +1,106 @@
+"""The eight DARTS candidate operations (Liu et al. 2019), as in quark0/darts `operations.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+PRIMITIVES: tuple[str, ...] = (
+    "none",
+    "max_pool_3x3",
+    "avg_pool_3x3",
+    "skip_connect",
+    "sep_conv_3x3",
+    "sep_conv_5x5",
+    "dil_conv_3x3",
+    "dil_conv_5x5",
+)
+
+
+class ReLUConvBN(nn.Sequential):
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int,
+                 affine: bool = True) -> None:
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False),
+            nn.BatchNorm2d(c_out, affine=affine),
+        )
+
+
+class DilConv(nn.Sequential):
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int,
+                 dilation: int, affine: bool = True) -> None:
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(c_in, c_in, kernel, stride, padding, dilation=dilation, groups=c_in,
+                      bias=False),
+            nn.Conv2d(c_in, c_out, 1, bias=False),
+            nn.BatchNorm2d(c_out, affine=affine),
+        )
+
+
+class SepConv(nn.Sequential):
+    """Two stacked depthwise-separable convolutions (the first one carries the stride)."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int,
+                 affine: bool = True) -> None:
+        super().__init__(
+            DilConv(c_in, c_in, kernel, stride, padding, 1, affine),
+            DilConv(c_in, c_out, kernel, 1, padding, 1, affine),
+        )
+
+
+class Zero(nn.Module):
+    """The "none" op. Mixed ops skip it (it adds nothing); it exists for discretized nets."""
+
+    def __init__(self, stride: int) -> None:
+        super().__init__()
+        self.stride = stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, :, :: self.stride, :: self.stride].mul(0.0)
+
+
+class FactorizedReduce(nn.Module):
+    """Halves the resolution with two offset stride-2 1x1 convs (works for odd inputs too)."""
+
+    def __init__(self, c_in: int, c_out: int, affine: bool = True) -> None:
+        super().__init__()
+        self.relu = nn.ReLU(inplace=False)
+        self.conv_1 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, bias=False)
+        self.conv_2 = nn.Conv2d(c_in, c_out - c_out // 2, 1, stride=2, bias=False)
+        self.bn = nn.BatchNorm2d(c_out, affine=affine)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.relu(x)
+        a = self.conv_1(x)
+        b = self.conv_2(nn.functional.pad(x[:, :, 1:, 1:], (0, 1, 0, 1)))
+        return self.bn(torch.cat([a, b], dim=1))
+
+
+OpFactory = Callable[[int, int, bool], nn.Module]
+
+OPS: dict[str, OpFactory] = {
+    "none": lambda c, stride, affine: Zero(stride),
+    "avg_pool_3x3": lambda c, stride, affine: nn.AvgPool2d(
+        3, stride=stride, padding=1, count_include_pad=False),
+    "max_pool_3x3": lambda c, stride, affine: nn.MaxPool2d(3, stride=stride, padding=1),
+    "skip_connect": lambda c, stride, affine: (
+        nn.Identity() if stride == 1 else FactorizedReduce(c, c, affine)),
+    "sep_conv_3x3": lambda c, stride, affine: SepConv(c, c, 3, stride, 1, affine),
+    "sep_conv_5x5": lambda c, stride, affine: SepConv(c, c, 5, stride, 2, affine),
+    "dil_conv_3x3": lambda c, stride, affine: DilConv(c, c, 3, stride, 2, 2, affine),
+    "dil_conv_5x5": lambda c, stride, affine: DilConv(c, c, 5, stride, 4, 2, affine),
+}
+
+
+def check_ops(ops: list[str] | tuple[str, ...], allowed: tuple[str, ...] = PRIMITIVES) -> None:
+    """Fail with one line naming the unknown op and the allowed ones."""
+    unknown = [op for op in ops if op not in allowed]
+    if unknown:
+        raise ValueError(f"unknown op {unknown[0]!r} in search_space.ops; allowed: "
+                         f"{', '.join(allowed)}")
+    if len(set(ops)) != len(ops):
+        raise ValueError(f"search_space.ops lists an op twice: {list(ops)}")
