@@ -31,8 +31,12 @@ def _positive(cfg: DictConfig, key: str, integer: bool = False) -> None:
 def validate(cfg: DictConfig) -> None:
     for key in ("w_optimizer.lr", "arch_optimizer.lr"):
         _positive(cfg, key)
-    for key in ("dataset.batch_size", "trainer.max_epochs", "search_space.layers",
-                "search_space.init_channels"):
+    for key in (
+        "dataset.batch_size",
+        "trainer.max_epochs",
+        "search_space.layers",
+        "search_space.init_channels",
+    ):
         _positive(cfg, key, integer=True)
     for key in ("w_optimizer.lr_min", "w_optimizer.weight_decay", "w_optimizer.momentum"):
         value = _get(cfg, key)
@@ -41,9 +45,11 @@ def validate(cfg: DictConfig) -> None:
     _positive(cfg, "w_optimizer.grad_clip")
     fraction = _get(cfg, "dataset.train_fraction")
     if fraction is not None and not (isinstance(fraction, (int, float)) and 0 < fraction < 1):
-        raise ConfigError(f"dataset.train_fraction={fraction!r} is not allowed: the w-train "
-                          f"share of the split must lie strictly between 0 and 1 (or null to "
-                          f"follow the schedule)")
+        raise ConfigError(
+            f"dataset.train_fraction={fraction!r} is not allowed: the w-train "
+            f"share of the split must lie strictly between 0 and 1 (or null to "
+            f"follow the schedule)"
+        )
     ops = _get(cfg, "search_space.ops")
     if ops is not None:
         try:

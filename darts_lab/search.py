@@ -15,6 +15,7 @@ os.environ.setdefault("WANDB_MODE", "offline")  # never needs an account unless 
 import hydra  # noqa: E402
 import lightning as L  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
+from hydra.errors import InstantiationException  # noqa: E402
 from hydra.utils import instantiate  # noqa: E402
 from lightning.pytorch.callbacks import ModelCheckpoint  # noqa: E402
 from lightning.pytorch.loggers import Logger, WandbLogger  # noqa: E402
@@ -43,21 +44,34 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
     if fraction is None:  # the split follows the schedule: r w-steps per α-step → r/(r+1)
         fraction = schedule.expected_ratio / (schedule.expected_ratio + 1)
     try:
-        datamodule = instantiate(cfg.dataset, data_dir=cfg.data_dir, train_fraction=fraction,
-                                 split_seed=cfg.seed)
+        datamodule = instantiate(
+            cfg.dataset, data_dir=cfg.data_dir, train_fraction=fraction, split_seed=cfg.seed
+        )
         datamodule.check()
-        net = instantiate(cfg.search_space, in_channels=datamodule.in_channels,
-                          num_classes=datamodule.num_classes)
+        net = instantiate(
+            cfg.search_space, in_channels=datamodule.in_channels, num_classes=datamodule.num_classes
+        )
         arch = Architecture(net.arch_shapes(), instantiate(cfg.activation), cfg.arch_init_scale)
-        module = SearchModule(net, arch, instantiate(cfg.arch_optimizer), schedule,
-                              instantiate(cfg.regularizer), **cfg.w_optimizer)
-    except ValueError as e:
-        raise ConfigError(str(e)) from None
+        module = SearchModule(
+            net,
+            arch,
+            instantiate(cfg.arch_optimizer),
+            schedule,
+            instantiate(cfg.regularizer),
+            **cfg.w_optimizer,
+        )
+    except (ValueError, InstantiationException) as e:  # Hydra wraps constructor errors
+        cause = e.__cause__ if isinstance(e, InstantiationException) and e.__cause__ else e
+        if isinstance(cause, DataError):
+            raise cause from None
+        raise ConfigError(str(cause)) from None
     loggers = _loggers(cfg, run_dir)
-    checkpoints = ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0,
-                                  every_n_epochs=1)
-    trainer = instantiate(cfg.trainer, default_root_dir=str(run_dir), logger=loggers or False,
-                          callbacks=[checkpoints])
+    checkpoints = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0, every_n_epochs=1
+    )
+    trainer = instantiate(
+        cfg.trainer, default_root_dir=str(run_dir), logger=loggers or False, callbacks=[checkpoints]
+    )
     return module, datamodule, trainer
 
 
@@ -72,9 +86,15 @@ def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> Genotype:
     weights = {k: w.detach().cpu() for k, w in module.arch.weights().items()}
     genotype = module.net.discretize(weights)
     write_json(run_dir / "alphas.json", alphas_json(weights, module.net.ops, module.net.steps))
-    pngs = [plot_cell(getattr(genotype, cell), getattr(genotype, f"{cell}_concat"),
-                      run_dir / f"{cell}_cell.png", f"{cell} cell")
-            for cell in ("normal", "reduce")]
+    pngs = [
+        plot_cell(
+            getattr(genotype, cell),
+            getattr(genotype, f"{cell}_concat"),
+            run_dir / f"{cell}_cell.png",
+            f"{cell} cell",
+        )
+        for cell in ("normal", "reduce")
+    ]
     write_genotype(run_dir, genotype)
     for logger in trainer.loggers:
         if hasattr(logger, "log_image"):  # W&B: cell diagrams and the genotype as text

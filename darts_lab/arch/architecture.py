@@ -8,12 +8,14 @@ from torch import nn
 
 
 class Architecture(nn.Module):
-    def __init__(self, shapes: dict[str, tuple[int, int]], activation: nn.Module,
-                 init_scale: float = 1e-3) -> None:
+    def __init__(
+        self, shapes: dict[str, tuple[int, int]], activation: nn.Module, init_scale: float = 1e-3
+    ) -> None:
         super().__init__()
         self.activation = activation
         self.alphas = nn.ParameterDict(
-            {name: nn.Parameter(torch.empty(shape)) for name, shape in shapes.items()})
+            {name: nn.Parameter(torch.empty(shape)) for name, shape in shapes.items()}
+        )
         for alpha in self.alphas.values():
             activation.init_(alpha, init_scale)
 

@@ -25,19 +25,40 @@ def plot_cell(genes: CellGenes, concat: list[int], path: Path, title: str = "") 
     for node, inputs in enumerate(genes, start=2):
         for op, src in inputs:
             (x0, y0), (x1, y1) = pos[src], pos[node]
-            ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                        arrowprops={"arrowstyle": "->", "color": "0.3",
-                                    "connectionstyle": "arc3,rad=0.12"})
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.03, op, fontsize=7, ha="center",
-                    color="tab:blue")
+            ax.annotate(
+                "",
+                xy=(x1, y1),
+                xytext=(x0, y0),
+                arrowprops={"arrowstyle": "->", "color": "0.3", "connectionstyle": "arc3,rad=0.12"},
+            )
+            ax.text(
+                (x0 + x1) / 2, (y0 + y1) / 2 + 0.03, op, fontsize=7, ha="center", color="tab:blue"
+            )
     for node in concat:
-        ax.annotate("", xy=out, xytext=pos[node],
-                    arrowprops={"arrowstyle": "->", "color": "0.75", "linestyle": "--"})
+        ax.annotate(
+            "",
+            xy=out,
+            xytext=pos[node],
+            arrowprops={"arrowstyle": "->", "color": "0.75", "linestyle": "--"},
+        )
     for node, (x, y) in pos.items():
-        ax.text(x, y, names[node], ha="center", va="center", fontsize=9,
-                bbox={"boxstyle": "round", "fc": "lightyellow" if node < 2 else "lightblue"})
-    ax.text(*out, "c_{k}", ha="center", va="center", fontsize=9,
-            bbox={"boxstyle": "round", "fc": "palegreen"})
+        ax.text(
+            x,
+            y,
+            names[node],
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox={"boxstyle": "round", "fc": "lightyellow" if node < 2 else "lightblue"},
+        )
+    ax.text(
+        *out,
+        "c_{k}",
+        ha="center",
+        va="center",
+        fontsize=9,
+        bbox={"boxstyle": "round", "fc": "palegreen"},
+    )
     ax.set_xlim(-0.5, steps + 1.5)
     ax.set_ylim(-0.05, 1.05)
     ax.set_axis_off()

@@ -27,14 +27,24 @@ OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
 
 
 class SearchModule(L.LightningModule):
-    def __init__(self, net: nn.Module, arch: Architecture, arch_optimizer: OptimizerFactory,
-                 schedule: Schedule, regularizer: Regularizer, lr: float = 0.025,
-                 lr_min: float = 0.001, momentum: float = 0.9, weight_decay: float = 3e-4,
-                 grad_clip: float = 5.0) -> None:
+    def __init__(
+        self,
+        net: nn.Module,
+        arch: Architecture,
+        arch_optimizer: OptimizerFactory,
+        schedule: Schedule,
+        regularizer: Regularizer,
+        lr: float = 0.025,
+        lr_min: float = 0.001,
+        momentum: float = 0.9,
+        weight_decay: float = 3e-4,
+        grad_clip: float = 5.0,
+    ) -> None:
         super().__init__()
         self.automatic_optimization = False
-        self.save_hyperparameters(ignore=["net", "arch", "arch_optimizer", "schedule",
-                                          "regularizer"])
+        self.save_hyperparameters(
+            ignore=["net", "arch", "arch_optimizer", "schedule", "regularizer"]
+        )
         self.net, self.arch = net, arch
         self.schedule, self.regularizer = schedule, regularizer
         self.arch_optimizer_factory = arch_optimizer
@@ -48,8 +58,9 @@ class SearchModule(L.LightningModule):
 
     def configure_optimizers(self):
         hp = self.hparams
-        w_opt = SGD(self.net.parameters(), hp.lr, momentum=hp.momentum,
-                    weight_decay=hp.weight_decay)
+        w_opt = SGD(
+            self.net.parameters(), hp.lr, momentum=hp.momentum, weight_decay=hp.weight_decay
+        )
         a_opt = self.arch_optimizer_factory(self.arch.parameters())
         cosine = CosineAnnealingLR(w_opt, T_max=max(1, self.trainer.max_epochs), eta_min=hp.lr_min)
         return [w_opt, a_opt], [cosine]
@@ -100,8 +111,9 @@ class SearchModule(L.LightningModule):
 
     def progress(self, batch_idx: int) -> float:
         """Fraction of the search done, 0 at the first batch → 1 at the last."""
-        total = max(1, self.trainer.max_epochs * self.trainer.num_training_batches - 1)
-        return min(1.0, (self.current_epoch * self.trainer.num_training_batches + batch_idx) / total)
+        per_epoch = self.trainer.num_training_batches
+        total = max(1, self.trainer.max_epochs * per_epoch - 1)
+        return min(1.0, (self.current_epoch * per_epoch + batch_idx) / total)
 
     # -- epoch bookkeeping -----------------------------------------------------------------
     def on_train_epoch_end(self) -> None:
@@ -110,9 +122,14 @@ class SearchModule(L.LightningModule):
         weights = {k: w.detach().cpu() for k, w in self.arch.weights().items()}
         self.alpha_history.append(weights)
         ops, ends = self.net.ops, edge_endpoints(self.net.steps)
-        self.log_dict({f"alpha/{cell}/{a}-{b}/{op}": w[e, o]
-                       for cell, w in weights.items()
-                       for e, (a, b) in enumerate(ends) for o, op in enumerate(ops)})
+        self.log_dict(
+            {
+                f"alpha/{cell}/{a}-{b}/{op}": w[e, o]
+                for cell, w in weights.items()
+                for e, (a, b) in enumerate(ends)
+                for o, op in enumerate(ops)
+            }
+        )
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         x, y = batch

@@ -33,18 +33,31 @@ class MixedOp(nn.Module):
 
 
 class SearchCell(nn.Module):
-    def __init__(self, ops: Sequence[str], steps: int, multiplier: int, c_pp: int, c_p: int,
-                 c: int, reduction: bool, reduction_prev: bool) -> None:
+    def __init__(
+        self,
+        ops: Sequence[str],
+        steps: int,
+        multiplier: int,
+        c_pp: int,
+        c_p: int,
+        c: int,
+        reduction: bool,
+        reduction_prev: bool,
+    ) -> None:
         super().__init__()
         self.reduction = reduction
         self.steps = steps
         self.multiplier = multiplier
-        self.preprocess0 = (FactorizedReduce(c_pp, c, affine=False) if reduction_prev
-                            else ReLUConvBN(c_pp, c, 1, 1, 0, affine=False))
+        self.preprocess0 = (
+            FactorizedReduce(c_pp, c, affine=False)
+            if reduction_prev
+            else ReLUConvBN(c_pp, c, 1, 1, 0, affine=False)
+        )
         self.preprocess1 = ReLUConvBN(c_p, c, 1, 1, 0, affine=False)
         self.edges = nn.ModuleList(
             MixedOp(c, 2 if reduction and j < 2 else 1, ops)
-            for i in range(steps) for j in range(i + 2)
+            for i in range(steps)
+            for j in range(i + 2)
         )
 
     def forward(self, s0: torch.Tensor, s1: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -54,7 +67,7 @@ class SearchCell(nn.Module):
             node = sum(self.edges[offset + j](h, weights[offset + j]) for j, h in enumerate(states))
             offset += len(states)
             states.append(node)
-        return torch.cat(states[-self.multiplier:], dim=1)
+        return torch.cat(states[-self.multiplier :], dim=1)
 
 
 class SearchNetwork(nn.Module):
@@ -62,30 +75,45 @@ class SearchNetwork(nn.Module):
 
     cell_types = ("normal", "reduce")
 
-    def __init__(self, in_channels: int, num_classes: int, init_channels: int = 16,
-                 layers: int = 8, steps: int = 4, multiplier: int = 4, stem_multiplier: int = 3,
-                 ops: Sequence[str] = PRIMITIVES) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        init_channels: int = 16,
+        layers: int = 8,
+        steps: int = 4,
+        multiplier: int = 4,
+        stem_multiplier: int = 3,
+        ops: Sequence[str] = PRIMITIVES,
+    ) -> None:
         super().__init__()
         check_ops(list(ops))
-        if layers < 1 or init_channels < 1 or steps < 1 or not 1 <= multiplier <= steps:
-            raise ValueError(f"search_space needs layers, init_channels, steps >= 1 and "
-                             f"1 <= multiplier <= steps; got layers={layers}, "
-                             f"init_channels={init_channels}, steps={steps}, "
-                             f"multiplier={multiplier}")
+        # layers >= 3: with fewer, both reductions fall on every cell and α_normal never trains
+        if layers < 3 or init_channels < 1 or steps < 1 or not 1 <= multiplier <= steps:
+            raise ValueError(
+                f"search_space needs layers >= 3, init_channels, steps >= 1 and "
+                f"1 <= multiplier <= steps; got layers={layers}, "
+                f"init_channels={init_channels}, steps={steps}, "
+                f"multiplier={multiplier}"
+            )
         self.ops = list(ops)
         self.steps = steps
         self.multiplier = multiplier
         c_curr = stem_multiplier * init_channels
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, c_curr, 3, padding=1, bias=False),
-                                  nn.BatchNorm2d(c_curr))
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, c_curr, 3, padding=1, bias=False), nn.BatchNorm2d(c_curr)
+        )
         c_pp, c_p, c_curr = c_curr, c_curr, init_channels
         self.cells = nn.ModuleList()
         reduction_prev = False
         for i in range(layers):
             reduction = i in (layers // 3, 2 * layers // 3)
             c_curr = c_curr * 2 if reduction else c_curr
-            self.cells.append(SearchCell(self.ops, steps, multiplier, c_pp, c_p, c_curr,
-                                         reduction, reduction_prev))
+            self.cells.append(
+                SearchCell(
+                    self.ops, steps, multiplier, c_pp, c_p, c_curr, reduction, reduction_prev
+                )
+            )
             reduction_prev = reduction
             c_pp, c_p = c_p, multiplier * c_curr
         self.classifier = nn.Linear(c_p, num_classes)
@@ -109,10 +137,17 @@ class SearchNetwork(nn.Module):
             s0, s1 = s1, cell(s0, s1, weights["reduce" if cell.reduction else "normal"])
         return self.classifier(s1.mean(dim=(2, 3)))
 
-    def discretize(self, weights: Mapping[str, torch.Tensor],
-                   selectable: Mapping[str, torch.Tensor] | None = None) -> Genotype:
+    def discretize(
+        self,
+        weights: Mapping[str, torch.Tensor],
+        selectable: Mapping[str, torch.Tensor] | None = None,
+    ) -> Genotype:
         """Π_S of both cell types (selectable: per cell type, ops that may be chosen)."""
         sel = selectable or {t: self.selectable() for t in self.cell_types}
         concat = list(range(2 + self.steps - self.multiplier, self.steps + 2))
-        return Genotype(cell_genes(weights["normal"], self.ops, self.steps, sel["normal"]), concat,
-                        cell_genes(weights["reduce"], self.ops, self.steps, sel["reduce"]), concat)
+        return Genotype(
+            cell_genes(weights["normal"], self.ops, self.steps, sel["normal"]),
+            concat,
+            cell_genes(weights["reduce"], self.ops, self.steps, sel["reduce"]),
+            concat,
+        )

@@ -20,8 +20,9 @@ def edge_endpoints(steps: int) -> list[tuple[int, int]]:
     return [(j, i + 2) for i in range(steps) for j in range(i + 2)]
 
 
-def project_indices(weights: torch.Tensor, steps: int, selectable: torch.Tensor,
-                    k: int = 2) -> list[list[tuple[int, int]]]:
+def project_indices(
+    weights: torch.Tensor, steps: int, selectable: torch.Tensor, k: int = 2
+) -> list[list[tuple[int, int]]]:
     """Π_S as indices: per node the k strongest incoming edges, each with its strongest op.
 
     Edge strength is the largest selectable op weight on that edge ("none" and pruned ops are not
@@ -32,7 +33,7 @@ def project_indices(weights: torch.Tensor, steps: int, selectable: torch.Tensor,
     w = weights.detach().to("cpu", torch.float64).masked_fill(~selectable.cpu(), float("-inf"))
     nodes, offset = [], 0
     for i in range(steps):
-        block = w[offset: offset + i + 2]
+        block = w[offset : offset + i + 2]
         strength = block.max(dim=1).values
         order = sorted(range(i + 2), key=lambda j: (-float(strength[j]), j))
         kept = [j for j in order if strength[j] > float("-inf")][:k]
@@ -41,8 +42,9 @@ def project_indices(weights: torch.Tensor, steps: int, selectable: torch.Tensor,
     return nodes
 
 
-def project_onehot(weights: torch.Tensor, steps: int, selectable: torch.Tensor,
-                   k: int = 2) -> torch.Tensor:
+def project_onehot(
+    weights: torch.Tensor, steps: int, selectable: torch.Tensor, k: int = 2
+) -> torch.Tensor:
     """Π_S(α) as a 0/1 tensor shaped like α: the discrete architecture in α-space."""
     onehot = torch.zeros_like(weights)
     for node in project_indices(weights, steps, selectable, k):
@@ -51,11 +53,14 @@ def project_onehot(weights: torch.Tensor, steps: int, selectable: torch.Tensor,
     return onehot
 
 
-def cell_genes(weights: torch.Tensor, ops: Sequence[str], steps: int,
-               selectable: torch.Tensor) -> CellGenes:
+def cell_genes(
+    weights: torch.Tensor, ops: Sequence[str], steps: int, selectable: torch.Tensor
+) -> CellGenes:
     ends = edge_endpoints(steps)
-    return [[(ops[op], ends[edge][0]) for edge, op in node]
-            for node in project_indices(weights, steps, selectable)]
+    return [
+        [(ops[op], ends[edge][0]) for edge, op in node]
+        for node in project_indices(weights, steps, selectable)
+    ]
 
 
 @dataclass(frozen=True)
@@ -80,13 +85,20 @@ class Genotype:
         def genes(cell: list) -> CellGenes:
             return [[(str(op), int(src)) for op, src in node] for node in cell]
 
-        return cls(genes(data["normal"]), [int(i) for i in data["normal_concat"]],
-                   genes(data["reduce"]), [int(i) for i in data["reduce_concat"]])
+        return cls(
+            genes(data["normal"]),
+            [int(i) for i in data["normal_concat"]],
+            genes(data["reduce"]),
+            [int(i) for i in data["reduce_concat"]],
+        )
 
     def __str__(self) -> str:
         """The flat form quark0/darts prints, so genotypes can be pasted into its genotypes.py."""
+
         def flat(cell: CellGenes) -> list[tuple[str, int]]:
             return [gene for node in cell for gene in node]
 
-        return (f"Genotype(normal={flat(self.normal)}, normal_concat={self.normal_concat}, "
-                f"reduce={flat(self.reduce)}, reduce_concat={self.reduce_concat})")
+        return (
+            f"Genotype(normal={flat(self.normal)}, normal_concat={self.normal_concat}, "
+            f"reduce={flat(self.reduce)}, reduce_concat={self.reduce_concat})"
+        )

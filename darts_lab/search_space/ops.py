@@ -20,8 +20,9 @@ PRIMITIVES: tuple[str, ...] = (
 
 
 class ReLUConvBN(nn.Sequential):
-    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int,
-                 affine: bool = True) -> None:
+    def __init__(
+        self, c_in: int, c_out: int, kernel: int, stride: int, padding: int, affine: bool = True
+    ) -> None:
         super().__init__(
             nn.ReLU(inplace=False),
             nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False),
@@ -30,12 +31,21 @@ class ReLUConvBN(nn.Sequential):
 
 
 class DilConv(nn.Sequential):
-    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int,
-                 dilation: int, affine: bool = True) -> None:
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        kernel: int,
+        stride: int,
+        padding: int,
+        dilation: int,
+        affine: bool = True,
+    ) -> None:
         super().__init__(
             nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_in, kernel, stride, padding, dilation=dilation, groups=c_in,
-                      bias=False),
+            nn.Conv2d(
+                c_in, c_in, kernel, stride, padding, dilation=dilation, groups=c_in, bias=False
+            ),
             nn.Conv2d(c_in, c_out, 1, bias=False),
             nn.BatchNorm2d(c_out, affine=affine),
         )
@@ -44,8 +54,9 @@ class DilConv(nn.Sequential):
 class SepConv(nn.Sequential):
     """Two stacked depthwise-separable convolutions (the first one carries the stride)."""
 
-    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int,
-                 affine: bool = True) -> None:
+    def __init__(
+        self, c_in: int, c_out: int, kernel: int, stride: int, padding: int, affine: bool = True
+    ) -> None:
         super().__init__(
             DilConv(c_in, c_in, kernel, stride, padding, 1, affine),
             DilConv(c_in, c_out, kernel, 1, padding, 1, affine),
@@ -85,10 +96,12 @@ OpFactory = Callable[[int, int, bool], nn.Module]
 OPS: dict[str, OpFactory] = {
     "none": lambda c, stride, affine: Zero(stride),
     "avg_pool_3x3": lambda c, stride, affine: nn.AvgPool2d(
-        3, stride=stride, padding=1, count_include_pad=False),
+        3, stride=stride, padding=1, count_include_pad=False
+    ),
     "max_pool_3x3": lambda c, stride, affine: nn.MaxPool2d(3, stride=stride, padding=1),
     "skip_connect": lambda c, stride, affine: (
-        nn.Identity() if stride == 1 else FactorizedReduce(c, c, affine)),
+        nn.Identity() if stride == 1 else FactorizedReduce(c, c, affine)
+    ),
     "sep_conv_3x3": lambda c, stride, affine: SepConv(c, c, 3, stride, 1, affine),
     "sep_conv_5x5": lambda c, stride, affine: SepConv(c, c, 5, stride, 2, affine),
     "dil_conv_3x3": lambda c, stride, affine: DilConv(c, c, 3, stride, 2, 2, affine),
@@ -100,7 +113,8 @@ def check_ops(ops: list[str] | tuple[str, ...], allowed: tuple[str, ...] = PRIMI
     """Fail with one line naming the unknown op and the allowed ones."""
     unknown = [op for op in ops if op not in allowed]
     if unknown:
-        raise ValueError(f"unknown op {unknown[0]!r} in search_space.ops; allowed: "
-                         f"{', '.join(allowed)}")
+        raise ValueError(
+            f"unknown op {unknown[0]!r} in search_space.ops; allowed: {', '.join(allowed)}"
+        )
     if len(set(ops)) != len(ops):
         raise ValueError(f"search_space.ops lists an op twice: {list(ops)}")

@@ -1,0 +1,70 @@
+"""Shared helpers: compose the real configs in-process (Hydra's compose API) at tiny sizes."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+os.environ["WANDB_MODE"] = "offline"
+os.environ.setdefault("WANDB_SILENT", "true")
+
+CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
+
+# A supernet small enough that one digits epoch takes seconds on 2 CPU cores.
+TINY = [
+    "search_space.layers=3",
+    "search_space.init_channels=4",
+    "dataset.batch_size=32",
+    "trainer.max_epochs=1",
+    "trainer.enable_progress_bar=false",
+    "logger=none",
+]
+
+
+def make_cfg(*overrides: str, tiny: bool = True) -> DictConfig:
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        return compose("search", overrides=[*(TINY if tiny else []), *overrides])
+
+
+def write_cifar(root: Path, n_train: int = 20, n_test: int = 10, classes: int = 10) -> Path:
+    """A tiny CIFAR in the real python-pickle layout torchvision reads."""
+    hundred = classes == 100
+    folder = root / ("cifar-100-python" if hundred else "cifar-10-batches-py")
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    label_key = "fine_labels" if hundred else "labels"
+
+    def batch(name: str, n: int) -> None:
+        data = {
+            "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+            label_key: [int(i % classes) for i in range(n)],
+            "batch_label": name,
+            "filenames": [f"{name}_{i}.png" for i in range(n)],
+        }
+        with open(folder / name, "wb") as f:
+            pickle.dump(data, f)
+
+    if hundred:
+        batch("train", n_train)
+        batch("test", n_test)
+        meta = {"fine_label_names": [f"c{i}" for i in range(100)]}
+    else:
+        for i in range(1, 6):
+            batch(f"data_batch_{i}", n_train // 5)
+        batch("test_batch", n_test)
+        meta = {"label_names": [f"c{i}" for i in range(10)]}
+    with open(folder / ("meta" if hundred else "batches.meta"), "wb") as f:
+        pickle.dump(meta, f)
+    return folder
+
+
+@pytest.fixture
+def cifar_dir(tmp_path: Path) -> Path:
+    write_cifar(tmp_path / "data")
+    return tmp_path / "data"

@@ -1,0 +1,71 @@
+"""Bad input fails before training, with one line naming what is wrong and what is allowed."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra.errors import ConfigCompositionException
+
+from darts_lab.config import ConfigError
+from darts_lab.search import run_search
+from tests.conftest import make_cfg
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ("search_space.ops=[none,conv_9x9]", r"unknown op 'conv_9x9'.*allowed: none, max_pool_3x3"),
+        ("w_optimizer.lr=0", r"w_optimizer.lr=0 is not allowed: it must be a positive number"),
+        ("arch_optimizer.lr=-0.1", r"arch_optimizer.lr=-0.1 is not allowed: it must be a positive"),
+        ("dataset.batch_size=0", r"dataset.batch_size=0 is not allowed: it must be a positive int"),
+        ("dataset.train_fraction=1.5", r"train_fraction=1.5 is not allowed.*between 0 and 1"),
+        ("dataset.train_fraction=0", r"train_fraction=0 is not allowed.*between 0 and 1"),
+        ("search_space.layers=2", r"layers >= 3"),
+    ],
+)
+def test_bad_values_fail_before_training(override: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=message) as err:
+        run_search(make_cfg(override), tmp_path)
+    assert "\n" not in str(err.value)
+    assert not (tmp_path / "genotype.json").exists() and not (tmp_path / "status").exists()
+
+
+def test_missing_dataset_dir(tmp_path: Path) -> None:
+    from darts_lab.data.base import DataError
+
+    with pytest.raises(DataError, match=r"CIFAR10 not found: .*missing\. Download"):
+        run_search(make_cfg("dataset=cifar10", f"data_dir={tmp_path / 'none'}"), tmp_path)
+    assert not (tmp_path / "genotype.json").exists()
+
+
+def test_unknown_group_option_lists_allowed() -> None:
+    with pytest.raises(ConfigCompositionException, match=r"Could not find 'dataset/mnist'") as err:
+        make_cfg("dataset=mnist")
+    assert "cifar10" in str(err.value) and "digits" in str(err.value)
+
+
+def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "darts_lab.search",
+            "logger=none",
+            "dataset=cifar10",
+            f"data_dir={tmp_path / 'missing'}",
+            f"hydra.run.dir={run_dir}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cifar-10-batches-py" in errors[0]
+    assert (run_dir / "status").read_text().startswith("failed")
+    assert not (run_dir / "genotype.json").exists()
