@@ -40,8 +40,10 @@ class RandomImages(SearchDataModule):
         super().__init__(**kw)
         self.in_channels, self.image_size, self.num_classes = channels, size, 10
         g = torch.Generator().manual_seed(0)
-        self._set = TensorDataset(torch.randn(n, channels, size, size, generator=g),
-                                  torch.randint(0, 10, (n,), generator=g))
+        self._set = TensorDataset(
+            torch.randn(n, channels, size, size, generator=g),
+            torch.randint(0, 10, (n,), generator=g),
+        )
 
     def search_sets(self) -> tuple[Dataset, Dataset]:
         return self._set, self._set
@@ -71,7 +73,7 @@ def time_raw(args: argparse.Namespace) -> list[float]:
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         w_opt.step()
         times.append(time.perf_counter() - t0)
-    return times[args.warmup:]
+    return times[args.warmup :]
 
 
 class StepTimer(L.Callback):
@@ -88,19 +90,29 @@ class StepTimer(L.Callback):
 def time_lightning(args: argparse.Namespace) -> list[float]:
     net, arch = build(args)
     module = SearchModule(
-        net, arch,
+        net,
+        arch,
         lambda p: torch.optim.Adam(p, 3e-4, betas=(0.5, 0.999), weight_decay=1e-3),
-        Alternate(), NoRegularizer())
+        Alternate(),
+        NoRegularizer(),
+    )
     n = 2 * args.batch * (args.warmup + args.steps)
     dm = RandomImages(n, args.channels, args.size, batch_size=args.batch)
     timer = StepTimer()
     with tempfile.TemporaryDirectory() as out:
-        trainer = L.Trainer(max_epochs=1, default_root_dir=out, accelerator="cpu",
-                            logger=L.pytorch.loggers.CSVLogger(out), callbacks=[timer],
-                            log_every_n_steps=1, limit_val_batches=0, enable_checkpointing=False,
-                            enable_model_summary=False)
+        trainer = L.Trainer(
+            max_epochs=1,
+            default_root_dir=out,
+            accelerator="cpu",
+            logger=L.pytorch.loggers.CSVLogger(out),
+            callbacks=[timer],
+            log_every_n_steps=1,
+            limit_val_batches=0,
+            enable_checkpointing=False,
+            enable_model_summary=False,
+        )
         trainer.fit(module, datamodule=dm)
-    return timer.times[args.warmup:]
+    return timer.times[args.warmup :]
 
 
 def main() -> None:
@@ -115,9 +127,11 @@ def main() -> None:
     args = p.parse_args()
     raw = statistics.median(time_raw(args))
     lit = statistics.median(time_lightning(args))
-    print(f"\ninput {args.channels}x{args.size}x{args.size}, {args.init_channels} channels, "
-          f"{args.layers} cells, batch {args.batch}, {torch.get_num_threads()} threads, "
-          f"median of {args.steps} steps")
+    print(
+        f"\ninput {args.channels}x{args.size}x{args.size}, {args.init_channels} channels, "
+        f"{args.layers} cells, batch {args.batch}, {torch.get_num_threads()} threads, "
+        f"median of {args.steps} steps"
+    )
     print(f"{'path':<24}{'s/step':>10}{'ratio':>8}")
     print(f"{'(a) hand-written loop':<24}{raw:>10.3f}{1.0:>8.2f}")
     print(f"{'(b) darts_lab+Lightning':<24}{lit:>10.3f}{lit / raw:>8.2f}")

@@ -39,11 +39,11 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
     """Everything a search needs, from the config. Raises ConfigError/DataError on bad input."""
     validate(cfg)
     L.seed_everything(cfg.seed, workers=True)
-    schedule = instantiate(cfg.schedule)
-    fraction = cfg.dataset.train_fraction
-    if fraction is None:  # the split follows the schedule: r w-steps per α-step → r/(r+1)
-        fraction = schedule.expected_ratio / (schedule.expected_ratio + 1)
     try:
+        schedule = instantiate(cfg.schedule)
+        fraction = cfg.dataset.train_fraction
+        if fraction is None:  # the split follows the schedule: r w-steps per α-step → r/(r+1)
+            fraction = schedule.expected_ratio / (schedule.expected_ratio + 1)
         datamodule = instantiate(
             cfg.dataset, data_dir=cfg.data_dir, train_fraction=fraction, split_seed=cfg.seed
         )
@@ -51,13 +51,21 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         net = instantiate(
             cfg.search_space, in_channels=datamodule.in_channels, num_classes=datamodule.num_classes
         )
-        arch = Architecture(net.arch_shapes(), instantiate(cfg.activation), cfg.arch_init_scale)
+        selectable = {t: net.selectable() for t in net.cell_types}
+        arch = Architecture(
+            net.arch_shapes(),
+            instantiate(cfg.activation),
+            cfg.arch_init_scale,
+            selectable,
+            net.project,
+        )
         module = SearchModule(
             net,
             arch,
             instantiate(cfg.arch_optimizer),
             schedule,
             instantiate(cfg.regularizer),
+            arch_lr_anneal=cfg.arch_lr_anneal,
             **cfg.w_optimizer,
         )
     except (ValueError, InstantiationException) as e:  # Hydra wraps constructor errors
@@ -84,7 +92,7 @@ def _loggers(cfg: DictConfig, run_dir: Path) -> list[Logger]:
 def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> Genotype:
     """Π_S of the final α → genotype.json, alphas.json and a PNG per cell, also sent to W&B."""
     weights = {k: w.detach().cpu() for k, w in module.arch.weights().items()}
-    genotype = module.net.discretize(weights)
+    genotype = module.net.discretize(weights, module.arch.selectable())
     write_json(run_dir / "alphas.json", alphas_json(weights, module.net.ops, module.net.steps))
     pngs = [
         plot_cell(

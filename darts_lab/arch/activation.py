@@ -2,7 +2,7 @@
 
 Kept apart from storage (arch/architecture.py) so a parametrization can change — softmax over
 logits (DARTS), the simplex itself (GAEA), clipping (DARTS-PRIME CRB) — without the network
-knowing.
+knowing. `prunes` says whether an op whose α ≤ 0 leaves the search for good.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from torch import nn
 class Softmax(nn.Module):
     """DARTS: α are logits; the op weights on an edge are softmax(α_edge)."""
 
+    prunes = False
+
     def init_(self, alpha: torch.Tensor, scale: float) -> None:
         """DARTS init: α = scale · N(0, 1), i.e. near-uniform op weights."""
         with torch.no_grad():
@@ -21,3 +23,22 @@ class Softmax(nn.Module):
 
     def forward(self, alpha: torch.Tensor) -> torch.Tensor:
         return torch.softmax(alpha, dim=-1)
+
+
+class Crb(nn.Module):
+    """DARTS-PRIME S1.1 (Clipped ReLU Batchnorm): op weight = clip(α, 0, 1), ops independent.
+
+    The "none" op is dropped and a non-affine BatchNorm follows each node's sum (search-space
+    settings that conf/activation/crb.yaml switches on). An op whose α becomes ≤ 0 is pruned.
+    """
+
+    prunes = True
+
+    def init_(self, alpha: torch.Tensor, scale: float) -> None:
+        """Mid-range start, 0.5 + scale · N(0, 1): the paper gives no init, and a DARTS-style
+        α ≈ 0 would prune about half the ops at the first step."""
+        with torch.no_grad():
+            alpha.normal_(0.0, 1.0).mul_(scale).add_(0.5)
+
+    def forward(self, alpha: torch.Tensor) -> torch.Tensor:
+        return alpha.clamp(0.0, 1.0)

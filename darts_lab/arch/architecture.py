@@ -1,28 +1,81 @@
 """The architecture parameters α of a search, in one place: one [edges, ops] tensor per cell
-type, plus the activation that turns them into op weights."""
+type, the activation that turns them into op weights, which ops are still alive (pruning), and
+the search space's projection Π_S."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
+Weights = dict[str, torch.Tensor]
+# (weights, selectable) → Π_S(weights) as 0/1 tensors, from the search space
+Projection = Callable[[Weights, Weights], Weights]
+
 
 class Architecture(nn.Module):
     def __init__(
-        self, shapes: dict[str, tuple[int, int]], activation: nn.Module, init_scale: float = 1e-3
+        self,
+        shapes: dict[str, tuple[int, int]],
+        activation: nn.Module,
+        init_scale: float,
+        selectable: Weights,
+        project: Projection,
     ) -> None:
         super().__init__()
         self.activation = activation
+        self.project = project
         self.alphas = nn.ParameterDict(
             {name: nn.Parameter(torch.empty(shape)) for name, shape in shapes.items()}
         )
         for alpha in self.alphas.values():
             activation.init_(alpha, init_scale)
+        for name, shape in shapes.items():
+            self.register_buffer(f"alive_{name}", torch.ones(shape, dtype=torch.bool))
+            self.register_buffer(f"choosable_{name}", selectable[name].clone())
 
     @property
     def cell_types(self) -> list[str]:
         return list(self.alphas.keys())
 
-    def weights(self) -> dict[str, torch.Tensor]:
+    def alive(self) -> Weights:
+        """Ops not pruned, per cell type (all of them unless the activation prunes)."""
+        return {name: getattr(self, f"alive_{name}") for name in self.alphas}
+
+    def weights(self) -> Weights:
         """Activated op weights per cell type: what the supernet mixes with."""
-        return {name: self.activation(alpha) for name, alpha in self.alphas.items()}
+        weights = {name: self.activation(alpha) for name, alpha in self.alphas.items()}
+        if self.activation.prunes:
+            weights = {name: w * self.alive()[name] for name, w in weights.items()}
+        return weights
+
+    def selectable(self) -> Weights:
+        """Ops Π_S may choose: the search space's (not "none") that are still alive."""
+        return {
+            name: getattr(self, f"choosable_{name}") & getattr(self, f"alive_{name}")
+            for name in self.alphas
+        }
+
+    @torch.no_grad()
+    def projection(self, weights: Weights | None = None) -> Weights:
+        """Π_S of the given values (default: the current op weights) as 0/1 tensors."""
+        values = weights if weights is not None else self.weights()
+        return self.project({k: v.detach() for k, v in values.items()}, self.selectable())
+
+    @torch.no_grad()
+    def prune(self) -> bool:
+        """Prune, for good, every op whose α ≤ 0 (CRB). Returns whether anything changed."""
+        if not self.activation.prunes:
+            return False
+        changed = False
+        for name, alpha in self.alphas.items():
+            alive = getattr(self, f"alive_{name}")
+            still = alive & (alpha > 0)
+            if not torch.equal(still, alive):  # one host sync per α-step, CRB only
+                alive.copy_(still)
+                changed = True
+        return changed
+
+    def num_pruned(self) -> int:
+        return sum(int((~a).sum()) for a in self.alive().values())

@@ -39,6 +39,7 @@ class SearchModule(L.LightningModule):
         momentum: float = 0.9,
         weight_decay: float = 3e-4,
         grad_clip: float = 5.0,
+        arch_lr_anneal: bool = False,
     ) -> None:
         super().__init__()
         self.automatic_optimization = False
@@ -62,8 +63,11 @@ class SearchModule(L.LightningModule):
             self.net.parameters(), hp.lr, momentum=hp.momentum, weight_decay=hp.weight_decay
         )
         a_opt = self.arch_optimizer_factory(self.arch.parameters())
-        cosine = CosineAnnealingLR(w_opt, T_max=max(1, self.trainer.max_epochs), eta_min=hp.lr_min)
-        return [w_opt, a_opt], [cosine]
+        epochs = max(1, self.trainer.max_epochs)
+        schedulers = [CosineAnnealingLR(w_opt, T_max=epochs, eta_min=hp.lr_min)]
+        if hp.arch_lr_anneal:  # off in DARTS and, per DARTS-PRIME S3, under CRB
+            schedulers.append(CosineAnnealingLR(a_opt, T_max=epochs, eta_min=0.0))
+        return [w_opt, a_opt], schedulers
 
     # -- the step: Algorithm 1, lines 3-11 -------------------------------------------------
     def training_step(self, batch: Batch, batch_idx: int) -> None:
@@ -72,6 +76,8 @@ class SearchModule(L.LightningModule):
         self.schedule.observe(fimt)
         if self.schedule.arch_step_due():
             self.arch_step(a_opt, self.next_arch_batch(), self.progress(batch_idx))
+        if metrics := self.schedule.metrics():
+            self.log_dict(metrics, on_step=True, on_epoch=False)
 
     def weight_step(self, w_opt: Optimizer, batch: Batch) -> torch.Tensor:
         """One SGD step on the w-train batch; returns tr(G Gᵀ) of its unclipped gradient G."""
@@ -100,8 +106,12 @@ class SearchModule(L.LightningModule):
         self.manual_backward(loss + penalty, inputs=list(self.arch.parameters()))
         a_opt.step()
         self.regularizer.after_arch_step(self.arch)
+        if self.arch.prune():  # CRB: ops whose α fell to ≤ 0 leave the supernet for good
+            self.net.set_alive(self.arch.alive())
         self.a_steps += 1
         self.log("arch/loss", loss.detach(), on_step=True, on_epoch=True)
+        if metrics := self.regularizer.metrics():
+            self.log_dict(metrics, on_step=True, on_epoch=False)
 
     def next_arch_batch(self) -> Batch:
         if self._arch_batches is None:
@@ -116,9 +126,26 @@ class SearchModule(L.LightningModule):
         return min(1.0, (self.current_epoch * per_epoch + batch_idx) / total)
 
     # -- epoch bookkeeping -----------------------------------------------------------------
+    def on_fit_start(self) -> None:
+        self.net.set_alive(self.arch.alive())  # pruning state may come from a checkpoint
+
+    def on_train_epoch_start(self) -> None:
+        self._epoch_start_steps = (int(self.w_steps), int(self.a_steps))
+
     def on_train_epoch_end(self) -> None:
-        self.lr_schedulers().step()
-        self.log_dict({"steps/w": self.w_steps.float(), "steps/arch": self.a_steps.float()})
+        schedulers = self.lr_schedulers()
+        for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
+            scheduler.step()
+        w0, a0 = self._epoch_start_steps
+        self.log_dict(
+            {
+                "steps/w": self.w_steps.float(),
+                "steps/arch": self.a_steps.float(),
+                "steps/w_epoch": float(int(self.w_steps) - w0),
+                "steps/arch_epoch": float(int(self.a_steps) - a0),
+                "arch/pruned": float(self.arch.num_pruned()),
+            }
+        )
         weights = {k: w.detach().cpu() for k, w in self.arch.weights().items()}
         self.alpha_history.append(weights)
         ops, ends = self.net.ops, edge_endpoints(self.net.steps)

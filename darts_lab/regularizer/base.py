@@ -16,3 +16,7 @@ class Regularizer(nn.Module):
 
     def after_arch_step(self, arch: Architecture) -> None:
         """Hook for regularizers with their own updates (ADMM's z, u)."""
+
+    def metrics(self) -> dict[str, torch.Tensor | float]:
+        """Values worth logging after an α-step (no host sync needed)."""
+        return {}

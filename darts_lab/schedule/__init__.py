@@ -1,1 +1,1 @@
-"""When architecture steps happen: alternate (DARTS)."""
+"""When architecture steps happen: alternate (DARTS), constant (CS-k), fimt (DARTS-PRIME)."""

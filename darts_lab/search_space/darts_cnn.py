@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from darts_lab.search_space.genotype import Genotype, cell_genes
+from darts_lab.search_space.genotype import Genotype, cell_genes, project_onehot
 from darts_lab.search_space.ops import OPS, PRIMITIVES, FactorizedReduce, ReLUConvBN, check_ops
 
 
@@ -17,6 +17,7 @@ class MixedOp(nn.Module):
 
     def __init__(self, c: int, stride: int, ops: Sequence[str]) -> None:
         super().__init__()
+        self.stride = stride
         self.ops = nn.ModuleDict()
         self.index: list[int] = []  # position of each computed op in the weight vector
         for i, name in enumerate(ops):
@@ -27,9 +28,19 @@ class MixedOp(nn.Module):
                 op = nn.Sequential(op, nn.BatchNorm2d(c, affine=False))
             self.ops[name] = op
             self.index.append(i)
+        self.set_alive(torch.ones(len(ops), dtype=torch.bool))
+
+    def set_alive(self, alive: torch.Tensor) -> None:
+        """Compute only ops still alive (CRB pruning); a pruned op's weight is 0 anyway."""
+        self.active = [
+            (i, op) for i, op in zip(self.index, self.ops.values(), strict=True) if bool(alive[i])
+        ]
 
     def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        return sum(weights[i] * op(x) for i, op in zip(self.index, self.ops.values(), strict=True))
+        if not self.active:  # every op pruned: the edge contributes nothing
+            n, c, h, w = x.shape
+            return x.new_zeros(n, c, -(-h // self.stride), -(-w // self.stride))
+        return sum(weights[i] * op(x) for i, op in self.active)
 
 
 class SearchCell(nn.Module):
@@ -43,6 +54,7 @@ class SearchCell(nn.Module):
         c: int,
         reduction: bool,
         reduction_prev: bool,
+        node_batchnorm: bool = False,
     ) -> None:
         super().__init__()
         self.reduction = reduction
@@ -59,14 +71,19 @@ class SearchCell(nn.Module):
             for i in range(steps)
             for j in range(i + 2)
         )
+        # CRB: op weights no longer sum to 1 per edge, so each node's sum is re-normalised
+        self.node_norms = nn.ModuleList(
+            nn.BatchNorm2d(c, affine=False) if node_batchnorm else nn.Identity()
+            for _ in range(steps)
+        )
 
     def forward(self, s0: torch.Tensor, s1: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         states = [self.preprocess0(s0), self.preprocess1(s1)]
         offset = 0
-        for _ in range(self.steps):
+        for norm in self.node_norms:
             node = sum(self.edges[offset + j](h, weights[offset + j]) for j, h in enumerate(states))
             offset += len(states)
-            states.append(node)
+            states.append(norm(node))
         return torch.cat(states[-self.multiplier :], dim=1)
 
 
@@ -85,6 +102,7 @@ class SearchNetwork(nn.Module):
         multiplier: int = 4,
         stem_multiplier: int = 3,
         ops: Sequence[str] = PRIMITIVES,
+        node_batchnorm: bool = False,
     ) -> None:
         super().__init__()
         check_ops(list(ops))
@@ -111,7 +129,15 @@ class SearchNetwork(nn.Module):
             c_curr = c_curr * 2 if reduction else c_curr
             self.cells.append(
                 SearchCell(
-                    self.ops, steps, multiplier, c_pp, c_p, c_curr, reduction, reduction_prev
+                    self.ops,
+                    steps,
+                    multiplier,
+                    c_pp,
+                    c_p,
+                    c_curr,
+                    reduction,
+                    reduction_prev,
+                    node_batchnorm,
                 )
             )
             reduction_prev = reduction
@@ -130,6 +156,19 @@ class SearchNetwork(nn.Module):
         """Ops Π_S may choose: every op but "none"."""
         mask = torch.tensor([op != "none" for op in self.ops])
         return mask.expand(self.num_edges, -1)
+
+    def set_alive(self, alive: Mapping[str, torch.Tensor]) -> None:
+        """Tell every mixed op which of its ops are still alive (per cell type, [edges, ops])."""
+        for cell in self.cells:
+            mask = alive["reduce" if cell.reduction else "normal"]
+            for e, edge in enumerate(cell.edges):
+                edge.set_alive(mask[e])
+
+    def project(
+        self, weights: Mapping[str, torch.Tensor], selectable: Mapping[str, torch.Tensor]
+    ) -> dict[str, torch.Tensor]:
+        """Π_S in α-space: per cell type a 0/1 tensor with the derived architecture's ops."""
+        return {t: project_onehot(weights[t], self.steps, selectable[t]) for t in weights}
 
     def forward(self, x: torch.Tensor, weights: Mapping[str, torch.Tensor]) -> torch.Tensor:
         s0 = s1 = self.stem(x)

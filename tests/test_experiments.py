@@ -1,0 +1,63 @@
+"""Every paper row composes and runs 2 batches on digits with a tiny supernet."""
+
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from darts_lab.export.artifacts import read_status
+from darts_lab.search import run_search
+from tests.conftest import make_cfg
+
+EXPERIMENTS = [
+    "darts",
+    "cs10",
+    "fimt",
+    "pr",
+    "darts_prime",
+    "crb",
+    "fimt_crb",
+    "darts_prime_crb",
+    "admm",
+    "admm_fimt",
+    "admm_fimt_crb",
+]
+SMALL = [
+    "dataset=digits",
+    "search_space.layers=3",
+    "search_space.init_channels=4",
+    "dataset.batch_size=16",
+    "trainer.max_epochs=1",
+    "trainer.limit_train_batches=2",
+    "trainer.limit_val_batches=1",
+    "trainer.enable_progress_bar=false",
+    "logger=none",
+]
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_experiment_runs(name: str, tmp_path: Path) -> None:
+    cfg = make_cfg(f"+experiment={name}", *SMALL, tiny=False)
+    run_search(cfg, tmp_path)
+    assert read_status(tmp_path) == "finished"
+
+
+def test_rows_sweep_the_paper_seeds() -> None:
+    conf = Path(__file__).resolve().parents[1] / "conf" / "experiment"
+    darts = OmegaConf.load(conf / "darts.yaml")
+    assert darts.hydra.sweeper.params.seed == "101,102,103,104" and darts.seed == 101
+    for name in EXPERIMENTS[1:]:  # every row inherits darts.yaml, seeds included
+        assert OmegaConf.load(conf / f"{name}.yaml").defaults[0] == "darts"
+
+
+def test_rows_set_the_paper_options() -> None:
+    cfg = make_cfg("+experiment=darts_prime", tiny=False)
+    assert cfg.schedule._target_.endswith("Fimt") and cfg.schedule.r == 10
+    assert (cfg.schedule.h0, cfg.schedule.h_i, cfg.schedule.lam) == (1.0, 1.05, 0.2)
+    assert cfg.regularizer._target_.endswith("Proximity") and cfg.regularizer.rho == 0.1
+    crb = make_cfg("+experiment=admm_fimt_crb", tiny=False)
+    assert crb.activation._target_.endswith("Crb") and "none" not in crb.search_space.ops
+    assert crb.search_space.node_batchnorm and crb.arch_optimizer.weight_decay == 0.0
+    assert not crb.arch_lr_anneal
+    assert (crb.regularizer.rho, crb.regularizer.every, crb.regularizer.discount) == (0.1, 10, 0.8)
+    assert make_cfg("+experiment=cs10", tiny=False).schedule.every == 10

@@ -1,0 +1,116 @@
+"""Proximity and ADMM regularization against hand computations on a one-node cell."""
+
+import csv
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from darts_lab.arch.activation import Crb, Softmax
+from darts_lab.arch.architecture import Architecture
+from darts_lab.regularizer.admm import Admm
+from darts_lab.regularizer.proximity import Proximity
+from darts_lab.search import run_search
+from darts_lab.search_space.genotype import project_onehot
+from tests.conftest import make_cfg
+
+OPS = ["none", "a", "b"]  # one intermediate node, two incoming edges (steps = 1)
+
+
+def toy_arch(activation, alpha: list[list[float]]) -> Architecture:
+    selectable = {"normal": torch.tensor([[False, True, True]] * 2)}
+    arch = Architecture(
+        {"normal": (2, 3)},
+        activation,
+        0.0,
+        selectable,
+        lambda w, sel: {k: project_onehot(w[k], 1, sel[k]) for k in w},
+    )
+    with torch.no_grad():
+        arch.alphas["normal"].copy_(torch.tensor(alpha))
+    return arch
+
+
+def test_proximity_value_and_gradient_by_hand() -> None:
+    ln2, ln3 = math.log(2), math.log(3)
+    arch = toy_arch(Softmax(), [[0, ln2, 0], [0, 0, ln3]])
+    # softmax rows: [.25, .5, .25] and [.2, .2, .6]; Π_S: op a on edge 0, op b on edge 1
+    diff = torch.tensor([[0.25, -0.5, 0.25], [0.2, 0.2, -0.4]])
+    norm = math.sqrt(0.615)
+    term = Proximity(rho=0.1).penalty(arch, progress=0.5)
+    assert float(term) == pytest.approx(0.5 * 0.1 / 2 * norm, rel=1e-6)
+    term.backward()
+    # ∂/∂α = s ⊙ (g − s·g) row by row, with g = (cρ/2)(w − Π)/‖w − Π‖ = 0.025 · diff / norm
+    by_hand = torch.tensor([[0.09375, -0.1875, 0.09375], [0.072, 0.072, -0.144]]) * 0.025 / norm
+    torch.testing.assert_close(arch.alphas["normal"].grad, by_hand)
+    assert diff.norm() == pytest.approx(norm)
+
+
+def test_proximity_off_at_start(tmp_path: Path) -> None:
+    arch = toy_arch(Softmax(), [[0, 1, 0], [0, 0, 1]])
+    assert float(Proximity(rho=0.1).penalty(arch, progress=0.0)) == 0.0
+
+
+def test_proximity_ramp_over_a_search(tmp_path: Path) -> None:
+    """c logged by a real search: 0 at the first batch, 1 at the last, linear between."""
+    cfg = make_cfg(
+        "regularizer=proximity",
+        "logger=csv",
+        "trainer.max_epochs=2",
+        "trainer.limit_train_batches=3",
+        "trainer.limit_val_batches=0",
+    )
+    run_search(cfg, tmp_path)
+    with open(tmp_path / "metrics.csv") as f:
+        cs = [float(row["prox/c"]) for row in csv.DictReader(f) if row.get("prox/c")]
+    assert cs == pytest.approx([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+
+
+def test_admm_updates_by_hand() -> None:
+    # CRB keeps α as the op weights themselves, so the numbers below are the weights.
+    arch = toy_arch(Crb(), [[0.25, 0.5, 0.25], [0.2, 0.2, 0.6]])
+    admm = Admm(rho=0.1, every=1, discount=0.8)
+    first = admm.penalty(arch, 0.3)  # z0 = Π_S(α) = [[0,1,0],[0,0,1]], u0 = 0
+    assert float(first) == pytest.approx(0.05 * 0.615, rel=1e-6)
+    admm.after_arch_step(arch)  # z1 = Π_S(α + 0) ; u1 = α − z1
+    torch.testing.assert_close(admm.z["normal"], torch.tensor([[0.0, 1, 0], [0, 0, 1]]))
+    torch.testing.assert_close(
+        admm.u["normal"], torch.tensor([[0.25, -0.5, 0.25], [0.2, 0.2, -0.4]])
+    )
+    with torch.no_grad():  # α moves: alone it would keep op a on edge 0, α + u picks op b
+        arch.alphas["normal"][0] = torch.tensor([0.3, 0.36, 0.34])
+    admm.after_arch_step(arch)  # z2 = Π_S(α + u1); u2 = 0.8 u1 + α − z2
+    # α + u1 = [[.55, −.14, .59], [.4, .4, .2]] → op b on edge 0 (u flips it), op a on edge 1
+    torch.testing.assert_close(admm.z["normal"], torch.tensor([[0.0, 0, 1], [0, 1, 0]]))
+    torch.testing.assert_close(
+        admm.u["normal"], torch.tensor([[0.5, -0.04, -0.46], [0.36, -0.64, 0.28]])
+    )
+    expected = 0.05 * float(
+        ((arch.weights()["normal"] - admm.z["normal"] + admm.u["normal"]) ** 2).sum()
+    )
+    assert float(admm.penalty(arch, 0.9)) == pytest.approx(expected)
+
+
+def test_admm_waits_every_n_steps() -> None:
+    arch = toy_arch(Crb(), [[0.25, 0.5, 0.25], [0.2, 0.2, 0.6]])
+    admm = Admm(every=3)
+    for _ in range(2):
+        admm.after_arch_step(arch)
+    assert float(admm.u["normal"].abs().sum()) == 0.0
+    admm.after_arch_step(arch)
+    assert float(admm.u["normal"].abs().sum()) > 0.0
+
+
+@pytest.mark.parametrize(
+    "cls,kwargs",
+    [
+        (Proximity, {"rho": -1}),
+        (Admm, {"rho": -0.1}),
+        (Admm, {"every": 0}),
+        (Admm, {"discount": 2}),
+    ],
+)
+def test_regularizers_reject_bad_values(cls, kwargs) -> None:
+    with pytest.raises(ValueError, match="regularizer."):
+        cls(**kwargs)
