@@ -1,0 +1,33 @@
+"""A few-step smoke run of the benchmark script (the timing itself is not a test)."""
+
+import runpy
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "search_step.py"
+
+
+def test_benchmark_smoke(monkeypatch, capsys) -> None:
+    args = [
+        "--size",
+        "8",
+        "--channels",
+        "1",
+        "--init-channels",
+        "2",
+        "--layers",
+        "3",
+        "--batch",
+        "8",
+        "--steps",
+        "3",
+        "--warmup",
+        "1",
+    ]
+    monkeypatch.setattr(sys, "argv", [str(SCRIPT), *args])
+    runpy.run_path(str(SCRIPT), run_name="__main__")
+    out = capsys.readouterr().out
+    for row in ("(a) hand-written loop", "(b) darts_lab+Lightning", "fimt"):
+        assert row in out
+    ratio = float(out.split("(b) darts_lab+Lightning")[1].split()[1])
+    assert ratio > 0
