@@ -5,16 +5,9 @@ import torch
 from darts_lab.arch.activation import Crb
 from darts_lab.arch.architecture import Architecture
 from darts_lab.search_space.darts_cnn import SearchNetwork
+from darts_lab.search_space.ops import PRIMITIVES
 
-CRB_OPS = [
-    "max_pool_3x3",
-    "avg_pool_3x3",
-    "skip_connect",
-    "sep_conv_3x3",
-    "sep_conv_5x5",
-    "dil_conv_3x3",
-    "dil_conv_5x5",
-]
+CRB_OPS = [op for op in PRIMITIVES if op != "none"]
 
 
 def setup():

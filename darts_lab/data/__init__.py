@@ -1,0 +1,1 @@
+"""Search datamodules: digits (embedded), CIFAR-10, CIFAR-100."""

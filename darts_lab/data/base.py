@@ -1,0 +1,89 @@
+"""Search data: the training set split into a w-train part and an α-val part.
+
+The split fraction is r / (r + 1) for a schedule taking r w-steps per α-step (DARTS-PRIME §4.3),
+0.5 for DARTS's alternating schedule. The test set is never seen during search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, Dataset, Subset
+
+
+class DataError(RuntimeError):
+    """A dataset is missing or unreadable; the message says where and how to get it."""
+
+
+class SearchDataModule(L.LightningDataModule):
+    in_channels: int
+    num_classes: int
+    image_size: int
+
+    def __init__(self, data_dir: str | Path = "data", batch_size: int = 64,
+                 train_fraction: float = 0.5, num_workers: int = 0, pin_memory: bool = False,
+                 split_seed: int = 0) -> None:
+        super().__init__()
+        if batch_size < 1:
+            raise ValueError(f"dataset.batch_size must be a positive integer, got {batch_size}")
+        if not 0.0 < train_fraction < 1.0:
+            raise ValueError(f"the w-train/α-val split fraction must lie in (0, 1), "
+                             f"got {train_fraction}")
+        self.data_dir = Path(data_dir).expanduser()
+        self.batch_size = batch_size
+        self.train_fraction = train_fraction
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.split_seed = split_seed
+        self.w_indices: torch.Tensor | None = None
+        self.a_indices: torch.Tensor | None = None
+
+    # -- what a dataset supplies ------------------------------------------------------------
+    def check(self) -> None:
+        """Raise DataError naming the path and how to get the data if it is not there."""
+
+    def search_sets(self) -> tuple[Dataset, Dataset]:
+        """The training set twice: with search augmentation, and with evaluation transforms."""
+        raise NotImplementedError
+
+    def test_set(self) -> Dataset:
+        raise NotImplementedError
+
+    # -- the split and the loaders --------------------------------------------------------
+    def setup(self, stage: str | None = None) -> None:
+        if self.w_indices is not None:
+            return
+        self.train_aug, self.train_eval = self.search_sets()
+        n = len(self.train_aug)
+        perm = torch.randperm(n, generator=torch.Generator().manual_seed(self.split_seed))
+        n_w = min(max(1, round(self.train_fraction * n)), n - 1)
+        self.w_indices, self.a_indices = perm[:n_w], perm[n_w:]
+
+    def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
+        return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle,
+                          num_workers=self.num_workers, pin_memory=self.pin_memory,
+                          persistent_workers=self.num_workers > 0)
+
+    def train_dataloader(self) -> DataLoader:
+        """w-train batches: the epoch is one pass over them."""
+        return self._loader(Subset(self.train_aug, self.w_indices.tolist()), shuffle=True)
+
+    def arch_dataloader(self) -> DataLoader:
+        """α-val batches, drawn only when an α-step is due (see `cycle`)."""
+        return self._loader(Subset(self.train_aug, self.a_indices.tolist()), shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        """The α-val split without augmentation, for the per-epoch validation accuracy."""
+        return self._loader(Subset(self.train_eval, self.a_indices.tolist()), shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader(self.test_set(), shuffle=False)
+
+
+def cycle(loader: DataLoader) -> Iterator:
+    """Endless batches from a loader, reshuffled each pass, independent of the train loader."""
+    while True:
+        yield from loader
