@@ -23,15 +23,22 @@ class SearchDataModule(L.LightningDataModule):
     num_classes: int
     image_size: int
 
-    def __init__(self, data_dir: str | Path = "data", batch_size: int = 64,
-                 train_fraction: float = 0.5, num_workers: int = 0, pin_memory: bool = False,
-                 split_seed: int = 0) -> None:
+    def __init__(
+        self,
+        data_dir: str | Path = "data",
+        batch_size: int = 64,
+        train_fraction: float = 0.5,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        split_seed: int = 0,
+    ) -> None:
         super().__init__()
         if batch_size < 1:
             raise ValueError(f"dataset.batch_size must be a positive integer, got {batch_size}")
         if not 0.0 < train_fraction < 1.0:
-            raise ValueError(f"the w-train/α-val split fraction must lie in (0, 1), "
-                             f"got {train_fraction}")
+            raise ValueError(
+                f"the w-train/α-val split fraction must lie in (0, 1), got {train_fraction}"
+            )
         self.data_dir = Path(data_dir).expanduser()
         self.batch_size = batch_size
         self.train_fraction = train_fraction
@@ -63,9 +70,14 @@ class SearchDataModule(L.LightningDataModule):
         self.w_indices, self.a_indices = perm[:n_w], perm[n_w:]
 
     def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
-        return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle,
-                          num_workers=self.num_workers, pin_memory=self.pin_memory,
-                          persistent_workers=self.num_workers > 0)
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            shuffle=shuffle,
+            num_workers=self.num_workers,
+            pin_memory=self.pin_memory,
+            persistent_workers=self.num_workers > 0,
+        )
 
     def train_dataloader(self) -> DataLoader:
         """w-train batches: the epoch is one pass over them."""

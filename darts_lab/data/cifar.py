@@ -26,15 +26,19 @@ def _checked(base: type[datasets.CIFAR10]) -> type[datasets.CIFAR10]:
         meta = {**base.meta, "md5": None}  # check_integrity(path, None) checks presence only
 
         def _check_integrity(self) -> bool:
-            return all(os.path.isfile(os.path.join(self.root, self.base_folder, name))
-                       for name, _ in self.train_list + self.test_list)
+            return all(
+                os.path.isfile(os.path.join(self.root, self.base_folder, name))
+                for name, _ in self.train_list + self.test_list
+            )
 
         def __init__(self, *args, **kwargs) -> None:
             try:
                 super().__init__(*args, **kwargs)
             except (pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError) as e:
-                raise DataError(f"corrupt or truncated {base.__name__} file under "
-                                f"{os.path.join(self.root, self.base_folder)}: {e!r}") from e
+                raise DataError(
+                    f"corrupt or truncated {base.__name__} file under "
+                    f"{os.path.join(self.root, self.base_folder)}: {e!r}"
+                ) from e
 
     Checked.__name__ = base.__name__
     return Checked
@@ -53,12 +57,16 @@ class CIFARDataModule(SearchDataModule):
 
     def check(self) -> None:
         folder = self.data_dir / self._reader.base_folder
-        missing = [n for n, _ in self._reader.train_list + self._reader.test_list
-                   if not (folder / n).is_file()]
+        missing = [
+            n
+            for n, _ in self._reader.train_list + self._reader.test_list
+            if not (folder / n).is_file()
+        ]
         if missing:
             raise DataError(
                 f"{self._reader.__name__} not found: {folder / missing[0]} is missing. Download "
-                f"{self._url} and extract it into {self.data_dir} (or set data_dir=PATH).")
+                f"{self._url} and extract it into {self.data_dir} (or set data_dir=PATH)."
+            )
 
     def _transforms(self, augment: bool) -> T.Compose:
         mean, std = _STATS[self.num_classes]
@@ -67,8 +75,9 @@ class CIFARDataModule(SearchDataModule):
 
     def _read(self, train: bool, augment: bool) -> Dataset:
         self.check()
-        return self._reader(str(self.data_dir), train=train, download=False,
-                            transform=self._transforms(augment))
+        return self._reader(
+            str(self.data_dir), train=train, download=False, transform=self._transforms(augment)
+        )
 
     def search_sets(self) -> tuple[Dataset, Dataset]:
         return self._read(True, augment=True), self._read(True, augment=False)
