@@ -17,7 +17,7 @@ import lightning as L  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.errors import InstantiationException  # noqa: E402
 from hydra.utils import instantiate  # noqa: E402
-from lightning.pytorch.callbacks import ModelCheckpoint  # noqa: E402
+from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint  # noqa: E402
 from lightning.pytorch.loggers import Logger, WandbLogger  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
@@ -31,7 +31,7 @@ from darts_lab.export.artifacts import (  # noqa: E402
     write_status,
 )
 from darts_lab.export.plots import plot_cell  # noqa: E402
-from darts_lab.lit.search_module import SearchModule  # noqa: E402
+from darts_lab.lit.search_module import NonFiniteError, SearchModule  # noqa: E402
 from darts_lab.search_space.genotype import Genotype  # noqa: E402
 
 
@@ -74,11 +74,16 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             raise cause from None
         raise ConfigError(str(cause)) from None
     loggers = _loggers(cfg, run_dir)
+    on_exception = OnExceptionCheckpoint(run_dir / "checkpoints")  # NaN stop, Ctrl-C, SIGTERM
+    # every epoch end: keep the newest epoch file; last.ckpt links to it
     checkpoints = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0, every_n_epochs=1
+        dirpath=run_dir / "checkpoints", save_last="link", save_top_k=1, every_n_epochs=1
     )
     trainer = instantiate(
-        cfg.trainer, default_root_dir=str(run_dir), logger=loggers or False, callbacks=[checkpoints]
+        cfg.trainer,
+        default_root_dir=str(run_dir),
+        logger=loggers or False,
+        callbacks=[checkpoints, on_exception],
     )
     return module, datamodule, trainer
 
@@ -111,6 +116,21 @@ def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> Genotype:
     return genotype
 
 
+def resume_path(resume: str | None) -> str | None:
+    """`resume=` takes a checkpoint file or a run directory (its checkpoints/last.ckpt)."""
+    if not resume:
+        return None
+    path = Path(resume).expanduser()
+    if path.is_dir():
+        path = path / "checkpoints" / "last.ckpt"
+    if not path.is_file():
+        raise ConfigError(
+            f"resume={resume!r}: no checkpoint at {path} (give a .ckpt file or a "
+            f"run directory holding checkpoints/last.ckpt)"
+        )
+    return str(path)
+
+
 def _close_loggers(trainer: L.Trainer) -> None:
     """Finish W&B runs so several searches in one process (tests, sweeps) get their own."""
     for logger in trainer.loggers:
@@ -122,9 +142,11 @@ def run_search(cfg: DictConfig, run_dir: Path) -> Genotype | None:
     """One search in `run_dir`. Returns the genotype, or None if the run was interrupted."""
     run_dir.mkdir(parents=True, exist_ok=True)
     module, datamodule, trainer = build(cfg, run_dir)
+    ckpt_path = resume_path(cfg.get("resume"))
     write_status(run_dir, "running")
     try:
-        trainer.fit(module, datamodule=datamodule)
+        # our own checkpoints hold RNG states and schedule floats, not only tensors
+        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=False)
         if trainer.interrupted:
             write_status(run_dir, "interrupted", "stopped before the last epoch; no genotype")
             return None
@@ -148,6 +170,9 @@ def main(cfg: DictConfig) -> None:
         write_status(run_dir, "failed", str(e))
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except NonFiniteError as e:  # status "failed" is already written
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(3)
     if genotype is None:
         print(f"interrupted: no genotype; run dir {run_dir}")
         sys.exit(1)

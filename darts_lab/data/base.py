@@ -6,16 +6,35 @@ The split fraction is r / (r + 1) for a schedule taking r w-steps per α-step (D
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset, Subset
+from torch.utils.data import DataLoader, Dataset, Sampler, Subset
 
 
 class DataError(RuntimeError):
     """A dataset is missing or unreadable; the message says where and how to get it."""
+
+
+class EpochShuffle(Sampler[int]):
+    """A shuffle that depends only on (seed, epoch), not on the global RNG, so a run resumed
+    from a checkpoint sees the same batches as an uninterrupted one. Lightning calls
+    `set_epoch` at every epoch; `cycle` does it for the α-val loader at every pass."""
+
+    def __init__(self, n: int, seed: int) -> None:
+        self.n, self.seed, self.epoch = n, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[int]:
+        g = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+        return iter(torch.randperm(self.n, generator=g).tolist())
 
 
 class SearchDataModule(L.LightningDataModule):
@@ -69,11 +88,11 @@ class SearchDataModule(L.LightningDataModule):
         n_w = min(max(1, round(self.train_fraction * n)), n - 1)
         self.w_indices, self.a_indices = perm[:n_w], perm[n_w:]
 
-    def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
+    def _loader(self, dataset: Dataset, shuffle: bool, stream: int = 0) -> DataLoader:
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
-            shuffle=shuffle,
+            sampler=EpochShuffle(len(dataset), self.split_seed * 2 + stream) if shuffle else None,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.num_workers > 0,
@@ -85,7 +104,7 @@ class SearchDataModule(L.LightningDataModule):
 
     def arch_dataloader(self) -> DataLoader:
         """α-val batches, drawn only when an α-step is due (see `cycle`)."""
-        return self._loader(Subset(self.train_aug, self.a_indices.tolist()), shuffle=True)
+        return self._loader(Subset(self.train_aug, self.a_indices.tolist()), True, stream=1)
 
     def val_dataloader(self) -> DataLoader:
         """The α-val split without augmentation, for the per-epoch validation accuracy."""
@@ -95,7 +114,23 @@ class SearchDataModule(L.LightningDataModule):
         return self._loader(self.test_set(), shuffle=False)
 
 
-def cycle(loader: DataLoader) -> Iterator:
-    """Endless batches from a loader, reshuffled each pass, independent of the train loader."""
+def cycle(loader: DataLoader, skip: int = 0) -> Iterator:
+    """Endless batches from a loader, reshuffled each pass, independent of the train loader.
+
+    On resume, `skip` = batches already consumed: the sampler jumps ahead, nothing is loaded."""
+    passes, skip = divmod(skip, len(loader))
     while True:
-        yield from loader
+        loader.sampler.set_epoch(passes)
+        batches: Iterable = loader
+        if skip:
+            rest = list(loader.sampler)[skip * loader.batch_size :]
+            batches = DataLoader(
+                loader.dataset,
+                batch_size=loader.batch_size,
+                sampler=rest,
+                num_workers=loader.num_workers,
+                collate_fn=loader.collate_fn,
+            )
+            skip = 0
+        yield from batches
+        passes += 1

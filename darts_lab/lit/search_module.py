@@ -6,9 +6,11 @@ added to the α loss is the regularizer's; this module only wires them into the 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable, Iterator
 
 import lightning as L
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -23,6 +25,12 @@ from darts_lab.schedule.base import Schedule
 from darts_lab.search_space.genotype import edge_endpoints
 
 Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+class NonFiniteError(RuntimeError):
+    """A loss or gradient became NaN/inf; the message names which and when."""
+
+
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
 
 
@@ -56,6 +64,7 @@ class SearchModule(L.LightningModule):
         self.register_buffer("a_steps", torch.zeros((), dtype=torch.long))
         self.alpha_history: list[dict[str, torch.Tensor]] = []  # activated α after each epoch
         self._arch_batches: Iterator[Batch] | None = None
+        self._epoch_start_steps = (0, 0)  # (w, α) step totals when this epoch began
 
     def configure_optimizers(self):
         hp = self.hparams
@@ -89,6 +98,7 @@ class SearchModule(L.LightningModule):
         self.manual_backward(loss)
         # tr(G Gᵀ) = ‖G‖²: clipping computes that norm anyway, so the FIMT costs nothing extra.
         grad_norm = nn.utils.clip_grad_norm_(self.net.parameters(), self.hparams.grad_clip)
+        self.check_finite("w-gradient norm (train loss)", grad_norm)  # before w moves
         w_opt.step()
         self.w_steps += 1
         self.train_acc(logits.detach(), y)
@@ -104,6 +114,10 @@ class SearchModule(L.LightningModule):
         a_opt.zero_grad(set_to_none=True)
         # inputs=α: autograd skips the weight gradients nobody would use (first-order DARTS)
         self.manual_backward(loss + penalty, inputs=list(self.arch.parameters()))
+        self.check_finite(
+            "α-gradient norm (α loss)",
+            nn.utils.get_total_norm([a.grad for a in self.arch.parameters()]),
+        )
         a_opt.step()
         self.regularizer.after_arch_step(self.arch)
         if self.arch.prune():  # CRB: ops whose α fell to ≤ 0 leave the supernet for good
@@ -115,7 +129,10 @@ class SearchModule(L.LightningModule):
 
     def next_arch_batch(self) -> Batch:
         if self._arch_batches is None:
-            self._arch_batches = cycle(self.trainer.datamodule.arch_dataloader())
+            # on resume, continue the α-val stream where the checkpoint left it
+            self._arch_batches = cycle(
+                self.trainer.datamodule.arch_dataloader(), skip=int(self.a_steps)
+            )
         x, y = next(self._arch_batches)
         return x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
 
@@ -165,8 +182,29 @@ class SearchModule(L.LightningModule):
         self.log("val/loss", F.cross_entropy(logits, y), on_epoch=True, prog_bar=True)
         self.log("val/acc", self.val_acc, on_epoch=True, prog_bar=True)
 
+    def check_finite(self, quantity: str, value: torch.Tensor) -> None:
+        """Stop at the first non-finite value, before any parameter takes it (one scalar sync)."""
+        if not torch.isfinite(value):
+            raise NonFiniteError(
+                f"non-finite {quantity} = {float(value)} at epoch {self.current_epoch}, "
+                f"after {int(self.w_steps)} w-steps and {int(self.a_steps)} α-steps; the last "
+                f"finite state is saved in "
+                f"checkpoints/on_exception.ckpt"
+            )
+
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["alpha_history"] = self.alpha_history
+        checkpoint["epoch_start_steps"] = self._epoch_start_steps
+        checkpoint["rng"] = {
+            "torch": torch.get_rng_state(),
+            "numpy": np.random.get_state(),
+            "python": random.getstate(),
+        }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.alpha_history = checkpoint.get("alpha_history", [])
+        self._epoch_start_steps = checkpoint.get("epoch_start_steps", (0, 0))
+        if rng := checkpoint.get("rng"):  # so a resumed run draws what the original would have
+            torch.set_rng_state(rng["torch"])
+            np.random.set_state(rng["numpy"])
+            random.setstate(rng["python"])
