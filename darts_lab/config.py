@@ -5,6 +5,9 @@ Each failure is one line naming the key, the value and what is allowed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from omegaconf import DictConfig, OmegaConf
 
 from darts_lab.search_space.ops import check_ops
@@ -12,6 +15,16 @@ from darts_lab.search_space.ops import check_ops
 
 class ConfigError(ValueError):
     pass
+
+
+def check(key: str, value: Any, ok: Callable[[Any], bool], allowed: str) -> None:
+    """One line naming the key, the value and what is allowed; a wrong type is not allowed."""
+    try:
+        good = not isinstance(value, (bool, str)) and bool(ok(value))
+    except TypeError:
+        good = False
+    if not good:
+        raise ValueError(f"{key}={value!r} is not allowed: it must be {allowed}")
 
 
 def _get(cfg: DictConfig, key: str) -> object:

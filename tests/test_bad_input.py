@@ -24,11 +24,29 @@ ROOT = Path(__file__).resolve().parents[1]
         ("dataset.train_fraction=1.5", r"train_fraction=1.5 is not allowed.*between 0 and 1"),
         ("dataset.train_fraction=0", r"train_fraction=0 is not allowed.*between 0 and 1"),
         ("search_space.layers=2", r"layers >= 3"),
+        ("w_optimizer.lr=fast", r"w_optimizer.lr='fast' is not allowed: it must be a positive"),
+        ("w_optimizer.grad_clip=0", r"w_optimizer.grad_clip=0 is not allowed"),
+        (
+            "schedule=fimt schedule.r=0.5",
+            r"schedule.r=0.5 is not allowed: it must be a number >= 1",
+        ),
+        ("schedule=fimt schedule.r=ten", r"schedule.r='ten' is not allowed"),
+        ("schedule=fimt schedule.h_i=0.9", r"schedule.h_i=0.9 is not allowed: .* >= 1"),
+        ("schedule=fimt schedule.h0=0", r"schedule.h0=0 is not allowed: .* > 0"),
+        ("schedule=fimt schedule.lam=0", r"schedule.lam=0 is not allowed: .* in \(0, 1\]"),
+        ("schedule=fimt schedule.lam=1.5", r"schedule.lam=1.5 is not allowed"),
+        (
+            "schedule=constant schedule.every=0",
+            r"schedule.every=0 is not allowed: it must be an integer",
+        ),
+        ("regularizer=proximity regularizer.rho=-1", r"regularizer.rho=-1 is not allowed: .* >= 0"),
+        ("regularizer=admm regularizer.rho=-0.5", r"regularizer.rho=-0.5 is not allowed"),
+        ("regularizer=admm regularizer.discount=2", r"regularizer.discount=2 is not allowed"),
     ],
 )
 def test_bad_values_fail_before_training(override: str, message: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=message) as err:
-        run_search(make_cfg(override), tmp_path)
+        run_search(make_cfg(*override.split()), tmp_path)
     assert "\n" not in str(err.value)
     assert not (tmp_path / "genotype.json").exists() and not (tmp_path / "status").exists()
 

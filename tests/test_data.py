@@ -54,3 +54,22 @@ def test_search_on_tiny_cifar10(cifar_dir: Path, tmp_path: Path) -> None:
     )
     genotype = run_search(cfg, tmp_path / "run")
     assert len(genotype.normal) == 4 and (tmp_path / "run" / "genotype.json").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_corrupt_cifar_file_is_named(cifar_dir: Path, damage: str) -> None:
+    bad = cifar_dir / "cifar-10-batches-py" / "data_batch_3"
+    raw = bad.read_bytes()
+    bad.write_bytes(raw[: len(raw) // 2] if damage == "truncate" else b"not a pickle at all")
+    dm = CIFARDataModule(cifar_dir)
+    with pytest.raises(DataError, match=r"corrupt or truncated CIFAR10 file .*data_batch_3"):
+        dm.setup()
+
+
+def test_split_travels_in_the_datamodule_state(cifar_dir: Path) -> None:
+    dm = CIFARDataModule(cifar_dir, batch_size=4)
+    dm.setup()
+    other = CIFARDataModule(cifar_dir, batch_size=4, split_seed=99)
+    other.load_state_dict(dm.state_dict())
+    other.setup()
+    assert torch.equal(other.w_indices, dm.w_indices)

@@ -88,6 +88,14 @@ class SearchDataModule(L.LightningDataModule):
         n_w = min(max(1, round(self.train_fraction * n)), n - 1)
         self.w_indices, self.a_indices = perm[:n_w], perm[n_w:]
 
+    def state_dict(self) -> dict:
+        """The split travels in the checkpoint: a resumed run trains on the same halves."""
+        return {"w_indices": self.w_indices, "a_indices": self.a_indices}
+
+    def load_state_dict(self, state: dict) -> None:
+        if state.get("w_indices") is not None:
+            self.w_indices, self.a_indices = state["w_indices"], state["a_indices"]
+
     def _loader(self, dataset: Dataset, shuffle: bool, stream: int = 0) -> DataLoader:
         return DataLoader(
             dataset,

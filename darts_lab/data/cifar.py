@@ -36,9 +36,22 @@ def _checked(base: type[datasets.CIFAR10]) -> type[datasets.CIFAR10]:
                 super().__init__(*args, **kwargs)
             except (pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError) as e:
                 raise DataError(
-                    f"corrupt or truncated {base.__name__} file under "
-                    f"{os.path.join(self.root, self.base_folder)}: {e!r}"
+                    f"corrupt or truncated {base.__name__} file "
+                    f"{self._first_bad_file() or self.base_folder}: {e!r}"
                 ) from e
+
+        def _first_bad_file(self) -> str | None:
+            """Which batch file fails to unpickle (only looked for once loading has failed)."""
+            for name, _ in self.train_list + self.test_list + [(self.meta["filename"], None)]:
+                path = os.path.join(self.root, self.base_folder, name)
+                try:
+                    with open(path, "rb") as f:
+                        entry = pickle.load(f, encoding="latin1")
+                    if name != self.meta["filename"]:
+                        entry["data"].reshape(-1, 3, 32, 32)
+                except Exception:
+                    return path
+            return None
 
     Checked.__name__ = base.__name__
     return Checked

@@ -12,22 +12,18 @@ from __future__ import annotations
 import torch
 
 from darts_lab.arch.architecture import Architecture
+from darts_lab.config import check
 from darts_lab.regularizer.base import Regularizer
 
 
 class Admm(Regularizer):
     def __init__(self, rho: float = 0.1, every: int = 10, discount: float = 0.8) -> None:
         super().__init__()
-        if rho < 0:
-            raise ValueError(f"regularizer.rho={rho!r} is not allowed: it must be >= 0")
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(
-                f"regularizer.every={every!r} is not allowed: it must be an integer >= 1"
-            )
-        if not 0 <= discount <= 1:
-            raise ValueError(
-                f"regularizer.discount={discount!r} is not allowed: it must be in [0, 1]"
-            )
+        check("regularizer.rho", rho, lambda v: v >= 0, "a number >= 0")
+        check(
+            "regularizer.every", every, lambda v: isinstance(v, int) and v >= 1, "an integer >= 1"
+        )
+        check("regularizer.discount", discount, lambda v: 0 <= v <= 1, "a number in [0, 1]")
         self.rho, self.every, self.discount = rho, every, discount
         self.z: dict[str, torch.Tensor] = {}
         self.u: dict[str, torch.Tensor] = {}

@@ -13,14 +13,14 @@ from __future__ import annotations
 import torch
 
 from darts_lab.arch.architecture import Architecture
+from darts_lab.config import check
 from darts_lab.regularizer.base import Regularizer
 
 
 class Proximity(Regularizer):
     def __init__(self, rho: float = 0.1) -> None:
         super().__init__()
-        if rho < 0:
-            raise ValueError(f"regularizer.rho={rho!r} is not allowed: it must be >= 0")
+        check("regularizer.rho", rho, lambda v: v >= 0, "a number >= 0")
         self.rho = rho
         self._last: dict[str, torch.Tensor | float] = {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from darts_lab.config import check
 from darts_lab.schedule.base import Schedule
 
 
@@ -12,8 +13,7 @@ class Constant(Schedule):
 
     def __init__(self, every: int = 10) -> None:
         super().__init__()
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"schedule.every={every!r} is not allowed: it must be an integer >= 1")
+        check("schedule.every", every, lambda v: isinstance(v, int) and v >= 1, "an integer >= 1")
         self.every = every
         self.expected_ratio = float(every)
         self.w_steps = 0

@@ -24,6 +24,7 @@ import math
 
 import torch
 
+from darts_lab.config import check
 from darts_lab.schedule.base import Schedule
 
 
@@ -34,14 +35,11 @@ class Fimt(Schedule):
         self, r: float = 10.0, h0: float = 1.0, h_i: float = 1.05, lam: float = 0.2
     ) -> None:
         super().__init__()
-        for key, value, ok, allowed in (
-            ("r", r, r >= 1, ">= 1"),
-            ("h0", h0, h0 > 0, "> 0"),
-            ("h_i", h_i, h_i >= 1, ">= 1"),
-            ("lam", lam, 0 < lam <= 1, "in (0, 1]"),
-        ):
-            if not ok or not math.isfinite(value):
-                raise ValueError(f"schedule.{key}={value!r} is not allowed: it must be {allowed}")
+        finite = math.isfinite
+        check("schedule.r", r, lambda v: finite(v) and v >= 1, "a number >= 1")
+        check("schedule.h0", h0, lambda v: finite(v) and v > 0, "a number > 0")
+        check("schedule.h_i", h_i, lambda v: finite(v) and v >= 1, "a number >= 1")
+        check("schedule.lam", lam, lambda v: 0 < v <= 1, "a number in (0, 1]")
         self.expected_ratio = float(r)
         self.lam, self.h_i = lam, h_i
         self.h_d = math.exp(-(r - 1) * math.log(h_i))
