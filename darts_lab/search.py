@@ -173,6 +173,12 @@ def main(cfg: DictConfig) -> None:
     except NonFiniteError as e:  # status "failed" is already written
         print(f"error: {e}", file=sys.stderr)
         sys.exit(3)
+    except SystemExit as e:  # Ctrl-C or SIGTERM inside Lightning; status says "interrupted"
+        print(
+            f"interrupted: resume with resume={run_dir / 'checkpoints' / 'on_exception.ckpt'}",
+            file=sys.stderr,
+        )
+        sys.exit(e.code or 1)  # Lightning's SIGTERM exit carries no code: never report success
     if genotype is None:
         print(f"interrupted: no genotype; run dir {run_dir}")
         sys.exit(1)

@@ -1,6 +1,10 @@
 """Resume equivalence, determinism, the NaN guard and interrupted runs."""
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -124,3 +128,36 @@ def test_resume_from_missing_checkpoint_is_clear(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"resume=.*no checkpoint at .*last.ckpt"):
         run_search(make_cfg(f"resume={tmp_path}"), tmp_path / "run")
+
+
+def test_sigterm_leaves_interrupted_status_and_checkpoint(tmp_path: Path) -> None:
+    """Cluster pre-emption: SIGTERM mid-search → status `interrupted` + on_exception.ckpt."""
+    run_dir = tmp_path / "run"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "darts_lab.search",
+            "logger=none",
+            "search_space.layers=3",
+            "search_space.init_channels=4",
+            "trainer.max_epochs=50",
+            "trainer.enable_progress_bar=false",
+            f"hydra.run.dir={run_dir}",
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 120
+        while not (run_dir / "checkpoints" / "last.ckpt").exists():  # an epoch is done
+            assert time.time() < deadline and proc.poll() is None
+            time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) != 0
+    finally:
+        proc.kill()
+    assert read_status(run_dir) == "interrupted"
+    assert (run_dir / "checkpoints" / "on_exception.ckpt").exists()
+    assert not (run_dir / "genotype.json").exists()
