@@ -25,6 +25,21 @@ class Softmax(nn.Module):
         return torch.softmax(alpha, dim=-1)
 
 
+class Simplex(nn.Module):
+    """GAEA: the stored parameters are the op weights themselves, one simplex per edge
+    (keep them there with arch_optimizer=eg)."""
+
+    prunes = False
+
+    def init_(self, alpha: torch.Tensor, scale: float) -> None:
+        """GAEA init: uniform over the ops of each edge."""
+        with torch.no_grad():
+            alpha.fill_(1.0 / alpha.shape[-1])
+
+    def forward(self, alpha: torch.Tensor) -> torch.Tensor:
+        return alpha
+
+
 class Crb(nn.Module):
     """DARTS-PRIME S1.1 (Clipped ReLU Batchnorm): op weight = clip(α, 0, 1), ops independent.
 
