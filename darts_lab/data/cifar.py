@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import pickle
 
@@ -93,7 +94,10 @@ class CIFARDataModule(SearchDataModule):
         )
 
     def search_sets(self) -> tuple[Dataset, Dataset]:
-        return self._read(True, augment=True), self._read(True, augment=False)
+        augmented = self._read(True, augment=True)
+        plain = copy.copy(augmented)  # same arrays in memory, read from disk once
+        plain.transform = self._transforms(augment=False)
+        return augmented, plain
 
     def test_set(self) -> Dataset:
         return self._read(False, augment=False)
