@@ -58,7 +58,7 @@ class RandomImages(SearchDataModule):
 def build(args: argparse.Namespace) -> tuple[SearchNetwork, Architecture]:
     torch.manual_seed(0)
     net = SearchNetwork(args.channels, 10, args.init_channels, args.layers)
-    selectable = {t: net.selectable() for t in net.cell_types}
+    selectable = net.selectable()
     return net, Architecture(net.arch_shapes(), Softmax(), 1e-3, selectable, net.project)
 
 

@@ -33,6 +33,10 @@ from darts_lab.export.artifacts import (  # noqa: E402
 from darts_lab.export.plots import plot_cell  # noqa: E402
 from darts_lab.lit.search_module import NonFiniteError, SearchModule  # noqa: E402
 from darts_lab.search_space.genotype import Genotype  # noqa: E402
+from darts_lab.search_space.nb201 import Nb201Genotype, Nb201Network  # noqa: E402
+from darts_lab.search_space.nb201_oracle import Nb201Oracle  # noqa: E402
+
+AnyGenotype = Genotype | Nb201Genotype
 
 
 def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModule, L.Trainer]:
@@ -41,23 +45,29 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
     L.seed_everything(cfg.seed, workers=True)
     try:
         schedule = instantiate(cfg.schedule)
+        erm = cfg.mode == "erm"
         fraction = cfg.dataset.train_fraction
         if fraction is None:  # the split follows the schedule: r w-steps per α-step → r/(r+1)
             fraction = schedule.expected_ratio / (schedule.expected_ratio + 1)
         datamodule = instantiate(
-            cfg.dataset, data_dir=cfg.data_dir, train_fraction=fraction, split_seed=cfg.seed
+            cfg.dataset,
+            data_dir=cfg.data_dir,
+            train_fraction=fraction,
+            split_seed=cfg.seed,
+            split=not erm,
         )
         datamodule.check()
         net = instantiate(
             cfg.search_space, in_channels=datamodule.in_channels, num_classes=datamodule.num_classes
         )
-        selectable = {t: net.selectable() for t in net.cell_types}
         arch = Architecture(
             net.arch_shapes(),
             instantiate(cfg.activation),
             cfg.arch_init_scale,
-            selectable,
+            net.selectable(),
             net.project,
+            op_keys=net.cell_types,
+            sampler=instantiate(cfg.sampler) if cfg.get("sampler") else None,
         )
         module = SearchModule(
             net,
@@ -66,8 +76,17 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             schedule,
             instantiate(cfg.regularizer),
             arch_lr_anneal=cfg.arch_lr_anneal,
+            arch_warmup_epochs=cfg.arch_warmup_epochs,
+            mode=cfg.mode,
             **cfg.w_optimizer,
         )
+        oracle = None
+        if cfg.get("benchmark_file"):
+            if not isinstance(net, Nb201Network):
+                raise ConfigError(
+                    "benchmark_file is the NAS-Bench-201 oracle: use search_space=nb201"
+                )
+            oracle = Nb201Oracle(cfg.benchmark_file)
     except (ValueError, InstantiationException) as e:  # Hydra wraps constructor errors
         cause = e.__cause__ if isinstance(e, InstantiationException) and e.__cause__ else e
         if isinstance(cause, DataError):
@@ -79,11 +98,13 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
     checkpoints = ModelCheckpoint(
         dirpath=run_dir / "checkpoints", save_last="link", save_top_k=1, every_n_epochs=1
     )
+    callbacks = [checkpoints, on_exception] + ([oracle] if oracle else [])
     trainer = instantiate(
         cfg.trainer,
         default_root_dir=str(run_dir),
         logger=loggers or False,
-        callbacks=[checkpoints, on_exception],
+        callbacks=callbacks,
+        **({"limit_val_batches": 0} if erm else {}),  # ERM holds no data out of the search
     )
     return module, datamodule, trainer
 
@@ -94,25 +115,33 @@ def _loggers(cfg: DictConfig, run_dir: Path) -> list[Logger]:
     return [instantiate(cfg.logger, save_dir=str(run_dir))]
 
 
-def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> Genotype:
-    """Π_S of the final α → genotype.json, alphas.json and a PNG per cell, also sent to W&B."""
-    weights = {k: w.detach().cpu() for k, w in module.arch.weights().items()}
-    genotype = module.net.discretize(weights, module.arch.selectable())
-    write_json(run_dir / "alphas.json", alphas_json(weights, module.net.ops, module.net.steps))
+def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> AnyGenotype:
+    """Π_S of the final α → genotype.json, alphas.json and a PNG per cell, also sent to W&B;
+    on NAS-Bench-201 the oracle's true accuracies (benchmark.json) when it is on."""
+    arch, net = module.arch, module.net
+    weights = {k: w.detach().cpu() for k, w in arch.weights().items()}
+    genotype = net.discretize(weights, arch.selectable())
+    op_weights = {k: weights[k] for k in arch.op_keys}
+    write_json(
+        run_dir / "alphas.json",
+        alphas_json(op_weights, net.ops, net.edges(), float(arch.entropy())),
+    )
+    cells = genotype.cells()
     pngs = [
-        plot_cell(
-            getattr(genotype, cell),
-            getattr(genotype, f"{cell}_concat"),
-            run_dir / f"{cell}_cell.png",
-            f"{cell} cell",
-        )
-        for cell in ("normal", "reduce")
+        plot_cell(genes, concat, run_dir / f"{cell}_cell.png", f"{cell} cell", inputs)
+        for cell, (genes, concat, inputs) in cells.items()
     ]
     write_genotype(run_dir, genotype)
     for logger in trainer.loggers:
         if hasattr(logger, "log_image"):  # W&B: cell diagrams and the genotype as text
-            logger.log_image("genotype/cells", [str(p) for p in pngs], caption=["normal", "reduce"])
+            logger.log_image("genotype/cells", [str(p) for p in pngs], caption=list(cells))
             logger.log_text("genotype/text", columns=["genotype"], data=[[str(genotype)]])
+    if isinstance(genotype, Nb201Genotype):
+        oracle = next((c for c in trainer.callbacks if isinstance(c, Nb201Oracle)), None)
+        if oracle is None:
+            print(Nb201Oracle.HOW_TO_ENABLE)
+        else:
+            write_json(run_dir / "benchmark.json", oracle.report(str(genotype)))
     return genotype
 
 
@@ -138,7 +167,7 @@ def _close_loggers(trainer: L.Trainer) -> None:
             logger.experiment.finish()
 
 
-def run_search(cfg: DictConfig, run_dir: Path) -> Genotype | None:
+def run_search(cfg: DictConfig, run_dir: Path) -> AnyGenotype | None:
     """One search in `run_dir`. Returns the genotype, or None if the run was interrupted."""
     run_dir.mkdir(parents=True, exist_ok=True)
     module, datamodule, trainer = build(cfg, run_dir)

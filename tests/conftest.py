@@ -16,10 +16,13 @@ os.environ.setdefault("WANDB_SILENT", "true")
 
 CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
-# A supernet small enough that one digits epoch takes seconds on 2 CPU cores.
+# A supernet small enough that one digits epoch takes seconds on 2 CPU cores (per search space,
+# applied unless the test sets that key itself).
+TINY_SPACE = {
+    "darts_lab.search_space.darts_cnn.SearchNetwork": {"layers": 3, "init_channels": 4},
+    "darts_lab.search_space.nb201.Nb201Network": {"cells_per_stage": 1, "init_channels": 4},
+}
 TINY = [
-    "search_space.layers=3",
-    "search_space.init_channels=4",
     "dataset.batch_size=32",
     "trainer.max_epochs=1",
     "trainer.enable_progress_bar=false",
@@ -29,7 +32,12 @@ TINY = [
 
 def make_cfg(*overrides: str, tiny: bool = True) -> DictConfig:
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        return compose("search", overrides=[*(TINY if tiny else []), *overrides])
+        cfg = compose("search", overrides=[*(TINY if tiny else []), *overrides])
+    if tiny:
+        for key, value in TINY_SPACE[cfg.search_space._target_].items():
+            if not any(o.startswith(f"search_space.{key}=") for o in overrides):
+                cfg.search_space[key] = value
+    return cfg
 
 
 def write_cifar(root: Path, n_train: int = 20, n_test: int = 10, classes: int = 10) -> Path:

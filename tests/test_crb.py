@@ -13,7 +13,7 @@ CRB_OPS = [op for op in PRIMITIVES if op != "none"]
 def setup():
     torch.manual_seed(0)
     net = SearchNetwork(1, 10, init_channels=4, layers=3, ops=CRB_OPS, node_batchnorm=True)
-    sel = {t: net.selectable() for t in net.cell_types}
+    sel = net.selectable()
     arch = Architecture(net.arch_shapes(), Crb(), 1e-3, sel, net.project)
     return net, arch
 

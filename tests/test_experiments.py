@@ -22,10 +22,18 @@ EXPERIMENTS = [
     "admm_fimt",
     "admm_fimt_crb",
 ]
+GAEA_EXPERIMENTS = [
+    "darts_bilevel_nb201",
+    "darts_erm",
+    "gaea_darts_bilevel",
+    "gaea_darts_erm",
+    "gdas",
+    "gaea_gdas",
+    "pcdarts",
+    "gaea_pcdarts",
+]
 SMALL = [
     "dataset=digits",
-    "search_space.layers=3",
-    "search_space.init_channels=4",
     "dataset.batch_size=16",
     "trainer.max_epochs=1",
     "trainer.limit_train_batches=2",
@@ -35,11 +43,40 @@ SMALL = [
 ]
 
 
-@pytest.mark.parametrize("name", EXPERIMENTS)
+@pytest.mark.parametrize("name", EXPERIMENTS + GAEA_EXPERIMENTS)
 def test_experiment_runs(name: str, tmp_path: Path) -> None:
-    cfg = make_cfg(f"+experiment={name}", *SMALL, tiny=False)
+    nb201 = "nb201" in name or "erm" in name or "bilevel" in name or "gdas" in name
+    space = ["search_space.cells_per_stage=1"] if nb201 else ["search_space.layers=3"]
+    cfg = make_cfg(
+        f"+experiment={name}",
+        *SMALL,
+        *space,
+        "search_space.init_channels=4",
+        "arch_warmup_epochs=0",
+        tiny=False,
+    )
     run_search(cfg, tmp_path)
     assert read_status(tmp_path) == "finished"
+
+
+def test_gaea_rows_set_the_appendix_c_options() -> None:
+    erm = make_cfg("+experiment=gaea_darts_erm", tiny=False)
+    assert erm.mode == "erm" and erm.search_space._target_.endswith("Nb201Network")
+    assert erm.activation._target_.endswith("Simplex") and erm.arch_optimizer.lr == 0.1
+    assert "none" not in erm.search_space.ops and erm.trainer.max_epochs == 25
+    assert (erm.search_space.init_channels, erm.search_space.cells_per_stage) == (16, 5)
+    assert make_cfg("+experiment=gaea_darts_bilevel", tiny=False).mode == "bilevel"
+    gdas = make_cfg("+experiment=gdas", tiny=False)
+    assert gdas.sampler.tau_max == 10.0 and gdas.sampler.tau_min == 0.1
+    assert gdas.search_space.ops[0] == "none" and gdas.trainer.max_epochs == 250
+    gaea_gdas = make_cfg("+experiment=gaea_gdas", tiny=False)
+    assert gaea_gdas.arch_optimizer._target_.endswith("ExponentiatedGradient")
+    assert gaea_gdas.trainer.max_epochs == 150
+    pc = make_cfg("+experiment=gaea_pcdarts", tiny=False)
+    assert pc.search_space.partial_channels == 4 and pc.search_space.edge_weights
+    assert pc.arch_warmup_epochs == 10 and pc.dataset.batch_size == 256
+    assert (pc.w_optimizer.lr, pc.w_optimizer.lr_min) == (0.1, 0.0)
+    assert make_cfg("+experiment=pcdarts", tiny=False).arch_warmup_epochs == 15
 
 
 def test_rows_sweep_the_paper_seeds() -> None:

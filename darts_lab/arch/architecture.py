@@ -1,6 +1,7 @@
-"""The architecture parameters α of a search, in one place: one [edges, ops] tensor per cell
-type, the activation that turns them into op weights, which ops are still alive (pruning), and
-the search space's projection Π_S."""
+"""The architecture parameters α of a search, in one place: one [rows, options] tensor per key
+(op weights [edges, ops] per cell type; PC-DARTS edge weights β [1, inputs] per node), the
+activation that turns each row into weights, an optional sampler (GDAS), which ops are still
+alive (pruning), and the search space's projection Π_S."""
 
 from __future__ import annotations
 
@@ -22,10 +23,15 @@ class Architecture(nn.Module):
         init_scale: float,
         selectable: Weights,
         project: Projection,
+        op_keys: tuple[str, ...] | None = None,
+        sampler: nn.Module | None = None,
     ) -> None:
         super().__init__()
         self.activation = activation
         self.project = project
+        self.sampler = sampler
+        # keys holding op weights [edges, ops] (sampled, logged, entropy); others are β
+        self.op_keys = tuple(op_keys if op_keys is not None else shapes)
         self.alphas = nn.ParameterDict(
             {name: nn.Parameter(torch.empty(shape)) for name, shape in shapes.items()}
         )
@@ -49,6 +55,43 @@ class Architecture(nn.Module):
         if self.activation.prunes:
             weights = {name: w * self.alive()[name] for name, w in weights.items()}
         return weights
+
+    def mixing(self, sample: bool = True) -> tuple[Weights, dict[str, list[int]] | None]:
+        """What the supernet mixes with, and per op key the op each edge computes (GDAS) or None.
+
+        With a sampler, op weights are a hard Gumbel sample (`sample=True`) or the one-hot of
+        the strongest op (`sample=False`, for validation); one host sync per op key."""
+        weights = self.weights()
+        if self.sampler is None:
+            return weights, None
+        choices = {}
+        for key in self.op_keys:
+            if sample:
+                weights[key], index = self.sampler(weights[key])
+            else:
+                index = weights[key].argmax(dim=-1)
+                weights[key] = torch.nn.functional.one_hot(index, weights[key].shape[-1]).to(
+                    weights[key].dtype
+                )
+            choices[key] = index.tolist()
+        return weights, choices
+
+    def set_progress(self, progress: float) -> None:
+        """Search progress in [0, 1] at an epoch start (the GDAS temperature follows it)."""
+        if self.sampler is not None:
+            self.sampler.set_progress(progress)
+
+    def op_weights(self) -> Weights:
+        """Activated op weights only (no edge weights β), detached: for logging and export."""
+        weights = self.weights()
+        return {k: weights[k].detach() for k in self.op_keys}
+
+    def entropy(self) -> torch.Tensor:
+        """Mean over edges (all cell types) of the entropy of each edge's op distribution (GAEA
+        Fig. 1); weights that are not normalised (CRB) are normalised per edge first."""
+        rows = torch.cat(list(self.op_weights().values())).clamp_min(0)
+        p = rows / rows.sum(dim=-1, keepdim=True).clamp_min(1e-30)
+        return -(p * p.clamp_min(1e-30).log()).sum(dim=-1).mean()
 
     def selectable(self) -> Weights:
         """Ops Π_S may choose: the search space's (not "none") that are still alive."""

@@ -1,7 +1,8 @@
 """Search data: the training set split into a w-train part and an α-val part.
 
 The split fraction is r / (r + 1) for a schedule taking r w-steps per α-step (DARTS-PRIME §4.3),
-0.5 for DARTS's alternating schedule. The test set is never seen during search.
+0.5 for DARTS's alternating schedule. GAEA's single-level ERM mode does not split (`split=False`):
+all of it is w-train and α-steps use training batches. The test set is never seen during search.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class SearchDataModule(L.LightningDataModule):
         num_workers: int = 0,
         pin_memory: bool = False,
         split_seed: int = 0,
+        split: bool = True,
     ) -> None:
         super().__init__()
         if batch_size < 1:
@@ -64,6 +66,7 @@ class SearchDataModule(L.LightningDataModule):
         self.num_workers = num_workers
         self.pin_memory = pin_memory
         self.split_seed = split_seed
+        self.split = split  # False (GAEA ERM): every training image is w-train, no α-val
         self.w_indices: torch.Tensor | None = None
         self.a_indices: torch.Tensor | None = None
 
@@ -85,7 +88,7 @@ class SearchDataModule(L.LightningDataModule):
         self.train_aug, self.train_eval = self.search_sets()
         n = len(self.train_aug)
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(self.split_seed))
-        n_w = min(max(1, round(self.train_fraction * n)), n - 1)
+        n_w = min(max(1, round(self.train_fraction * n)), n - 1) if self.split else n
         self.w_indices, self.a_indices = perm[:n_w], perm[n_w:]
 
     def state_dict(self) -> dict:
@@ -112,6 +115,8 @@ class SearchDataModule(L.LightningDataModule):
 
     def arch_dataloader(self) -> DataLoader:
         """α-val batches, drawn only when an α-step is due (see `cycle`)."""
+        if not self.split:
+            raise RuntimeError("mode=erm has no α-val split: α-steps use training batches")
         return self._loader(Subset(self.train_aug, self.a_indices.tolist()), True, stream=1)
 
     def val_dataloader(self) -> DataLoader:

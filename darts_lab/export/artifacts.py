@@ -8,7 +8,8 @@ from pathlib import Path
 
 import torch
 
-from darts_lab.search_space.genotype import Genotype, edge_endpoints
+from darts_lab.search_space.genotype import Genotype
+from darts_lab.search_space.nb201 import Nb201Genotype
 
 
 def write_json(path: Path, data: object) -> Path:
@@ -28,18 +29,27 @@ def read_status(run_dir: Path) -> str:
     return (run_dir / "status").read_text().split("\n", 1)[0]
 
 
-def alphas_json(weights: Mapping[str, torch.Tensor], ops: Sequence[str], steps: int) -> dict:
-    """Activated op weights per cell type and edge, in the order of `ops`."""
-    return {
+def alphas_json(
+    weights: Mapping[str, torch.Tensor],
+    ops: Sequence[str],
+    edges: Sequence[tuple[int, int]],
+    entropy: float | None = None,
+) -> dict:
+    """Activated op weights per cell type and edge (from, to), in the order of `ops`."""
+    data = {
         "ops": list(ops),
-        "edges": [list(e) for e in edge_endpoints(steps)],
+        "edges": [list(e) for e in edges],
         "weights": {cell: w.detach().cpu().tolist() for cell, w in weights.items()},
     }
+    if entropy is not None:
+        data["entropy"] = entropy
+    return data
 
 
-def write_genotype(run_dir: Path, genotype: Genotype) -> Path:
+def write_genotype(run_dir: Path, genotype: Genotype | Nb201Genotype) -> Path:
     return write_json(run_dir / "genotype.json", genotype.to_json())
 
 
-def read_genotype(path: Path) -> Genotype:
-    return Genotype.from_json(json.loads(Path(path).read_text()))
+def read_genotype(path: Path) -> Genotype | Nb201Genotype:
+    data = json.loads(Path(path).read_text())
+    return Nb201Genotype.from_json(data) if "nb201" in data else Genotype.from_json(data)

@@ -12,18 +12,21 @@ import matplotlib.pyplot as plt  # noqa: E402
 from darts_lab.search_space.genotype import CellGenes  # noqa: E402
 
 
-def plot_cell(genes: CellGenes, concat: list[int], path: Path, title: str = "") -> Path:
-    """Inputs c_{k-2}, c_{k-1} on the left, intermediate nodes in a column, c_{k} on the right;
-    each kept edge is an arrow labelled with its op."""
+def plot_cell(
+    genes: CellGenes, concat: list[int], path: Path, title: str = "", inputs: int = 2
+) -> Path:
+    """Input nodes on the left (DARTS: c_{k-2}, c_{k-1}; NB201: one), intermediate nodes in a
+    column, the output on the right; each kept edge is an arrow labelled with its op."""
     steps = len(genes)
-    pos = {0: (0.0, 0.75), 1: (0.0, 0.25)}
+    pos = {0: (0.0, 0.75), 1: (0.0, 0.25)} if inputs == 2 else {0: (0.0, 0.5)}
     for i in range(steps):
-        pos[i + 2] = (1.0 + i, 1.0 - (i + 0.5) / steps)
+        pos[i + inputs] = (1.0 + i, 1.0 - (i + 0.5) / steps)
     out = (steps + 1.0, 0.5)
-    names = {0: "c_{k-2}", 1: "c_{k-1}", **{i + 2: str(i) for i in range(steps)}}
+    names = {0: "c_{k-2}", 1: "c_{k-1}"} if inputs == 2 else {0: "in"}
+    names.update({i + inputs: str(i + inputs) for i in range(steps)})
     fig, ax = plt.subplots(figsize=(2.2 * (steps + 2), 3.6))
-    for node, inputs in enumerate(genes, start=2):
-        for op, src in inputs:
+    for node, sources in enumerate(genes, start=inputs):
+        for op, src in sources:
             (x0, y0), (x1, y1) = pos[src], pos[node]
             ax.annotate(
                 "",
@@ -49,7 +52,7 @@ def plot_cell(genes: CellGenes, concat: list[int], path: Path, title: str = "") 
             ha="center",
             va="center",
             fontsize=9,
-            bbox={"boxstyle": "round", "fc": "lightyellow" if node < 2 else "lightblue"},
+            bbox={"boxstyle": "round", "fc": "lightyellow" if node < inputs else "lightblue"},
         )
     ax.text(
         *out,

@@ -19,10 +19,10 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 from torchmetrics.classification import MulticlassAccuracy
 
 from darts_lab.arch.architecture import Architecture
+from darts_lab.config import check
 from darts_lab.data.base import cycle
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
-from darts_lab.search_space.genotype import edge_endpoints
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -48,8 +48,18 @@ class SearchModule(L.LightningModule):
         weight_decay: float = 3e-4,
         grad_clip: float = 5.0,
         arch_lr_anneal: bool = False,
+        arch_warmup_epochs: int = 0,
+        mode: str = "bilevel",
     ) -> None:
         super().__init__()
+        if mode not in ("bilevel", "erm"):
+            raise ValueError(f"mode={mode!r} is not allowed: it must be bilevel or erm")
+        check(
+            "arch_warmup_epochs",
+            arch_warmup_epochs,
+            lambda v: isinstance(v, int) and v >= 0,
+            "an integer >= 0",
+        )
         self.automatic_optimization = False
         self.save_hyperparameters(
             ignore=["net", "arch", "arch_optimizer", "schedule", "regularizer"]
@@ -83,16 +93,16 @@ class SearchModule(L.LightningModule):
         w_opt, a_opt = self.optimizers()
         fimt = self.weight_step(w_opt, batch)
         self.schedule.observe(fimt)
-        if self.schedule.arch_step_due():
-            self.arch_step(a_opt, self.next_arch_batch(), self.progress(batch_idx))
+        if self.arch_warm() and self.schedule.arch_step_due():
+            self.arch_step(a_opt, self.next_arch_batch(batch), self.progress(batch_idx))
         if metrics := self.schedule.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
 
     def weight_step(self, w_opt: Optimizer, batch: Batch) -> torch.Tensor:
         """One SGD step on the w-train batch; returns tr(G Gᵀ) of its unclipped gradient G."""
         x, y = batch
-        weights = {k: w.detach() for k, w in self.arch.weights().items()}  # α is fixed here
-        logits = self.net(x, weights)
+        weights, choices = self.arch.mixing()  # GDAS: a fresh sample for every forward
+        logits = self.net(x, {k: w.detach() for k, w in weights.items()}, choices)  # α fixed
         loss = F.cross_entropy(logits, y)
         w_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
@@ -109,7 +119,7 @@ class SearchModule(L.LightningModule):
     def arch_step(self, a_opt: Optimizer, batch: Batch, progress: float) -> None:
         """One step of the architecture optimizer on the α loss (+ regularizer)."""
         x, y = batch
-        loss = F.cross_entropy(self.net(x, self.arch.weights()), y)
+        loss = F.cross_entropy(self.net(x, *self.arch.mixing()), y)
         penalty = self.regularizer.penalty(self.arch, progress)
         a_opt.zero_grad(set_to_none=True)
         # inputs=α: autograd skips the weight gradients nobody would use (first-order DARTS)
@@ -127,7 +137,14 @@ class SearchModule(L.LightningModule):
         if metrics := self.regularizer.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
 
-    def next_arch_batch(self) -> Batch:
+    def arch_warm(self) -> bool:
+        """No α-step in the first `arch_warmup_epochs` epochs (PC-DARTS / GAEA warm-up)."""
+        return self.current_epoch >= self.hparams.arch_warmup_epochs
+
+    def next_arch_batch(self, train_batch: Batch) -> Batch:
+        """Bilevel: the next α-val batch. ERM (single level): this step's training batch."""
+        if self.hparams.mode == "erm":
+            return train_batch
         if self._arch_batches is None:
             # on resume, continue the α-val stream where the checkpoint left it
             self._arch_batches = cycle(
@@ -148,6 +165,7 @@ class SearchModule(L.LightningModule):
 
     def on_train_epoch_start(self) -> None:
         self._epoch_start_steps = (int(self.w_steps), int(self.a_steps))
+        self.arch.set_progress(self.current_epoch / max(1, self.trainer.max_epochs - 1))
 
     def on_train_epoch_end(self) -> None:
         schedulers = self.lr_schedulers()
@@ -161,11 +179,13 @@ class SearchModule(L.LightningModule):
                 "steps/w_epoch": float(int(self.w_steps) - w0),
                 "steps/arch_epoch": float(int(self.a_steps) - a0),
                 "arch/pruned": float(self.arch.num_pruned()),
+                "arch/entropy": self.arch.entropy(),  # GAEA Fig. 1
+                **({"arch/tau": self.arch.sampler.tau} if self.arch.sampler is not None else {}),
             }
         )
-        weights = {k: w.detach().cpu() for k, w in self.arch.weights().items()}
+        weights = {k: w.cpu() for k, w in self.arch.op_weights().items()}
         self.alpha_history.append(weights)
-        ops, ends = self.net.ops, edge_endpoints(self.net.steps)
+        ops, ends = self.net.ops, self.net.edges()
         self.log_dict(
             {
                 f"alpha/{cell}/{a}-{b}/{op}": w[e, o]
@@ -177,7 +197,7 @@ class SearchModule(L.LightningModule):
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         x, y = batch
-        logits = self.net(x, self.arch.weights())
+        logits = self.net(x, *self.arch.mixing(sample=False))  # GDAS: the argmax ops
         self.val_acc(logits, y)
         self.log("val/loss", F.cross_entropy(logits, y), on_epoch=True, prog_bar=True)
         self.log("val/acc", self.val_acc, on_epoch=True, prog_bar=True)

@@ -8,26 +8,38 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from darts_lab.search_space.genotype import Genotype, cell_genes, project_onehot
+from darts_lab.config import check
+from darts_lab.search_space.genotype import (
+    Genotype,
+    cell_genes,
+    edge_endpoints,
+    project_onehot,
+)
 from darts_lab.search_space.ops import OPS, PRIMITIVES, FactorizedReduce, ReLUConvBN, check_ops
 
 
 class MixedOp(nn.Module):
-    """Σ_o w_o · o(x) over the candidate ops of one edge. "none" is never computed: it adds 0."""
+    """Σ_o w_o · o(x) over the candidate ops of one edge. "none" is never computed: it adds 0.
 
-    def __init__(self, c: int, stride: int, ops: Sequence[str]) -> None:
+    PC-DARTS (partial_channels K > 1): only the first C/K channels go through the ops, the rest
+    bypass them (max-pooled on a reduction edge), then a channel shuffle mixes the two parts.
+    GDAS (`choice` given): only the sampled op is computed."""
+
+    def __init__(self, c: int, stride: int, ops: Sequence[str], partial_channels: int = 1) -> None:
         super().__init__()
-        self.stride = stride
+        self.stride, self.k = stride, partial_channels
+        self.c_op = c // partial_channels
         self.ops = nn.ModuleDict()
         self.index: list[int] = []  # position of each computed op in the weight vector
         for i, name in enumerate(ops):
             if name == "none":
                 continue
-            op = OPS[name](c, stride, False)
+            op = OPS[name](self.c_op, stride, False)
             if "pool" in name:  # DARTS search: pools get a non-affine BN to match conv scales
-                op = nn.Sequential(op, nn.BatchNorm2d(c, affine=False))
+                op = nn.Sequential(op, nn.BatchNorm2d(self.c_op, affine=False))
             self.ops[name] = op
             self.index.append(i)
+        self.bypass = nn.MaxPool2d(2, 2) if stride == 2 else nn.Identity()
         self.set_alive(torch.ones(len(ops), dtype=torch.bool))
 
     def set_alive(self, alive: torch.Tensor) -> None:
@@ -35,12 +47,37 @@ class MixedOp(nn.Module):
         self.active = [
             (i, op) for i, op in zip(self.index, self.ops.values(), strict=True) if bool(alive[i])
         ]
+        self.by_index = dict(self.active)
 
-    def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    def mix(self, x: torch.Tensor, weights: torch.Tensor, choice: int | None) -> torch.Tensor:
+        if choice is not None:
+            # GDAS: the other ops' weights are exactly 0 but still pass gradient, as in GDAS
+            others = weights.sum() - weights[choice]
+            op = self.by_index.get(choice)  # "none" or pruned: the edge adds 0
+            return (weights[choice] * op(x) if op is not None else self.zeros(x)) + others
         if not self.active:  # every op pruned: the edge contributes nothing
-            n, c, h, w = x.shape
-            return x.new_zeros(n, c, -(-h // self.stride), -(-w // self.stride))
+            return self.zeros(x)
         return sum(weights[i] * op(x) for i, op in self.active)
+
+    def zeros(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        return x.new_zeros(n, c, -(-h // self.stride), -(-w // self.stride))
+
+    def forward(
+        self, x: torch.Tensor, weights: torch.Tensor, choice: int | None = None
+    ) -> torch.Tensor:
+        if self.k == 1:
+            return self.mix(x, weights, choice)
+        part, rest = x[:, : self.c_op], x[:, self.c_op :]
+        out = torch.cat([self.mix(part, weights, choice), self.bypass(rest)], dim=1)
+        return channel_shuffle(out, self.k)
+
+
+def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
+    """PC-DARTS: interleave the channels of `groups` groups, so every channel takes a turn
+    through the ops across cells."""
+    n, c, h, w = x.shape
+    return x.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
 
 
 class SearchCell(nn.Module):
@@ -55,6 +92,7 @@ class SearchCell(nn.Module):
         reduction: bool,
         reduction_prev: bool,
         node_batchnorm: bool = False,
+        partial_channels: int = 1,
     ) -> None:
         super().__init__()
         self.reduction = reduction
@@ -67,7 +105,7 @@ class SearchCell(nn.Module):
         )
         self.preprocess1 = ReLUConvBN(c_p, c, 1, 1, 0, affine=False)
         self.edges = nn.ModuleList(
-            MixedOp(c, 2 if reduction and j < 2 else 1, ops)
+            MixedOp(c, 2 if reduction and j < 2 else 1, ops, partial_channels)
             for i in range(steps)
             for j in range(i + 2)
         )
@@ -77,18 +115,34 @@ class SearchCell(nn.Module):
             for _ in range(steps)
         )
 
-    def forward(self, s0: torch.Tensor, s1: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        s0: torch.Tensor,
+        s1: torch.Tensor,
+        weights: torch.Tensor,
+        edge_weights: torch.Tensor | None = None,
+        choices: list[int] | None = None,
+    ) -> torch.Tensor:
+        """weights [edges, ops]; edge_weights [edges] (PC-DARTS β) or None; choices: GDAS."""
         states = [self.preprocess0(s0), self.preprocess1(s1)]
         offset = 0
         for norm in self.node_norms:
-            node = sum(self.edges[offset + j](h, weights[offset + j]) for j, h in enumerate(states))
+            terms = []
+            for j, h in enumerate(states):
+                e = offset + j
+                out = self.edges[e](h, weights[e], None if choices is None else choices[e])
+                terms.append(out if edge_weights is None else edge_weights[e] * out)
             offset += len(states)
-            states.append(norm(node))
+            states.append(norm(sum(terms)))
         return torch.cat(states[-self.multiplier :], dim=1)
 
 
 class SearchNetwork(nn.Module):
-    """The DARTS supernet. Reduction cells sit at layers//3 and 2·layers//3."""
+    """The DARTS supernet. Reduction cells sit at layers//3 and 2·layers//3.
+
+    PC-DARTS options: `partial_channels` K (1 = off) and `edge_weights` (β per node: one more
+    architecture row per intermediate node, weighing its incoming edges; Π_S then ranks edges
+    by β × op weight, as PC-DARTS's genotype())."""
 
     cell_types = ("normal", "reduce")
 
@@ -103,6 +157,8 @@ class SearchNetwork(nn.Module):
         stem_multiplier: int = 3,
         ops: Sequence[str] = PRIMITIVES,
         node_batchnorm: bool = False,
+        partial_channels: int = 1,
+        edge_weights: bool = False,
     ) -> None:
         super().__init__()
         check_ops(list(ops))
@@ -114,9 +170,16 @@ class SearchNetwork(nn.Module):
                 f"init_channels={init_channels}, steps={steps}, "
                 f"multiplier={multiplier}"
             )
+        check(
+            "search_space.partial_channels",
+            partial_channels,
+            lambda k: isinstance(k, int) and k >= 1 and init_channels % k == 0,
+            f"a positive integer dividing init_channels={init_channels}",
+        )
         self.ops = list(ops)
         self.steps = steps
         self.multiplier = multiplier
+        self.edge_weights = edge_weights
         c_curr = stem_multiplier * init_channels
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, c_curr, 3, padding=1, bias=False), nn.BatchNorm2d(c_curr)
@@ -138,6 +201,7 @@ class SearchNetwork(nn.Module):
                     reduction,
                     reduction_prev,
                     node_batchnorm,
+                    partial_channels,
                 )
             )
             reduction_prev = reduction
@@ -148,14 +212,28 @@ class SearchNetwork(nn.Module):
     def num_edges(self) -> int:
         return sum(i + 2 for i in range(self.steps))
 
-    def arch_shapes(self) -> dict[str, tuple[int, int]]:
-        """Shape of the architecture weights each cell type mixes with: [edges, ops]."""
-        return {t: (self.num_edges, len(self.ops)) for t in self.cell_types}
+    def edges(self) -> list[tuple[int, int]]:
+        return edge_endpoints(self.steps)
 
-    def selectable(self) -> torch.Tensor:
-        """Ops Π_S may choose: every op but "none"."""
-        mask = torch.tensor([op != "none" for op in self.ops])
-        return mask.expand(self.num_edges, -1)
+    def beta_keys(self, cell: str) -> list[str]:
+        """Architecture keys of the per-node edge weights β of a cell type (PC-DARTS)."""
+        return [f"{cell}_beta{i}" for i in range(self.steps)] if self.edge_weights else []
+
+    def arch_shapes(self) -> dict[str, tuple[int, int]]:
+        """Rows × options of every architecture tensor: [edges, ops] per cell type, [1, inputs]
+        per node for β."""
+        shapes = {t: (self.num_edges, len(self.ops)) for t in self.cell_types}
+        for t in self.cell_types:
+            shapes.update({key: (1, i + 2) for i, key in enumerate(self.beta_keys(t))})
+        return shapes
+
+    def selectable(self) -> dict[str, torch.Tensor]:
+        """What Π_S may choose: every op but "none"; every edge."""
+        mask = torch.tensor([op != "none" for op in self.ops]).expand(self.num_edges, -1)
+        return {
+            k: mask if k in self.cell_types else torch.ones(s, dtype=torch.bool)
+            for k, s in self.arch_shapes().items()
+        }
 
     def set_alive(self, alive: Mapping[str, torch.Tensor]) -> None:
         """Tell every mixed op which of its ops are still alive (per cell type, [edges, ops])."""
@@ -164,16 +242,41 @@ class SearchNetwork(nn.Module):
             for e, edge in enumerate(cell.edges):
                 edge.set_alive(mask[e])
 
+    def _edge_weights(self, weights: Mapping[str, torch.Tensor], cell: str) -> torch.Tensor | None:
+        keys = self.beta_keys(cell)
+        return torch.cat([weights[k][0] for k in keys]) if keys else None
+
+    def _ranked(self, weights: Mapping[str, torch.Tensor], cell: str) -> torch.Tensor:
+        """Op weights Π_S ranks edges and ops by: × β under PC-DARTS."""
+        beta = self._edge_weights(weights, cell)
+        return weights[cell] if beta is None else weights[cell] * beta[:, None]
+
     def project(
         self, weights: Mapping[str, torch.Tensor], selectable: Mapping[str, torch.Tensor]
     ) -> dict[str, torch.Tensor]:
-        """Π_S in α-space: per cell type a 0/1 tensor with the derived architecture's ops."""
-        return {t: project_onehot(weights[t], self.steps, selectable[t]) for t in weights}
+        """Π_S in α-space: per key a 0/1 tensor with the derived architecture (kept ops; for β
+        the kept edges of each node)."""
+        out = {}
+        for t in self.cell_types:
+            out[t] = project_onehot(self._ranked(weights, t), self.steps, selectable[t])
+            kept = out[t].amax(dim=1)  # 1 on each kept edge
+            offset = 0
+            for i, key in enumerate(self.beta_keys(t)):
+                out[key] = kept[offset : offset + i + 2][None].clone()
+                offset += i + 2
+        return out
 
-    def forward(self, x: torch.Tensor, weights: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        weights: Mapping[str, torch.Tensor],
+        choices: Mapping[str, list[int]] | None = None,
+    ) -> torch.Tensor:
+        beta = {t: self._edge_weights(weights, t) for t in self.cell_types}
         s0 = s1 = self.stem(x)
         for cell in self.cells:
-            s0, s1 = s1, cell(s0, s1, weights["reduce" if cell.reduction else "normal"])
+            t = "reduce" if cell.reduction else "normal"
+            s0, s1 = s1, cell(s0, s1, weights[t], beta[t], choices[t] if choices else None)
         return self.classifier(s1.mean(dim=(2, 3)))
 
     def discretize(
@@ -181,12 +284,11 @@ class SearchNetwork(nn.Module):
         weights: Mapping[str, torch.Tensor],
         selectable: Mapping[str, torch.Tensor] | None = None,
     ) -> Genotype:
-        """Π_S of both cell types (selectable: per cell type, ops that may be chosen)."""
-        sel = selectable or {t: self.selectable() for t in self.cell_types}
+        """Π_S of both cell types (selectable: per key, what may be chosen)."""
+        sel = selectable or self.selectable()
         concat = list(range(2 + self.steps - self.multiplier, self.steps + 2))
-        return Genotype(
-            cell_genes(weights["normal"], self.ops, self.steps, sel["normal"]),
-            concat,
-            cell_genes(weights["reduce"], self.ops, self.steps, sel["reduce"]),
-            concat,
-        )
+        genes = {
+            t: cell_genes(self._ranked(weights, t), self.ops, self.steps, sel[t])
+            for t in self.cell_types
+        }
+        return Genotype(genes["normal"], concat, genes["reduce"], concat)

@@ -92,6 +92,13 @@ class Genotype:
             [int(i) for i in data["reduce_concat"]],
         )
 
+    def cells(self) -> dict[str, tuple[CellGenes, list[int], int]]:
+        """For drawing: per cell type its genes, output concat and number of input nodes."""
+        return {
+            "normal": (self.normal, self.normal_concat, 2),
+            "reduce": (self.reduce, self.reduce_concat, 2),
+        }
+
     def __str__(self) -> str:
         """The flat form quark0/darts prints, so genotypes can be pasted into its genotypes.py."""
 
