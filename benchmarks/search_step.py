@@ -1,25 +1,31 @@
-"""Search-step time: darts_lab under Lightning vs a hand-written PyTorch loop, same supernet.
+"""Search-step time and peak memory: darts_lab under Lightning vs a hand-written PyTorch loop.
 
     python benchmarks/search_step.py [--size 8] [--channels 3] [--init-channels 8] [--layers 3]
-                                     [--batch 64] [--steps 30] [--warmup 3]
+                                     [--batch 64] [--steps 30] [--warmup 3] [--device cpu]
+    python benchmarks/search_step.py --scaling      # step time vs cells and channels
 
-(a) raw: a plain loop — w-step (SGD, clip 5) on a train batch, α-step (Adam) on a val batch —
-    written the way quark0/darts's first-order `train()` is, with our SearchNetwork.
+(a) raw: a plain first-order bilevel loop — α-step (Adam) on a val batch, w-step (SGD, clip 5)
+    on a train batch — written the way quark0/darts's `train()` is, on our SearchNetwork.
 (b) darts_lab: `SearchModule` run by a Lightning Trainer (CSV logging and progress bar on).
-Then the FIMT overhead: the w-step time (batches with no α-step) under `schedule=fimt` vs a
-schedule that never takes an α-step.
-Both see random tensors of the given shape (timing only; the data is irrelevant), in one
-process, one after the other. Reports the median per-step time after warm-up and the ratio.
+(c) (b) with schedule=fimt. (d) GDAS (sampler=gumbel). (e) PC-DARTS, K=4 with edge weights.
+Then the FIMT overhead on the w-step alone: batches without an α-step under `fimt` vs a schedule
+that never steps α. All paths see random tensors of one shape, in one process, one after the
+other; the table gives the median per-step time after warm-up, its ratio to (a), and the peak
+memory (CUDA: max allocated; CPU: peak growth of the process RSS, sampled every 2 ms).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import lightning as L
@@ -31,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from darts_lab.arch.activation import Softmax  # noqa: E402
 from darts_lab.arch.architecture import Architecture  # noqa: E402
+from darts_lab.arch.gumbel import Gumbel  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.regularizer.none import NoRegularizer  # noqa: E402
@@ -39,6 +46,12 @@ from darts_lab.schedule.base import Schedule  # noqa: E402
 from darts_lab.schedule.constant import Constant  # noqa: E402
 from darts_lab.schedule.fimt import Fimt  # noqa: E402
 from darts_lab.search_space.darts_cnn import SearchNetwork  # noqa: E402
+
+VARIANTS = {  # supernet options and sampler per path
+    "darts": ({}, None),
+    "gdas": ({}, Gumbel),
+    "pcdarts": ({"partial_channels": 4, "edge_weights": True}, None),
+}
 
 
 class RandomImages(SearchDataModule):
@@ -55,32 +68,88 @@ class RandomImages(SearchDataModule):
         return self._set, self._set
 
 
-def build(args: argparse.Namespace) -> tuple[SearchNetwork, Architecture]:
+def build(args: argparse.Namespace, variant: str = "darts") -> tuple[SearchNetwork, Architecture]:
     torch.manual_seed(0)
-    net = SearchNetwork(args.channels, 10, args.init_channels, args.layers)
-    selectable = net.selectable()
-    return net, Architecture(net.arch_shapes(), Softmax(), 1e-3, selectable, net.project)
+    options, sampler = VARIANTS[variant]
+    net = SearchNetwork(args.channels, 10, args.init_channels, args.layers, **options)
+    arch = Architecture(
+        net.arch_shapes(),
+        Softmax(),
+        1e-3,
+        net.selectable(),
+        net.project,
+        net.cell_types,
+        sampler() if sampler else None,
+    )
+    return net, arch
 
 
-def time_raw(args: argparse.Namespace) -> list[float]:
+@contextmanager
+def peak_memory(device: torch.device) -> Iterator[list[float]]:
+    """Yields a list that holds, after the block, the peak memory in MB the block added."""
+    out: list[float] = []
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        start = torch.cuda.memory_allocated()
+        yield out
+        torch.cuda.synchronize()
+        out.append((torch.cuda.max_memory_allocated() - start) / 2**20)
+        return
+    peak, done = [0], threading.Event()
+    start = rss()
+
+    def sample() -> None:
+        while not done.wait(0.002):
+            peak[0] = max(peak[0], rss())
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    yield out
+    done.set()
+    thread.join()
+    out.append(max(0, peak[0] - start) / 2**20)
+
+
+def rss() -> int:
+    """Resident set size of this process in bytes (Linux /proc; 0 where that is missing)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def time_raw(args: argparse.Namespace) -> tuple[list[float], float]:
+    device = torch.device(args.device)
     net, arch = build(args)
+    net, arch = net.to(device), arch.to(device)
     w_opt = torch.optim.SGD(net.parameters(), 0.025, momentum=0.9, weight_decay=3e-4)
     a_opt = torch.optim.Adam(arch.parameters(), 3e-4, betas=(0.5, 0.999), weight_decay=1e-3)
     shape = (args.batch, args.channels, args.size, args.size)
     times = []
-    for _ in range(args.warmup + args.steps):
-        x, y = torch.randn(shape), torch.randint(0, 10, (args.batch,))
-        xv, yv = torch.randn(shape), torch.randint(0, 10, (args.batch,))
-        t0 = time.perf_counter()
-        a_opt.zero_grad()
-        F.cross_entropy(net(xv, arch.weights()), yv).backward()
-        a_opt.step()
-        w_opt.zero_grad()
-        F.cross_entropy(net(x, arch.weights()), y).backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
-        w_opt.step()
-        times.append(time.perf_counter() - t0)
-    return times[args.warmup :]
+    with peak_memory(device) as memory:
+        for _ in range(args.warmup + args.steps):
+            x, y = torch.randn(shape, device=device), torch.randint(0, 10, (args.batch,))
+            xv, yv = torch.randn(shape, device=device), torch.randint(0, 10, (args.batch,))
+            y, yv = y.to(device), yv.to(device)
+            sync(device)
+            t0 = time.perf_counter()
+            a_opt.zero_grad()
+            F.cross_entropy(net(xv, arch.weights()), yv).backward()
+            a_opt.step()
+            w_opt.zero_grad()
+            F.cross_entropy(net(x, arch.weights()), y).backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+            w_opt.step()
+            sync(device)
+            times.append(time.perf_counter() - t0)
+    return times[args.warmup :], memory[0]
 
 
 class StepTimer(L.Callback):
@@ -90,15 +159,19 @@ class StepTimer(L.Callback):
         self.times: list[tuple[float, bool]] = []
 
     def on_train_batch_start(self, trainer, module, *_) -> None:
+        sync(module.device)
         self._a0 = int(module.a_steps)
         self._t0 = time.perf_counter()
 
     def on_train_batch_end(self, trainer, module, *_) -> None:
+        sync(module.device)
         self.times.append((time.perf_counter() - self._t0, int(module.a_steps) > self._a0))
 
 
-def time_lightning(args: argparse.Namespace, schedule: Schedule) -> list[tuple[float, bool]]:
-    net, arch = build(args)
+def time_lightning(
+    args: argparse.Namespace, schedule: Schedule, variant: str = "darts"
+) -> tuple[list[tuple[float, bool]], float]:
+    net, arch = build(args, variant)
     module = SearchModule(
         net,
         arch,
@@ -109,11 +182,12 @@ def time_lightning(args: argparse.Namespace, schedule: Schedule) -> list[tuple[f
     n = 2 * args.batch * (args.warmup + args.steps)
     dm = RandomImages(n, args.channels, args.size, batch_size=args.batch, train_fraction=0.5)
     timer = StepTimer()
-    with tempfile.TemporaryDirectory() as out:
+    with tempfile.TemporaryDirectory() as out, peak_memory(torch.device(args.device)) as memory:
         trainer = L.Trainer(
             max_epochs=1,
             default_root_dir=out,
-            accelerator="cpu",
+            accelerator="gpu" if args.device.startswith("cuda") else "cpu",
+            devices=1,
             logger=L.pytorch.loggers.CSVLogger(out),
             callbacks=[timer],
             log_every_n_steps=1,
@@ -122,12 +196,60 @@ def time_lightning(args: argparse.Namespace, schedule: Schedule) -> list[tuple[f
             enable_model_summary=False,
         )
         trainer.fit(module, datamodule=dm)
-    return timer.times[args.warmup :]
+    return timer.times[args.warmup :], memory[0]
 
 
 def median_w_only(times: list[tuple[float, bool]]) -> float:
     """Median time of the batches that took no α-step: the w-step as the schedule runs it."""
     return statistics.median(t for t, stepped in times if not stepped)
+
+
+def table(args: argparse.Namespace) -> None:
+    raw, raw_mb = time_raw(args)
+    rows: list[tuple[str, float, float]] = [
+        ("(a) hand-written loop", statistics.median(raw), raw_mb)
+    ]
+    paths: list[tuple[str, Callable[[], Schedule], str]] = [
+        ("(b) darts_lab+Lightning", Alternate, "darts"),
+        ("(c) + schedule=fimt", Fimt, "darts"),
+        ("(d) GDAS", Alternate, "gdas"),
+        ("(e) PC-DARTS K=4", Alternate, "pcdarts"),
+    ]
+    for name, schedule, variant in paths:
+        times, mb = time_lightning(args, schedule(), variant)
+        rows.append((name, statistics.median(t for t, _ in times), mb))
+    print(
+        f"\ninput {args.channels}x{args.size}x{args.size}, {args.init_channels} channels, "
+        f"{args.layers} cells, batch {args.batch}, device {args.device}, "
+        f"{torch.get_num_threads()} threads, median of {args.steps} steps"
+    )
+    print(f"{'path':<26}{'s/step':>10}{'vs (a)':>8}{'peak MB':>10}")
+    for name, t, mb in rows:
+        print(f"{name:<26}{t:>10.3f}{t / rows[0][1]:>8.2f}{mb:>10.0f}")
+    print(f"GDAS / DARTS step time: {rows[3][1] / rows[1][1]:.2f}")
+    if args.no_fimt:
+        return
+    # Interleaved twice, best median of each kept: sequential runs drift by a few % on a
+    # shared 2-core machine, more than the overhead being measured.
+    never, fimt, fimt_arch = math.inf, math.inf, 0
+    for _ in range(2):
+        never = min(never, median_w_only(time_lightning(args, Constant(every=10**9))[0]))
+        fimt_times = time_lightning(args, Fimt())[0]
+        fimt = min(fimt, median_w_only(fimt_times))
+        fimt_arch = sum(stepped for _, stepped in fimt_times)
+    print("\nw-step only (batches without an α-step), FIMT overhead:")
+    print(f"{'alternate, α disabled':<26}{never:>10.3f}{1.0:>8.2f}")
+    print(f"{'fimt':<26}{fimt:>10.3f}{fimt / never:>8.3f}   ({fimt_arch} batches took an α-step)")
+
+
+def scaling(args: argparse.Namespace) -> None:
+    """Raw-loop step time as cells grow (at 16 channels) and as channels grow (at 8 cells)."""
+    print(f"\nscaling, input {args.channels}x{args.size}x{args.size}, batch {args.batch}")
+    print(f"{'cells':>6}{'channels':>10}{'s/step':>10}{'peak MB':>10}")
+    for layers, channels in [(5, 16), (8, 16), (14, 16), (8, 8), (8, 36)]:
+        args.layers, args.init_channels = layers, channels
+        times, mb = time_raw(args)
+        print(f"{layers:>6}{channels:>10}{statistics.median(times):>10.3f}{mb:>10.0f}")
 
 
 def main() -> None:
@@ -139,31 +261,11 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--no-fimt", action="store_true", help="skip the FIMT-overhead runs")
+    p.add_argument("--scaling", action="store_true", help="step time vs cells and channels")
     args = p.parse_args()
-    raw = statistics.median(time_raw(args))
-    lit = statistics.median(t for t, _ in time_lightning(args, Alternate()))
-    print(
-        f"\ninput {args.channels}x{args.size}x{args.size}, {args.init_channels} channels, "
-        f"{args.layers} cells, batch {args.batch}, {torch.get_num_threads()} threads, "
-        f"median of {args.steps} steps"
-    )
-    print(f"{'path':<24}{'s/step':>10}{'ratio':>8}")
-    print(f"{'(a) hand-written loop':<24}{raw:>10.3f}{1.0:>8.2f}")
-    print(f"{'(b) darts_lab+Lightning':<24}{lit:>10.3f}{lit / raw:>8.2f}")
-    if args.no_fimt:
-        return
-    # Interleaved twice, best median of each kept: sequential runs drift by a few % on a
-    # shared 2-core machine, more than the overhead being measured.
-    never, fimt, fimt_arch = math.inf, math.inf, 0
-    for _ in range(2):
-        never = min(never, median_w_only(time_lightning(args, Constant(every=10**9))))
-        fimt_times = time_lightning(args, Fimt())
-        fimt = min(fimt, median_w_only(fimt_times))
-        fimt_arch = sum(stepped for _, stepped in fimt_times)
-    print("\nw-step only (batches without an α-step), FIMT overhead:")
-    print(f"{'alternate, α disabled':<24}{never:>10.3f}{1.0:>8.2f}")
-    print(f"{'fimt':<24}{fimt:>10.3f}{fimt / never:>8.3f}   ({fimt_arch} batches took an α-step)")
+    scaling(args) if args.scaling else table(args)
 
 
 if __name__ == "__main__":

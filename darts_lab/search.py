@@ -78,6 +78,8 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             arch_lr_anneal=cfg.arch_lr_anneal,
             arch_warmup_epochs=cfg.arch_warmup_epochs,
             mode=cfg.mode,
+            channels_last=cfg.perf.channels_last,
+            compile_backend=cfg.perf.compile_backend if cfg.perf.compile else None,
             **cfg.w_optimizer,
         )
         oracle = None

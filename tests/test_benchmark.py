@@ -14,7 +14,7 @@ def test_benchmark_smoke(monkeypatch, capsys) -> None:
         "--channels",
         "1",
         "--init-channels",
-        "2",
+        "4",
         "--layers",
         "3",
         "--batch",
@@ -27,7 +27,8 @@ def test_benchmark_smoke(monkeypatch, capsys) -> None:
     monkeypatch.setattr(sys, "argv", [str(SCRIPT), *args])
     runpy.run_path(str(SCRIPT), run_name="__main__")
     out = capsys.readouterr().out
-    for row in ("(a) hand-written loop", "(b) darts_lab+Lightning", "fimt"):
+    rows = ("(a) hand-written loop", "(b) darts_lab+Lightning", "(c) + schedule=fimt", "(d) GDAS")
+    for row in (*rows, "(e) PC-DARTS K=4", "GDAS / DARTS step time", "w-step only"):
         assert row in out
     ratio = float(out.split("(b) darts_lab+Lightning")[1].split()[1])
     assert ratio > 0

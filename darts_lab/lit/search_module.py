@@ -50,6 +50,8 @@ class SearchModule(L.LightningModule):
         arch_lr_anneal: bool = False,
         arch_warmup_epochs: int = 0,
         mode: str = "bilevel",
+        channels_last: bool = False,
+        compile_backend: str | None = None,
     ) -> None:
         super().__init__()
         if mode not in ("bilevel", "erm"):
@@ -76,6 +78,21 @@ class SearchModule(L.LightningModule):
         self._arch_batches: Iterator[Batch] | None = None
         self._epoch_start_steps = (0, 0)  # (w, α) step totals when this epoch began
 
+    def configure_model(self) -> None:
+        """GPU fast paths: NHWC memory format (tensor cores), torch.compile of the supernet
+        (in place, so checkpoints keep their keys; GDAS recompiles per sample: leave it off)."""
+        if self.hparams.channels_last:
+            self.net.to(memory_format=torch.channels_last)
+        if self.hparams.compile_backend and not getattr(self, "_compiled", False):
+            self.net.compile(backend=self.hparams.compile_backend)
+            self._compiled = True
+
+    def to_format(self, batch: Batch) -> Batch:
+        x, y = batch
+        if self.hparams.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x, y
+
     def configure_optimizers(self):
         hp = self.hparams
         w_opt = SGD(
@@ -91,6 +108,7 @@ class SearchModule(L.LightningModule):
     # -- the step: Algorithm 1, lines 3-11 -------------------------------------------------
     def training_step(self, batch: Batch, batch_idx: int) -> None:
         w_opt, a_opt = self.optimizers()
+        batch = self.to_format(batch)
         fimt = self.weight_step(w_opt, batch)
         self.schedule.observe(fimt)
         if self.arch_warm() and self.schedule.arch_step_due():
@@ -151,7 +169,9 @@ class SearchModule(L.LightningModule):
                 self.trainer.datamodule.arch_dataloader(), skip=int(self.a_steps)
             )
         x, y = next(self._arch_batches)
-        return x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        return self.to_format(
+            (x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True))
+        )
 
     def progress(self, batch_idx: int) -> float:
         """Fraction of the search done, 0 at the first batch → 1 at the last."""
@@ -196,7 +216,7 @@ class SearchModule(L.LightningModule):
         )
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
-        x, y = batch
+        x, y = self.to_format(batch)
         logits = self.net(x, *self.arch.mixing(sample=False))  # GDAS: the argmax ops
         self.val_acc(logits, y)
         self.log("val/loss", F.cross_entropy(logits, y), on_epoch=True, prog_bar=True)
