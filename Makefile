@@ -3,7 +3,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install search test lint bench clean
+.PHONY: install search test lint bench bench-scaling clean
 
 # Re-installs only when pyproject.toml or the constraints change.
 $(STAMP): pyproject.toml constraints.txt
@@ -26,6 +26,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/search_step.py
+
+bench-scaling: $(STAMP)
+	$(BIN)/python benchmarks/search_step.py --scaling --steps 5 --warmup 1
 
 clean:
 	rm -rf outputs multirun/*/ .pytest_cache

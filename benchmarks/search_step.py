@@ -11,7 +11,8 @@
 Then the FIMT overhead on the w-step alone: batches without an α-step under `fimt` vs a schedule
 that never steps α. All paths see random tensors of one shape, in one process, one after the
 other; the table gives the median per-step time after warm-up, its ratio to (a), and the peak
-memory (CUDA: max allocated; CPU: peak growth of the process RSS, sampled every 2 ms).
+memory the path adds (CUDA: max allocated; CPU: peak RSS growth over 3 steps of that path
+alone in a fresh process, since a heap grown by earlier paths would hide it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import argparse
 import math
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -86,7 +88,9 @@ def build(args: argparse.Namespace, variant: str = "darts") -> tuple[SearchNetwo
 
 @contextmanager
 def peak_memory(device: torch.device) -> Iterator[list[float]]:
-    """Yields a list that holds, after the block, the peak memory in MB the block added."""
+    """Yields a list that holds, after the block, the peak memory in MB the block added:
+    CUDA's max allocated; on CPU the peak growth of the RSS, sampled every ms (meaningful only
+    in a fresh process, see `memory_in_fresh_process`)."""
     out: list[float] = []
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -99,8 +103,8 @@ def peak_memory(device: torch.device) -> Iterator[list[float]]:
     peak, done = [0], threading.Event()
     start = rss()
 
-    def sample() -> None:
-        while not done.wait(0.002):
+    def sample() -> None:  # ru_maxrss would include transient peaks from the imports
+        while not done.wait(0.001):
             peak[0] = max(peak[0], rss())
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -112,12 +116,22 @@ def peak_memory(device: torch.device) -> Iterator[list[float]]:
 
 
 def rss() -> int:
-    """Resident set size of this process in bytes (Linux /proc; 0 where that is missing)."""
+    """Resident set size of this process in bytes (Linux /proc; 0 elsewhere)."""
     try:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except OSError:
         return 0
+
+
+def memory_in_fresh_process(args: argparse.Namespace, path: str) -> float:
+    """CPU peak memory of one path: a new process runs 3 steps of it, so the heap that earlier
+    paths grew does not hide its peak."""
+    cmd = [sys.executable, __file__, "--memory-of", path, "--steps", "2", "--warmup", "1"]
+    for key in ("size", "channels", "init_channels", "layers", "batch", "device"):
+        cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return float(out.strip().splitlines()[-1])
 
 
 def sync(device: torch.device) -> None:
@@ -204,20 +218,31 @@ def median_w_only(times: list[tuple[float, bool]]) -> float:
     return statistics.median(t for t, stepped in times if not stepped)
 
 
+PATHS: dict[str, tuple[str, Callable[[], Schedule], str]] = {
+    "b": ("(b) darts_lab+Lightning", Alternate, "darts"),
+    "c": ("(c) + schedule=fimt", Fimt, "darts"),
+    "d": ("(d) GDAS", Alternate, "gdas"),
+    "e": ("(e) PC-DARTS K=4", Alternate, "pcdarts"),
+}
+
+
+def run_path(args: argparse.Namespace, path: str) -> tuple[float, float]:
+    """(median s/step, peak MB) of path a-e."""
+    if path == "a":
+        times, mb = time_raw(args)
+        return statistics.median(times), mb
+    _, schedule, variant = PATHS[path]
+    times, mb = time_lightning(args, schedule(), variant)
+    return statistics.median(t for t, _ in times), mb
+
+
 def table(args: argparse.Namespace) -> None:
-    raw, raw_mb = time_raw(args)
-    rows: list[tuple[str, float, float]] = [
-        ("(a) hand-written loop", statistics.median(raw), raw_mb)
-    ]
-    paths: list[tuple[str, Callable[[], Schedule], str]] = [
-        ("(b) darts_lab+Lightning", Alternate, "darts"),
-        ("(c) + schedule=fimt", Fimt, "darts"),
-        ("(d) GDAS", Alternate, "gdas"),
-        ("(e) PC-DARTS K=4", Alternate, "pcdarts"),
-    ]
-    for name, schedule, variant in paths:
-        times, mb = time_lightning(args, schedule(), variant)
-        rows.append((name, statistics.median(t for t, _ in times), mb))
+    rows: list[tuple[str, float, float]] = []
+    for path in "abcde":
+        seconds, mb = run_path(args, path)
+        if args.device == "cpu":
+            mb = memory_in_fresh_process(args, path)
+        rows.append((PATHS[path][0] if path != "a" else "(a) hand-written loop", seconds, mb))
     print(
         f"\ninput {args.channels}x{args.size}x{args.size}, {args.init_channels} channels, "
         f"{args.layers} cells, batch {args.batch}, device {args.device}, "
@@ -248,8 +273,10 @@ def scaling(args: argparse.Namespace) -> None:
     print(f"{'cells':>6}{'channels':>10}{'s/step':>10}{'peak MB':>10}")
     for layers, channels in [(5, 16), (8, 16), (14, 16), (8, 8), (8, 36)]:
         args.layers, args.init_channels = layers, channels
-        times, mb = time_raw(args)
-        print(f"{layers:>6}{channels:>10}{statistics.median(times):>10.3f}{mb:>10.0f}")
+        seconds, mb = run_path(args, "a")
+        if args.device == "cpu":
+            mb = memory_in_fresh_process(args, "a")
+        print(f"{layers:>6}{channels:>10}{seconds:>10.3f}{mb:>10.0f}")
 
 
 def main() -> None:
@@ -264,8 +291,14 @@ def main() -> None:
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--no-fimt", action="store_true", help="skip the FIMT-overhead runs")
     p.add_argument("--scaling", action="store_true", help="step time vs cells and channels")
+    p.add_argument("--memory-of", choices=list("abcde"), help=argparse.SUPPRESS)
     args = p.parse_args()
-    scaling(args) if args.scaling else table(args)
+    if args.memory_of:  # child of memory_in_fresh_process: print the peak MB of one path
+        print(run_path(args, args.memory_of)[1])
+    elif args.scaling:
+        scaling(args)
+    else:
+        table(args)
 
 
 if __name__ == "__main__":
