@@ -240,7 +240,7 @@ def table(args: argparse.Namespace) -> None:
     rows: list[tuple[str, float, float]] = []
     for path in "abcde":
         seconds, mb = run_path(args, path)
-        if args.device == "cpu":
+        if args.device == "cpu" and not args.no_memory:
             mb = memory_in_fresh_process(args, path)
         rows.append((PATHS[path][0] if path != "a" else "(a) hand-written loop", seconds, mb))
     print(
@@ -291,6 +291,9 @@ def main() -> None:
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--no-fimt", action="store_true", help="skip the FIMT-overhead runs")
     p.add_argument("--scaling", action="store_true", help="step time vs cells and channels")
+    p.add_argument(
+        "--no-memory", action="store_true", help="CPU: skip the fresh-process memory runs"
+    )
     p.add_argument("--memory-of", choices=list("abcde"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.memory_of:  # child of memory_in_fresh_process: print the peak MB of one path

@@ -23,6 +23,7 @@ def test_benchmark_smoke(monkeypatch, capsys) -> None:
         "3",
         "--warmup",
         "1",
+        "--no-memory",
     ]
     monkeypatch.setattr(sys, "argv", [str(SCRIPT), *args])
     runpy.run_path(str(SCRIPT), run_name="__main__")
