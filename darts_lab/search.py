@@ -19,7 +19,7 @@ from hydra.errors import InstantiationException  # noqa: E402
 from hydra.utils import instantiate  # noqa: E402
 from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint  # noqa: E402
 from lightning.pytorch.loggers import Logger, WandbLogger  # noqa: E402
-from omegaconf import DictConfig  # noqa: E402
+from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
 from darts_lab.arch.architecture import Architecture  # noqa: E402
 from darts_lab.config import ConfigError, validate  # noqa: E402
@@ -30,6 +30,7 @@ from darts_lab.export.artifacts import (  # noqa: E402
     write_json,
     write_status,
 )
+from darts_lab.export.figures import search_figures  # noqa: E402
 from darts_lab.export.plots import plot_cell  # noqa: E402
 from darts_lab.lit.search_module import NonFiniteError, SearchModule  # noqa: E402
 from darts_lab.search_space.genotype import Genotype  # noqa: E402
@@ -111,10 +112,37 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
     return module, datamodule, trainer
 
 
+GROUPS = ("search_space", "activation", "arch_optimizer", "sampler", "schedule", "regularizer")
+
+
+def run_labels(cfg: DictConfig) -> tuple[str, list[str]]:
+    """(experiment name, one tag per config-group choice): Hydra's choices under the CLI, the
+    chosen classes' names when composed in-process."""
+    choices = dict(HydraConfig.get().runtime.choices) if HydraConfig.initialized() else {}
+    tags = [f"mode={cfg.mode}"]
+    for group in (*GROUPS, "dataset"):
+        choice = choices.get(group)
+        if choice is None:
+            target = OmegaConf.select(cfg, f"{group}._target_")
+            choice = target.rsplit(".", 1)[-1].lower() if target else "none"
+        tags.append(f"{group}={choice}")
+    return choices.get("experiment") or "adhoc", tags
+
+
 def _loggers(cfg: DictConfig, run_dir: Path) -> list[Logger]:
     if not cfg.get("logger"):
         return []
-    return [instantiate(cfg.logger, save_dir=str(run_dir))]
+    extra = {}
+    if cfg.logger._target_.endswith("WandbLogger"):  # dashboards: group = experiment, run = seed
+        experiment, tags = run_labels(cfg)
+        extra = {
+            "group": cfg.logger.get("group") or experiment,
+            "name": cfg.logger.get("name") or f"{experiment}/seed{cfg.seed}",
+            "tags": list(cfg.logger.get("tags") or tags),
+        }
+    logger = instantiate(cfg.logger, save_dir=str(run_dir), **extra)
+    logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))  # the full config
+    return [logger]
 
 
 def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> AnyGenotype:
@@ -126,7 +154,7 @@ def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> AnyGenoty
     op_weights = {k: weights[k] for k in arch.op_keys}
     write_json(
         run_dir / "alphas.json",
-        alphas_json(op_weights, net.ops, net.edges(), float(arch.entropy())),
+        alphas_json(op_weights, net.ops, net.edges(), arch.entropy()),
     )
     cells = genotype.cells()
     pngs = [
@@ -134,9 +162,14 @@ def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> AnyGenoty
         for cell, (genes, concat, inputs) in cells.items()
     ]
     write_genotype(run_dir, genotype)
+    figures = search_figures(
+        module.alpha_history, module.schedule_history, net.ops, net.edges(), run_dir
+    )
     for logger in trainer.loggers:
-        if hasattr(logger, "log_image"):  # W&B: cell diagrams and the genotype as text
+        if hasattr(logger, "log_image"):  # W&B: cell diagrams, search figures, genotype text
             logger.log_image("genotype/cells", [str(p) for p in pngs], caption=list(cells))
+            for figure in figures:
+                logger.log_image(f"figures/{figure.stem}", [str(figure)])
             logger.log_text("genotype/text", columns=["genotype"], data=[[str(genotype)]])
     if isinstance(genotype, Nb201Genotype):
         oracle = next((c for c in trainer.callbacks if isinstance(c, Nb201Oracle)), None)

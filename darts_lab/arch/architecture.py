@@ -86,12 +86,9 @@ class Architecture(nn.Module):
         weights = self.weights()
         return {k: weights[k].detach() for k in self.op_keys}
 
-    def entropy(self) -> torch.Tensor:
-        """Mean over edges (all cell types) of the entropy of each edge's op distribution (GAEA
-        Fig. 1); weights that are not normalised (CRB) are normalised per edge first."""
-        rows = torch.cat(list(self.op_weights().values())).clamp_min(0)
-        p = rows / rows.sum(dim=-1, keepdim=True).clamp_min(1e-30)
-        return -(p * p.clamp_min(1e-30).log()).sum(dim=-1).mean()
+    def entropy(self) -> float:
+        """Mean op-weight entropy over edges (GAEA Fig. 1), see `mean_entropy`."""
+        return mean_entropy(self.op_weights())
 
     def selectable(self) -> Weights:
         """Ops Π_S may choose: the search space's (not "none") that are still alive."""
@@ -122,3 +119,11 @@ class Architecture(nn.Module):
 
     def num_pruned(self) -> int:
         return sum(int((~a).sum()) for a in self.alive().values())
+
+
+def mean_entropy(weights: Weights) -> float:
+    """Mean over edges (all cell types) of the entropy of each edge's op distribution; rows that
+    are not normalised (CRB) are normalised per edge first."""
+    rows = torch.cat([w.detach().float() for w in weights.values()]).clamp_min(0)
+    p = rows / rows.sum(dim=-1, keepdim=True).clamp_min(1e-30)
+    return float(-(p * p.clamp_min(1e-30).log()).sum(dim=-1).mean())

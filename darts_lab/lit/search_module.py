@@ -75,6 +75,7 @@ class SearchModule(L.LightningModule):
         self.register_buffer("w_steps", torch.zeros((), dtype=torch.long))
         self.register_buffer("a_steps", torch.zeros((), dtype=torch.long))
         self.alpha_history: list[dict[str, torch.Tensor]] = []  # activated α after each epoch
+        self.schedule_history: list[dict[str, float]] = []  # schedule metrics after each w-step
         self._arch_batches: Iterator[Batch] | None = None
         self._epoch_start_steps = (0, 0)  # (w, α) step totals when this epoch began
 
@@ -115,6 +116,7 @@ class SearchModule(L.LightningModule):
             self.arch_step(a_opt, self.next_arch_batch(batch), self.progress(batch_idx))
         if metrics := self.schedule.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
+            self.schedule_history.append(metrics)  # for the FIMT figure (DARTS-PRIME Fig. 3)
 
     def weight_step(self, w_opt: Optimizer, batch: Batch) -> torch.Tensor:
         """One SGD step on the w-train batch; returns tr(G Gᵀ) of its unclipped gradient G."""
@@ -234,6 +236,7 @@ class SearchModule(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["alpha_history"] = self.alpha_history
+        checkpoint["schedule_history"] = self.schedule_history
         checkpoint["epoch_start_steps"] = self._epoch_start_steps
         checkpoint["rng"] = {
             "torch": torch.get_rng_state(),
@@ -243,6 +246,7 @@ class SearchModule(L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.alpha_history = checkpoint.get("alpha_history", [])
+        self.schedule_history = checkpoint.get("schedule_history", [])
         self._epoch_start_steps = checkpoint.get("epoch_start_steps", (0, 0))
         if rng := checkpoint.get("rng"):  # so a resumed run draws what the original would have
             torch.set_rng_state(rng["torch"])

@@ -1,0 +1,59 @@
+"""The search figures: non-empty PNGs from a recorded α history and FIMT stream, and a run that
+writes them."""
+
+from pathlib import Path
+
+import torch
+
+from darts_lab.export.figures import plot_schedule, search_figures
+from darts_lab.search import run_search
+from darts_lab.search_space.genotype import edge_endpoints
+from tests.conftest import make_cfg
+
+
+def test_figures_from_a_recorded_history(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    history = [
+        {t: torch.softmax(torch.randn(14, 8) * e, -1) for t in ("normal", "reduce")}
+        for e in range(4)
+    ]
+    ops = [f"op{i}" for i in range(8)]
+    stream = [
+        {
+            "fimt/trace": 2.0 - i / 10,
+            "fimt/ema": 2.0 - i / 12,
+            "fimt/threshold": 1.0 + i / 20,
+            "fimt/arch_step": float(i % 3 == 0),
+        }
+        for i in range(12)
+    ]
+    paths = search_figures(history, stream, ops, edge_endpoints(4), tmp_path)
+    names = sorted(p.name for p in paths)
+    assert names == ["alphas_normal.png", "alphas_reduce.png", "entropy.png", "fimt_schedule.png"]
+    assert all(p.stat().st_size > 5000 for p in paths)
+    assert plot_schedule(stream, tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_fimt_search_writes_its_figures(tmp_path: Path) -> None:
+    cfg = make_cfg(
+        "schedule=fimt",
+        "schedule.r=2",
+        "trainer.max_epochs=2",
+        "trainer.limit_train_batches=3",
+        "trainer.limit_val_batches=1",
+    )
+    run_search(cfg, tmp_path)
+    for name in ("alphas_normal.png", "alphas_reduce.png", "entropy.png", "fimt_schedule.png"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_wandb_runs_are_grouped_named_and_tagged(tmp_path: Path) -> None:
+    from darts_lab.search import build
+
+    cfg = make_cfg("logger=wandb", "schedule=fimt", "regularizer=proximity", "seed=5")
+    _, _, trainer = build(cfg, tmp_path)
+    init = trainer.loggers[0]._wandb_init
+    assert init["group"] == "adhoc" and init["name"] == "adhoc/seed5"
+    assert {"schedule=fimt", "regularizer=proximity", "mode=bilevel"} <= set(init["tags"])
+    assert trainer.loggers[0].experiment.config["schedule"]["r"] == 10  # full config logged
+    trainer.loggers[0].experiment.finish()
