@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("WANDB_MODE", "offline")  # never needs an account unless asked to
 
 import hydra  # noqa: E402
 import lightning as L  # noqa: E402
+import torch  # noqa: E402
+from hydra import compose, initialize_config_dir  # noqa: E402
+from hydra.core.global_hydra import GlobalHydra  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.errors import InstantiationException  # noqa: E402
 from hydra.utils import instantiate  # noqa: E402
@@ -36,6 +40,9 @@ from darts_lab.lit.search_module import NonFiniteError, SearchModule  # noqa: E4
 from darts_lab.search_space.genotype import Genotype  # noqa: E402
 from darts_lab.search_space.nb201 import Nb201Genotype, Nb201Network  # noqa: E402
 from darts_lab.search_space.nb201_oracle import Nb201Oracle  # noqa: E402
+from darts_lab.train import run_train  # noqa: E402
+
+CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
 AnyGenotype = Genotype | Nb201Genotype
 
@@ -208,9 +215,11 @@ def run_search(cfg: DictConfig, run_dir: Path) -> AnyGenotype | None:
     module, datamodule, trainer = build(cfg, run_dir)
     ckpt_path = resume_path(cfg.get("resume"))
     write_status(run_dir, "running")
+    start = time.perf_counter()
     try:
         # our own checkpoints hold RNG states and schedule floats, not only tensors
         trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=False)
+        seconds = time.perf_counter() - start
         if trainer.interrupted:
             write_status(run_dir, "interrupted", "stopped before the last epoch; no genotype")
             return None
@@ -222,7 +231,29 @@ def run_search(cfg: DictConfig, run_dir: Path) -> AnyGenotype | None:
     finally:
         _close_loggers(trainer)
     write_status(run_dir, "finished")
+    device = str(module.device) + (f" ({torch.cuda.get_device_name()})" if module.on_gpu else "")
+    write_json(run_dir / "timing.json", {"search_seconds": seconds, "device": device})
+    if cfg.get("then_train"):
+        train_after_search(cfg, run_dir)
     return genotype
+
+
+def train_after_search(cfg: DictConfig, run_dir: Path) -> dict:
+    """search_then_train: retrain this run's genotype with the `then_train` preset (e.g.
+    eval_cifar10) into run_dir/train, same seed and data_dir, plus `train_overrides`."""
+    overrides = [
+        f"+experiment={cfg.then_train}",
+        f"genotype={run_dir}",
+        f"seed={cfg.seed}",
+        f"data_dir={cfg.data_dir}",
+        *cfg.get("train_overrides", []),
+    ]
+    if GlobalHydra.instance().is_initialized():  # inside the CLI app
+        train_cfg = compose("train", overrides=overrides)
+    else:
+        with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+            train_cfg = compose("train", overrides=overrides)
+    return run_train(train_cfg, run_dir / "train")
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="search")

@@ -3,12 +3,14 @@ composes (the plugin imports; nothing is submitted)."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
+from darts_lab.report import report
 from tests.conftest import CONF_DIR
 
 
@@ -31,7 +33,8 @@ def test_slurm_launcher_composes() -> None:
         del os.environ["SLURM_PARTITION"]
 
 
-def test_joblib_multirun_runs_two_seeds_in_parallel(tmp_path: Path) -> None:
+def test_joblib_multirun_search_then_train_and_report(tmp_path: Path) -> None:
+    """The issue's pipeline on digits: 2 seeds searched and retrained in parallel, one table."""
     sweep = tmp_path / "multirun"
     cmd = [
         sys.executable,
@@ -50,6 +53,11 @@ def test_joblib_multirun_runs_two_seeds_in_parallel(tmp_path: Path) -> None:
         "trainer.limit_val_batches=1",
         "trainer.enable_progress_bar=false",
         "logger=none",
+        "+experiment=darts",
+        "dataset=digits",
+        "then_train=eval_digits",
+        'train_overrides=["model.layers=3","model.init_channels=4","trainer.max_epochs=1",'
+        '"trainer.limit_train_batches=2","trainer.enable_progress_bar=false","logger=none"]',
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}  # 2 jobs on 2 cores: no oversubscription
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
@@ -59,3 +67,16 @@ def test_joblib_multirun_runs_two_seeds_in_parallel(tmp_path: Path) -> None:
         assert "normal" in json.loads((sweep / job / "genotype.json").read_text())
     overrides = sorted((sweep / j / ".hydra" / "overrides.yaml").read_text() for j in "01")
     assert "seed=1" in overrides[0] and "seed=2" in overrides[1]
+    for job in ("0", "1"):
+        result = json.loads((sweep / job / "train" / "result.json").read_text())
+        assert 0 <= result["test_acc"] <= 1 and result["params_m"] > 0
+    markdown, rows = report(sweep)
+    assert rows[0]["method"] == "darts" and rows[0]["seeds"] == "2/2"
+    assert " ± " in rows[0]["test error (%)"] and " ± " in rows[0]["params (M)"]
+    assert (sweep / "report.csv").read_text().startswith("method,seeds,test error (%)")
+    # a failed seed is named, not fatal
+    shutil.copytree(sweep / "1", sweep / "2")
+    (sweep / "2" / "status").write_text("failed\nNonFiniteError: non-finite loss\n")
+    shutil.rmtree(sweep / "2" / "train")
+    markdown, rows = report(sweep)
+    assert rows[0]["seeds"] == "2/3" and "darts seed 2 (job 2): failed" in markdown

@@ -1,0 +1,62 @@
+"""Retraining LightningModule: cross-entropy (+ auxiliary head), SGD with cosine LR, drop-path
+probability ramped linearly over the epochs (DARTS evaluation protocol)."""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from torch.optim import SGD
+from torch.optim.lr_scheduler import CosineAnnealingLR
+from torchmetrics.classification import MulticlassAccuracy
+
+from darts_lab.eval.network import EvalNetwork
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+class TrainModule(L.LightningModule):
+    def __init__(
+        self,
+        net: EvalNetwork,
+        lr: float = 0.025,
+        lr_min: float = 0.0,
+        momentum: float = 0.9,
+        weight_decay: float = 3e-4,
+        auxiliary_weight: float = 0.4,
+        drop_path_prob: float = 0.2,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["net"])
+        self.net = net
+        classes = net.classifier.out_features
+        self.train_acc = MulticlassAccuracy(classes, average="micro")
+        self.test_acc = MulticlassAccuracy(classes, average="micro")
+
+    def on_train_epoch_start(self) -> None:
+        epochs = max(1, self.trainer.max_epochs)
+        self.net.drop_prob = self.hparams.drop_path_prob * self.current_epoch / epochs
+
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        logits, aux = self.net(x)
+        loss = F.cross_entropy(logits, y)
+        if aux is not None and self.hparams.auxiliary_weight > 0:
+            loss = loss + self.hparams.auxiliary_weight * F.cross_entropy(aux, y)
+        self.train_acc(logits.detach(), y)
+        self.log("train/loss", loss.detach(), on_step=True, on_epoch=True, prog_bar=True)
+        self.log("train/acc", self.train_acc, on_step=False, on_epoch=True, prog_bar=True)
+        return loss
+
+    def test_step(self, batch: Batch, batch_idx: int) -> None:
+        x, y = batch
+        logits, _ = self.net(x)
+        self.test_acc(logits, y)
+        self.log("test/loss", F.cross_entropy(logits, y), on_epoch=True)
+        self.log("test/acc", self.test_acc, on_epoch=True)
+
+    def configure_optimizers(self):
+        hp = self.hparams
+        opt = SGD(self.parameters(), hp.lr, momentum=hp.momentum, weight_decay=hp.weight_decay)
+        epochs = max(1, self.trainer.max_epochs)
+        return [opt], [CosineAnnealingLR(opt, T_max=epochs, eta_min=hp.lr_min)]

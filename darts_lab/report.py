@@ -1,0 +1,99 @@
+"""Aggregate a multirun into a Table-1-style report: `python -m darts_lab.report <multirun dir>`.
+
+Every job directory (one per seed × experiment) is read: its Hydra overrides (experiment, seed),
+`status`, `timing.json` (search time) and, when the seed was retrained (`then_train=`),
+`train/result.json`. Writes report.md and report.csv into the multirun directory and prints the
+Markdown. A seed that failed or is missing its results is named, not fatal.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+
+def _job(job_dir: Path) -> dict:
+    overrides = yaml.safe_load((job_dir / ".hydra" / "overrides.yaml").read_text()) or []
+    pairs = dict(o.lstrip("+").split("=", 1) for o in overrides if "=" in o)
+    status_file = job_dir / "status"
+    status = status_file.read_text().split("\n", 1) if status_file.exists() else ["missing", ""]
+    job = {
+        "dir": job_dir.name,
+        "experiment": pairs.get("experiment", "adhoc"),
+        "seed": pairs.get("seed", "?"),
+        "status": status[0],
+        "detail": status[1].strip() if len(status) > 1 else "",
+    }
+    for name, path in (("timing", "timing.json"), ("result", "train/result.json")):
+        if (job_dir / path).exists():
+            job[name] = json.loads((job_dir / path).read_text())
+    return job
+
+
+def _mean_std(values: list[float]) -> str:
+    if not values:
+        return "—"
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.2f} ± {std:.2f}"
+
+
+def report(multirun: Path) -> tuple[str, list[dict]]:
+    jobs = [_job(d) for d in sorted(multirun.iterdir()) if (d / ".hydra").is_dir()]
+    if not jobs:
+        raise FileNotFoundError(f"no Hydra job directories under {multirun}")
+    by_experiment: dict[str, list[dict]] = defaultdict(list)
+    for job in jobs:
+        by_experiment[job["experiment"]].append(job)
+    rows, problems = [], []
+    for experiment, group in by_experiment.items():
+        done = [j for j in group if j["status"] == "finished" and "result" in j]
+        for j in group:
+            if j not in done:
+                why = j["detail"] or ("not retrained" if j["status"] == "finished" else "")
+                problems.append(f"{experiment} seed {j['seed']} (job {j['dir']}): {j['status']}"
+                                + (f" — {why}" if why else ""))  # fmt: skip
+        rows.append(
+            {
+                "method": experiment,
+                "seeds": f"{len(done)}/{len(group)}",
+                "test error (%)": _mean_std([j["result"]["test_error"] for j in done]),
+                "params (M)": _mean_std([j["result"]["params_m"] for j in done]),
+                "search (s)": _mean_std(
+                    [j["timing"]["search_seconds"] for j in group if "timing" in j]
+                ),
+            }
+        )
+    header = list(rows[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
+    if problems:
+        lines += ["", "Seeds without a result:"] + [f"- {p}" for p in problems]
+    markdown = "\n".join(lines) + "\n"
+    (multirun / "report.md").write_text(markdown)
+    with open(multirun / "report.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return markdown, rows
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        print("usage: python -m darts_lab.report <multirun dir>", file=sys.stderr)
+        sys.exit(2)
+    try:
+        markdown, _ = report(Path(sys.argv[1]))
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Retraining from a saved genotype, and the evaluation network against the published size."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+
+from darts_lab.config import ConfigError
+from darts_lab.eval.cutout import Cutout
+from darts_lab.eval.network import EvalNetwork
+from darts_lab.export.artifacts import write_genotype
+from darts_lab.search_space.genotype import Genotype
+from darts_lab.train import run_train
+from tests.conftest import CONF_DIR
+
+DARTS_V2 = Genotype(
+    normal=[
+        [("sep_conv_3x3", 0), ("sep_conv_3x3", 1)],
+        [("sep_conv_3x3", 0), ("sep_conv_3x3", 1)],
+        [("sep_conv_3x3", 1), ("skip_connect", 0)],
+        [("skip_connect", 0), ("dil_conv_3x3", 2)],
+    ],
+    normal_concat=[2, 3, 4, 5],
+    reduce=[
+        [("max_pool_3x3", 0), ("max_pool_3x3", 1)],
+        [("skip_connect", 2), ("max_pool_3x3", 1)],
+        [("max_pool_3x3", 0), ("skip_connect", 2)],
+        [("skip_connect", 2), ("max_pool_3x3", 1)],
+    ],
+    reduce_concat=[2, 3, 4, 5],
+)
+
+
+def train_cfg(*overrides: str):  # noqa: ANN201
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        return compose("train", overrides=list(overrides))
+
+
+def test_darts_v2_has_the_published_3_3m_parameters() -> None:
+    net = EvalNetwork(DARTS_V2, 3, 10, init_channels=36, layers=20, auxiliary=True)
+    assert net.num_params_m() == pytest.approx(3.3, abs=0.1)  # auxiliary head not counted
+    net.train()
+    logits, aux = net(torch.randn(2, 3, 32, 32))
+    assert logits.shape == aux.shape == (2, 10)
+
+
+def test_retrain_one_epoch_on_digits_from_a_search_run_dir(tmp_path: Path) -> None:
+    (tmp_path / "search").mkdir()
+    write_genotype(tmp_path / "search", DARTS_V2)
+    cfg = train_cfg(
+        f"genotype={tmp_path / 'search'}",
+        "+experiment=eval_digits",
+        "model.layers=3",
+        "model.init_channels=4",
+        "trainer.max_epochs=1",
+        "trainer.limit_train_batches=3",
+        "trainer.enable_progress_bar=false",
+        "logger=none",
+        "cutout=4",
+    )
+    result = run_train(cfg, tmp_path / "train")
+    saved = json.loads((tmp_path / "train" / "result.json").read_text())
+    assert saved == result and 0.0 <= result["test_acc"] <= 1.0
+    assert result["test_error"] == pytest.approx(100 * (1 - result["test_acc"]))
+    assert 0 < result["params_m"] < 0.1 and result["epochs"] == 1
+
+
+def test_missing_or_nb201_genotype_fails_clearly(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no genotype.json"):
+        run_train(train_cfg(f"genotype={tmp_path}"), tmp_path / "run")
+    arch = "|skip_connect~0|+|skip_connect~0|none~1|+|skip_connect~0|none~1|none~2|"
+    (tmp_path / "genotype.json").write_text(json.dumps({"nb201": arch}))
+    with pytest.raises(ConfigError, match="NAS-Bench-201"):
+        run_train(train_cfg(f"genotype={tmp_path}"), tmp_path / "run")
+
+
+def test_cutout_zeroes_one_square() -> None:
+    data = [(torch.ones(1, 8, 8), 0)]
+    x, _ = Cutout(data, 4)[0]
+    zeros = int((x == 0).sum())
+    assert 4 <= zeros <= 16 and torch.equal(Cutout(data, 0)[0][0], data[0][0])
+
+
+def test_eval_presets_set_the_darts_protocol() -> None:
+    cfg = train_cfg("+experiment=eval_cifar10")
+    assert (cfg.model.layers, cfg.model.init_channels, cfg.trainer.max_epochs) == (20, 36, 600)
+    assert cfg.dataset.batch_size == 96 and cfg.cutout == 16 and cfg.grad_clip == 5.0
+    assert (cfg.optimizer.auxiliary_weight, cfg.optimizer.drop_path_prob) == (0.4, 0.2)
+    assert train_cfg("+experiment=eval_cifar100").dataset._target_.endswith("CIFAR100DataModule")
