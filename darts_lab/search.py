@@ -214,6 +214,12 @@ def run_search(cfg: DictConfig, run_dir: Path) -> AnyGenotype | None:
     run_dir.mkdir(parents=True, exist_ok=True)
     module, datamodule, trainer = build(cfg, run_dir)
     ckpt_path = resume_path(cfg.get("resume"))
+    if ckpt_path is None and any((run_dir / "checkpoints").glob("*.ckpt")):
+        # Lightning would silently resume from them (ckpt_path=None means "last" here)
+        raise ConfigError(
+            f"{run_dir} already holds checkpoints of an earlier search: pass resume={run_dir} "
+            f"to continue it, or choose a new directory"
+        )
     write_status(run_dir, "running")
     start = time.perf_counter()
     try:

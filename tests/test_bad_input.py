@@ -87,3 +87,11 @@ def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     assert len(errors) == 1 and "cifar-10-batches-py" in errors[0]
     assert (run_dir / "status").read_text().startswith("failed")
     assert not (run_dir / "genotype.json").exists()
+
+
+def test_a_new_search_refuses_a_run_dir_with_checkpoints(tmp_path: Path) -> None:
+    """Lightning resumes from "last" when asked for no checkpoint: never do that silently."""
+    cfg = make_cfg("trainer.limit_train_batches=1", "trainer.limit_val_batches=1")
+    run_search(cfg, tmp_path)
+    with pytest.raises(ConfigError, match="already holds checkpoints.*pass resume="):
+        run_search(cfg, tmp_path)
