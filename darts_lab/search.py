@@ -229,6 +229,12 @@ def run_search(cfg: DictConfig, run_dir: Path) -> AnyGenotype | None:
         if trainer.interrupted:
             write_status(run_dir, "interrupted", "stopped before the last epoch; no genotype")
             return None
+        disagreement = module.arch_max_diff  # DDP: every rank must hold the same α
+        if disagreement > 0:
+            raise RuntimeError(f"α differs between DDP ranks by up to {disagreement:g}")
+        if not trainer.is_global_zero:  # rank 0 writes the run's files
+            weights = {k: w.detach() for k, w in module.arch.weights().items()}
+            return module.net.discretize(weights, module.arch.selectable())
         genotype = export(module, trainer, run_dir)
     except BaseException as e:
         status = "interrupted" if isinstance(e, (KeyboardInterrupt, SystemExit)) else "failed"
@@ -238,7 +244,15 @@ def run_search(cfg: DictConfig, run_dir: Path) -> AnyGenotype | None:
         _close_loggers(trainer)
     write_status(run_dir, "finished")
     device = str(module.device) + (f" ({torch.cuda.get_device_name()})" if module.on_gpu else "")
-    write_json(run_dir / "timing.json", {"search_seconds": seconds, "device": device})
+    write_json(
+        run_dir / "timing.json",
+        {
+            "search_seconds": seconds,
+            "device": device,
+            "ranks": trainer.world_size,
+            "arch_max_diff_across_ranks": disagreement,
+        },
+    )
     if cfg.get("then_train"):
         train_after_search(cfg, run_dir)
     return genotype

@@ -113,11 +113,13 @@ class SearchDataModule(L.LightningDataModule):
         """w-train batches: the epoch is one pass over them."""
         return self._loader(Subset(self.train_aug, self.w_indices.tolist()), shuffle=True)
 
-    def arch_dataloader(self) -> DataLoader:
-        """α-val batches, drawn only when an α-step is due (see `cycle`)."""
+    def arch_dataloader(self, rank: int = 0, world: int = 1) -> DataLoader:
+        """α-val batches, drawn only when an α-step is due (see `cycle`); under DDP each rank
+        draws from its own 1/world share of the split."""
         if not self.split:
             raise RuntimeError("mode=erm has no α-val split: α-steps use training batches")
-        return self._loader(Subset(self.train_aug, self.a_indices.tolist()), True, stream=1)
+        indices = self.a_indices[rank::world].tolist()
+        return self._loader(Subset(self.train_aug, indices), True, stream=1)
 
     def val_dataloader(self) -> DataLoader:
         """The α-val split without augmentation, for the per-epoch validation accuracy."""

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 
 import lightning as L
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 from torch.optim import SGD, Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR
 from torchmetrics.classification import MulticlassAccuracy
@@ -78,6 +81,7 @@ class SearchModule(L.LightningModule):
         self.schedule_history: list[dict[str, float]] = []  # schedule metrics after each w-step
         self._arch_batches: Iterator[Batch] | None = None
         self._epoch_start_steps = (0, 0)  # (w, α) step totals when this epoch began
+        self.arch_max_diff = 0.0  # largest α difference between DDP ranks, at the end
 
     def configure_model(self) -> None:
         """GPU fast paths: NHWC memory format (tensor cores), torch.compile of the supernet
@@ -142,8 +146,7 @@ class SearchModule(L.LightningModule):
         loss = F.cross_entropy(self.net(x, *self.arch.mixing()), y)
         penalty = self.regularizer.penalty(self.arch, progress)
         a_opt.zero_grad(set_to_none=True)
-        # inputs=α: autograd skips the weight gradients nobody would use (first-order DARTS)
-        self.manual_backward(loss + penalty, inputs=list(self.arch.parameters()))
+        self.arch_backward(loss + penalty)
         self.check_finite(
             "α-gradient norm (α loss)",
             nn.utils.get_total_norm([a.grad for a in self.arch.parameters()]),
@@ -157,6 +160,28 @@ class SearchModule(L.LightningModule):
         if metrics := self.regularizer.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
 
+    def arch_backward(self, loss: torch.Tensor) -> None:
+        """inputs=α: autograd skips the weight gradients nobody would use (first-order DARTS).
+        Under DDP, α stays out of the reducer (it would wait for those weight gradients) and its
+        gradient is averaged over the ranks here, so every rank takes the same α-step."""
+        model = self.trainer.strategy.model
+        ddp = isinstance(model, DistributedDataParallel)
+        with model.no_sync() if ddp else nullcontext():
+            self.manual_backward(loss, inputs=list(self.arch.parameters()))
+        if ddp:
+            for alpha in self.arch.parameters():
+                if alpha.grad is not None:
+                    dist.all_reduce(alpha.grad)
+                    alpha.grad.div_(dist.get_world_size())
+
+    def arch_disagreement(self) -> float:
+        """Largest |α difference| between ranks (0 on one device): the DDP consistency check."""
+        if self.trainer.world_size == 1:
+            return 0.0
+        flat = torch.cat([a.detach().flatten() for a in self.arch.parameters()])
+        gathered = self.all_gather(flat)
+        return float((gathered - gathered[0]).abs().max())
+
     def arch_warm(self) -> bool:
         """No α-step in the first `arch_warmup_epochs` epochs (PC-DARTS / GAEA warm-up)."""
         return self.current_epoch >= self.hparams.arch_warmup_epochs
@@ -167,9 +192,10 @@ class SearchModule(L.LightningModule):
             return train_batch
         if self._arch_batches is None:
             # on resume, continue the α-val stream where the checkpoint left it
-            self._arch_batches = cycle(
-                self.trainer.datamodule.arch_dataloader(), skip=int(self.a_steps)
+            loader = self.trainer.datamodule.arch_dataloader(
+                self.trainer.global_rank, self.trainer.world_size
             )
+            self._arch_batches = cycle(loader, skip=int(self.a_steps))
         x, y = next(self._arch_batches)
         return self.to_format(
             (x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True))
@@ -184,6 +210,9 @@ class SearchModule(L.LightningModule):
     # -- epoch bookkeeping -----------------------------------------------------------------
     def on_fit_start(self) -> None:
         self.net.set_alive(self.arch.alive())  # pruning state may come from a checkpoint
+
+    def on_train_end(self) -> None:
+        self.arch_max_diff = self.arch_disagreement()
 
     def on_train_epoch_start(self) -> None:
         self._epoch_start_steps = (int(self.w_steps), int(self.a_steps))
