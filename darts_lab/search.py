@@ -22,8 +22,8 @@ from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.errors import InstantiationException  # noqa: E402
 from hydra.utils import instantiate  # noqa: E402
 from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint  # noqa: E402
-from lightning.pytorch.loggers import Logger, WandbLogger  # noqa: E402
-from omegaconf import DictConfig, OmegaConf  # noqa: E402
+from lightning.pytorch.loggers import WandbLogger  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
 
 from darts_lab.arch.architecture import Architecture  # noqa: E402
 from darts_lab.config import ConfigError, validate  # noqa: E402
@@ -37,6 +37,7 @@ from darts_lab.export.artifacts import (  # noqa: E402
 from darts_lab.export.figures import search_figures  # noqa: E402
 from darts_lab.export.plots import plot_cell  # noqa: E402
 from darts_lab.lit.search_module import NonFiniteError, SearchModule  # noqa: E402
+from darts_lab.loggers import make_loggers  # noqa: E402
 from darts_lab.search_space.genotype import Genotype  # noqa: E402
 from darts_lab.search_space.nb201 import Nb201Genotype, Nb201Network  # noqa: E402
 from darts_lab.search_space.nb201_oracle import Nb201Oracle  # noqa: E402
@@ -102,7 +103,7 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         if isinstance(cause, DataError):
             raise cause from None
         raise ConfigError(str(cause)) from None
-    loggers = _loggers(cfg, run_dir)
+    loggers = make_loggers(cfg, run_dir)
     on_exception = OnExceptionCheckpoint(run_dir / "checkpoints")  # NaN stop, Ctrl-C, SIGTERM
     # every epoch end: keep the newest epoch file; last.ckpt links to it
     checkpoints = ModelCheckpoint(
@@ -117,39 +118,6 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         **({"limit_val_batches": 0} if erm else {}),  # ERM holds no data out of the search
     )
     return module, datamodule, trainer
-
-
-GROUPS = ("search_space", "activation", "arch_optimizer", "sampler", "schedule", "regularizer")
-
-
-def run_labels(cfg: DictConfig) -> tuple[str, list[str]]:
-    """(experiment name, one tag per config-group choice): Hydra's choices under the CLI, the
-    chosen classes' names when composed in-process."""
-    choices = dict(HydraConfig.get().runtime.choices) if HydraConfig.initialized() else {}
-    tags = [f"mode={cfg.mode}"]
-    for group in (*GROUPS, "dataset"):
-        choice = choices.get(group)
-        if choice is None:
-            target = OmegaConf.select(cfg, f"{group}._target_")
-            choice = target.rsplit(".", 1)[-1].lower() if target else "none"
-        tags.append(f"{group}={choice}")
-    return choices.get("experiment") or "adhoc", tags
-
-
-def _loggers(cfg: DictConfig, run_dir: Path) -> list[Logger]:
-    if not cfg.get("logger"):
-        return []
-    extra = {}
-    if cfg.logger._target_.endswith("WandbLogger"):  # dashboards: group = experiment, run = seed
-        experiment, tags = run_labels(cfg)
-        extra = {
-            "group": cfg.logger.get("group") or experiment,
-            "name": cfg.logger.get("name") or f"{experiment}/seed{cfg.seed}",
-            "tags": list(cfg.logger.get("tags") or tags),
-        }
-    logger = instantiate(cfg.logger, save_dir=str(run_dir), **extra)
-    logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))  # the full config
-    return [logger]
 
 
 def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> AnyGenotype:

@@ -15,11 +15,18 @@ from darts_lab.search_space.genotype import (
     edge_endpoints,
     project_onehot,
 )
-from darts_lab.search_space.ops import OPS, PRIMITIVES, FactorizedReduce, ReLUConvBN, check_ops
+from darts_lab.search_space.ops import (
+    OPS,
+    PRIMITIVES,
+    CandidateOps,
+    FactorizedReduce,
+    ReLUConvBN,
+    check_ops,
+)
 
 
-class MixedOp(nn.Module):
-    """Σ_o w_o · o(x) over the candidate ops of one edge. "none" is never computed: it adds 0.
+class MixedOp(CandidateOps):
+    """A DARTS edge: the mixture of `CandidateOps`, with a stride.
 
     PC-DARTS (partial_channels K > 1): only the first C/K channels go through the ops, the rest
     bypass them (max-pooled on a reduction edge), then a channel shuffle mixes the two parts.
@@ -41,23 +48,6 @@ class MixedOp(nn.Module):
             self.index.append(i)
         self.bypass = nn.MaxPool2d(2, 2) if stride == 2 else nn.Identity()
         self.set_alive(torch.ones(len(ops), dtype=torch.bool))
-
-    def set_alive(self, alive: torch.Tensor) -> None:
-        """Compute only ops still alive (CRB pruning); a pruned op's weight is 0 anyway."""
-        self.active = [
-            (i, op) for i, op in zip(self.index, self.ops.values(), strict=True) if bool(alive[i])
-        ]
-        self.by_index = dict(self.active)
-
-    def mix(self, x: torch.Tensor, weights: torch.Tensor, choice: int | None) -> torch.Tensor:
-        if choice is not None:
-            # GDAS: the other ops' weights are exactly 0 but still pass gradient, as in GDAS
-            others = weights.sum() - weights[choice]
-            op = self.by_index.get(choice)  # "none" or pruned: the edge adds 0
-            return (weights[choice] * op(x) if op is not None else self.zeros(x)) + others
-        if not self.active:  # every op pruned: the edge contributes nothing
-            return self.zeros(x)
-        return sum(weights[i] * op(x) for i, op in self.active)
 
     def zeros(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, w = x.shape

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from darts_lab.search_space.ops import ReLUConvBN, check_ops
+from darts_lab.search_space.ops import CandidateOps, ReLUConvBN, check_ops
 
 NB201_OPS: tuple[str, ...] = (
     "none",
@@ -35,8 +35,8 @@ _OPS = {
 }
 
 
-class Nb201MixedOp(nn.Module):
-    """Σ_o w_o · o(x) with "none" skipped (it adds 0); `choice`: GDAS computes that op only."""
+class Nb201MixedOp(CandidateOps):
+    """An NB201 edge (stride 1): the mixture of `CandidateOps`."""
 
     def __init__(self, c: int, ops: Sequence[str]) -> None:
         super().__init__()
@@ -44,22 +44,10 @@ class Nb201MixedOp(nn.Module):
         self.index = [i for i, name in enumerate(ops) if name != "none"]
         self.set_alive(torch.ones(len(ops), dtype=torch.bool))
 
-    def set_alive(self, alive: torch.Tensor) -> None:
-        self.active = [
-            (i, op) for i, op in zip(self.index, self.ops.values(), strict=True) if bool(alive[i])
-        ]
-        self.by_index = dict(self.active)
-
     def forward(
         self, x: torch.Tensor, weights: torch.Tensor, choice: int | None = None
     ) -> torch.Tensor:
-        if choice is not None:  # GDAS: the other ops' weights are 0 but still pass gradient
-            op = self.by_index.get(choice)
-            out = weights[choice] * op(x) if op is not None else torch.zeros_like(x)
-            return out + (weights.sum() - weights[choice])
-        if not self.active:
-            return torch.zeros_like(x)
-        return sum(weights[i] * op(x) for i, op in self.active)
+        return self.mix(x, weights, choice)
 
 
 class Nb201Cell(nn.Module):

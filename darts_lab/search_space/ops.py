@@ -118,3 +118,33 @@ def check_ops(ops: list[str] | tuple[str, ...], allowed: tuple[str, ...] = PRIMI
         )
     if len(set(ops)) != len(ops):
         raise ValueError(f"search_space.ops lists an op twice: {list(ops)}")
+
+
+class CandidateOps(nn.Module):
+    """The candidate ops of one edge, mixed by their weights: Σ_o w_o · o(x). "none" is never
+    computed (it adds 0), nor are pruned ops (CRB); given a `choice` (GDAS) only that op runs.
+
+    Subclasses build `self.ops` (name → module) with `self.index` (each op's position in the
+    weight vector), call `set_alive`, and say what an edge of zeros looks like (`zeros`)."""
+
+    ops: nn.ModuleDict
+    index: list[int]
+
+    def set_alive(self, alive: torch.Tensor) -> None:
+        self.active = [
+            (i, op) for i, op in zip(self.index, self.ops.values(), strict=True) if bool(alive[i])
+        ]
+        self.by_index = dict(self.active)
+
+    def zeros(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.zeros_like(x)
+
+    def mix(self, x: torch.Tensor, weights: torch.Tensor, choice: int | None) -> torch.Tensor:
+        if choice is not None:
+            # GDAS: the other ops' weights are exactly 0 but still pass gradient, as in GDAS
+            others = weights.sum() - weights[choice]
+            op = self.by_index.get(choice)  # "none" or pruned: the edge adds 0
+            return (weights[choice] * op(x) if op is not None else self.zeros(x)) + others
+        if not self.active:  # every op pruned: the edge contributes nothing
+            return self.zeros(x)
+        return sum(weights[i] * op(x) for i, op in self.active)

@@ -1,0 +1,43 @@
+"""The run's loggers: W&B runs grouped by experiment, named by seed, tagged with the option
+chosen in each config group; every logger gets the full resolved config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+from lightning.pytorch.loggers import Logger
+from omegaconf import DictConfig, OmegaConf
+
+GROUPS = ("search_space", "activation", "arch_optimizer", "sampler", "schedule", "regularizer")
+
+
+def run_labels(cfg: DictConfig) -> tuple[str, list[str]]:
+    """(experiment name, one tag per config-group choice): Hydra's choices under the CLI, the
+    chosen classes' names when composed in-process."""
+    choices = dict(HydraConfig.get().runtime.choices) if HydraConfig.initialized() else {}
+    tags = [f"mode={cfg.mode}"]
+    for group in (*GROUPS, "dataset"):
+        choice = choices.get(group)
+        if choice is None:
+            target = OmegaConf.select(cfg, f"{group}._target_")
+            choice = target.rsplit(".", 1)[-1].lower() if target else "none"
+        tags.append(f"{group}={choice}")
+    return choices.get("experiment") or "adhoc", tags
+
+
+def make_loggers(cfg: DictConfig, run_dir: Path) -> list[Logger]:
+    if not cfg.get("logger"):
+        return []
+    extra = {}
+    if cfg.logger._target_.endswith("WandbLogger"):  # dashboards: group = experiment, run = seed
+        experiment, tags = run_labels(cfg)
+        extra = {
+            "group": cfg.logger.get("group") or experiment,
+            "name": cfg.logger.get("name") or f"{experiment}/seed{cfg.seed}",
+            "tags": list(cfg.logger.get("tags") or tags),
+        }
+    logger = instantiate(cfg.logger, save_dir=str(run_dir), **extra)
+    logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))  # the full config
+    return [logger]
