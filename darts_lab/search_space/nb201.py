@@ -136,8 +136,10 @@ class Nb201Network(nn.Module):
     def project(
         self, weights: Mapping[str, torch.Tensor], selectable: Mapping[str, torch.Tensor]
     ) -> dict[str, torch.Tensor]:
-        """Π_S: the one-hot of the strongest selectable op on every edge."""
-        w = weights["cell"].detach().masked_fill(~selectable["cell"], float("-inf"))
+        """Π_S: the one-hot of the strongest selectable op on every edge (the mask follows the
+        weights' device: export passes CPU copies of α while the masks live with the model)."""
+        mask = selectable["cell"].to(weights["cell"].device)
+        w = weights["cell"].detach().masked_fill(~mask, float("-inf"))
         return {"cell": torch.nn.functional.one_hot(w.argmax(-1), w.shape[-1]).to(weights["cell"])}
 
     def forward(
