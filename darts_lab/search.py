@@ -25,7 +25,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint  
 from lightning.pytorch.loggers import WandbLogger  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
-from darts_lab.arch.architecture import Architecture  # noqa: E402
+from darts_lab.arch.architecture import Architecture, mean_entropy  # noqa: E402
 from darts_lab.config import ConfigError, validate  # noqa: E402
 from darts_lab.data.base import DataError, SearchDataModule  # noqa: E402
 from darts_lab.export.artifacts import (  # noqa: E402
@@ -125,11 +125,11 @@ def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> AnyGenoty
     on NAS-Bench-201 the oracle's true accuracies (benchmark.json) when it is on."""
     arch, net = module.arch, module.net
     weights = {k: w.detach().cpu() for k, w in arch.weights().items()}
-    genotype = net.discretize(weights, arch.selectable())
+    genotype = module.genotype(weights)
     op_weights = {k: weights[k] for k in arch.op_keys}
     write_json(
         run_dir / "alphas.json",
-        alphas_json(op_weights, net.ops, net.edges(), arch.entropy()),
+        alphas_json(op_weights, net.ops, net.edges(), mean_entropy(op_weights)),
     )
     cells = genotype.cells()
     pngs = [
@@ -201,8 +201,7 @@ def run_search(cfg: DictConfig, run_dir: Path) -> AnyGenotype | None:
         if disagreement > 0:
             raise RuntimeError(f"α differs between DDP ranks by up to {disagreement:g}")
         if not trainer.is_global_zero:  # rank 0 writes the run's files
-            weights = {k: w.detach() for k, w in module.arch.weights().items()}
-            return module.net.discretize(weights, module.arch.selectable())
+            return module.genotype()
         genotype = export(module, trainer, run_dir)
     except BaseException as e:
         status = "interrupted" if isinstance(e, (KeyboardInterrupt, SystemExit)) else "failed"

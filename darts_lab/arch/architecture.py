@@ -86,10 +86,6 @@ class Architecture(nn.Module):
         weights = self.weights()
         return {k: weights[k].detach() for k in self.op_keys}
 
-    def entropy(self) -> float:
-        """Mean op-weight entropy over edges (GAEA Fig. 1), see `mean_entropy`."""
-        return mean_entropy(self.op_weights())
-
     def selectable(self) -> Weights:
         """Ops Π_S may choose: the search space's (not "none") that are still alive."""
         return {

@@ -21,11 +21,13 @@ from torch.optim import SGD, Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR
 from torchmetrics.classification import MulticlassAccuracy
 
-from darts_lab.arch.architecture import Architecture
+from darts_lab.arch.architecture import Architecture, mean_entropy
 from darts_lab.config import check
 from darts_lab.data.base import cycle
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
+from darts_lab.search_space.genotype import Genotype
+from darts_lab.search_space.nb201 import Nb201Genotype
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -211,6 +213,13 @@ class SearchModule(L.LightningModule):
     def on_fit_start(self) -> None:
         self.net.set_alive(self.arch.alive())  # pruning state may come from a checkpoint
 
+    def genotype(self, weights: dict[str, torch.Tensor] | None = None) -> Genotype | Nb201Genotype:
+        """Π_S of the current α (or of the given activated weights): the derived architecture,
+        in the search space's own genotype type."""
+        if weights is None:
+            weights = {k: w.detach() for k, w in self.arch.weights().items()}
+        return self.net.discretize(weights, self.arch.selectable())
+
     def on_train_end(self) -> None:
         self.arch_max_diff = self.arch_disagreement()
 
@@ -230,11 +239,11 @@ class SearchModule(L.LightningModule):
                 "steps/w_epoch": float(int(self.w_steps) - w0),
                 "steps/arch_epoch": float(int(self.a_steps) - a0),
                 "arch/pruned": float(self.arch.num_pruned()),
-                "arch/entropy": self.arch.entropy(),  # GAEA Fig. 1
                 **({"arch/tau": self.arch.sampler.tau} if self.arch.sampler is not None else {}),
             }
         )
         weights = {k: w.cpu() for k, w in self.arch.op_weights().items()}
+        self.log("arch/entropy", mean_entropy(weights))  # GAEA Fig. 1
         self.alpha_history.append(weights)
         ops, ends = self.net.ops, self.net.edges()
         self.log_dict(

@@ -79,8 +79,5 @@ class Nb201Oracle(L.Callback):
         }
 
     def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        arch = module.arch
-        weights = {k: w.detach() for k, w in arch.weights().items()}
-        genotype = module.net.discretize(weights, arch.selectable())
-        accuracy = self.test_accuracy(str(genotype))
+        accuracy = self.test_accuracy(str(module.genotype()))
         module.log_dict({f"oracle/{name}": value for name, value in accuracy.items()})
