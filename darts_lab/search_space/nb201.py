@@ -44,11 +44,6 @@ class Nb201MixedOp(CandidateOps):
         self.index = [i for i, name in enumerate(ops) if name != "none"]
         self.set_alive(torch.ones(len(ops), dtype=torch.bool))
 
-    def forward(
-        self, x: torch.Tensor, weights: torch.Tensor, choice: int | None = None
-    ) -> torch.Tensor:
-        return self.mix(x, weights, choice)
-
 
 class Nb201Cell(nn.Module):
     def __init__(self, c: int, ops: Sequence[str]) -> None:

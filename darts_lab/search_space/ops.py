@@ -148,3 +148,8 @@ class CandidateOps(nn.Module):
         if not self.active:  # every op pruned: the edge contributes nothing
             return self.zeros(x)
         return sum(weights[i] * op(x) for i, op in self.active)
+
+    def forward(
+        self, x: torch.Tensor, weights: torch.Tensor, choice: int | None = None
+    ) -> torch.Tensor:
+        return self.mix(x, weights, choice)
