@@ -5,7 +5,7 @@ Each failure is one line naming the key, the value and what is allowed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -23,6 +23,13 @@ def check(key: str, value: Any, ok: Callable[[Any], bool], allowed: str) -> None
         good = False
     if not good:
         raise ConfigError(f"{key}={value!r} is not allowed: it must be {allowed}")
+
+
+def check_choice(key: str, value: Any, choices: Iterable[str]) -> None:
+    """One line naming the key, the value and the allowed options."""
+    choices = list(choices)
+    if not isinstance(value, str) or value not in choices:
+        raise ConfigError(f"{key}={value!r} is not allowed: it must be one of {', '.join(choices)}")
 
 
 def validate(cfg: DictConfig) -> None:

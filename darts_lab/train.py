@@ -56,7 +56,7 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
     train_set, _ = data.search_sets()  # the whole training set, with its augmentation
     loader = {"batch_size": data.batch_size, "num_workers": data.num_workers}
     loader["pin_memory"] = data.pin_memory
-    train = DataLoader(Cutout(train_set, cfg.cutout, cfg.seed), shuffle=True, **loader)
+    train = DataLoader(Cutout(train_set, cfg.cutout), shuffle=True, **loader)
     test = DataLoader(data.test_set(), shuffle=False, **loader)
     net = EvalNetwork(genotype, data.in_channels, data.num_classes, **cfg.model)
     module = TrainModule(net, **cfg.optimizer)

@@ -22,36 +22,50 @@ def run(schedule, traces):
     return decisions, thresholds
 
 
+TRACES = [5, 4, 3, 0.5, 0.4, 2, 0.3, 0.2, 0.2, 3, 0.1, 0.1]
+# λ = 0.5, F̄ starts at the first trace: F̄ = 5, 4.5, 3.75, 2.125, 1.2625, 1.63125, .965625,
+# .5828125, .39140625, 1.695703125, .8978515625, .49892578125 (the same for both variants)
+
+
 def test_fimt_sequence_by_hand() -> None:
-    # r = 3, h_i = 1.5 → h_d = 1.5^-2 = 4/9; λ = 0.5; F̄ starts at the first trace.
-    traces = [5, 4, 3, 0.5, 0.4, 2, 0.3, 0.2, 0.2, 3, 0.1, 0.1]
-    # by hand: F̄ = 5, 4.5, 3.75, 2.125, 1.2625, 1.63125, .965625, .5828125, .39140625,
-    # 1.695703125, .8978515625, .49892578125 against h below (×1.5 on no, ×4/9 on yes)
-    expected_h = [1, 1.5, 2.25, 3.375, 1.5, 2 / 3, 1.0, 4 / 9, 2 / 3, 8 / 27, 4 / 9, 2 / 3]
-    expected = [False, False, False, True, True, False, True, False, True, False, False, True]
+    # default (Algorithm 1 / authors' code): r = 3, h_i = 1.5 → h_d = 1.5^-3 = 8/27
+    # h: ×1.5 after "no", ×8/27 after "yes"
+    expected_h = [1, 1.5, 2.25, 3.375, 1.0, 1.5, 2.25, 2 / 3, 16 / 81, 8 / 27, 4 / 9, 2 / 3]
+    expected = [False, False, False, True, False, False, True, True, False, False, False, True]
     schedule = Fimt(r=3, h0=1.0, h_i=1.5, lam=0.5)
-    decisions, thresholds = run(schedule, traces)
+    decisions, thresholds = run(schedule, TRACES)
     assert decisions == expected
     assert thresholds == pytest.approx(expected_h, rel=1e-12)
     assert schedule.ema == pytest.approx(0.49892578125, rel=1e-12)
+    assert schedule.h == pytest.approx(16 / 81, rel=1e-12)
+
+
+def test_fimt_exact_ratio_sequence_by_hand() -> None:
+    # variant=exact_ratio: h_d = 1.5^(1-3) = 4/9
+    expected_h = [1, 1.5, 2.25, 3.375, 1.5, 2 / 3, 1.0, 4 / 9, 2 / 3, 8 / 27, 4 / 9, 2 / 3]
+    expected = [False, False, False, True, True, False, True, False, True, False, False, True]
+    schedule = Fimt(r=3, h0=1.0, h_i=1.5, lam=0.5, variant="exact_ratio")
+    decisions, thresholds = run(schedule, TRACES)
+    assert decisions == expected
+    assert thresholds == pytest.approx(expected_h, rel=1e-12)
     assert schedule.h == pytest.approx(8 / 27, rel=1e-12)
 
 
 @pytest.mark.parametrize("r", [2, 5, 10])
-def test_fimt_ratio_is_r_under_constant_trace(r: int) -> None:
+def test_fimt_default_ratio_is_r_plus_one_under_constant_trace(r: int) -> None:
+    """Algorithm 1's h_d = exp(−r ln h_i), as the published runs used it: r + 1 (11.0 at r = 10)."""
     schedule = Fimt(r=r, h0=1.0, h_i=1.05, lam=0.2)
+    assert schedule.h_d == pytest.approx(math.exp(-r * math.log(1.05)))
+    decisions, _ = run(schedule, [3.0] * 20000)
+    assert len(decisions) / sum(decisions) == pytest.approx(r + 1, rel=0.02)
+
+
+@pytest.mark.parametrize("r", [2, 5, 10])
+def test_fimt_exact_ratio_is_r_under_constant_trace(r: int) -> None:
+    schedule = Fimt(r=r, h0=1.0, h_i=1.05, lam=0.2, variant="exact_ratio")
     assert schedule.h_d == pytest.approx(1.05 ** (1 - r))
     decisions, _ = run(schedule, [3.0] * 20000)
-    ratio = len(decisions) / sum(decisions)
-    assert ratio == pytest.approx(r, rel=0.05)
-
-
-def test_printed_h_d_would_give_r_plus_one() -> None:
-    """Algorithm 1's h_d = exp(−r ln h_i) gives r + 1 w-steps per α-step, not r."""
-    schedule = Fimt(r=10, h0=1.0, h_i=1.05, lam=0.2)
-    schedule.h_d = math.exp(-10 * math.log(1.05))
-    decisions, _ = run(schedule, [3.0] * 20000)
-    assert len(decisions) / sum(decisions) == pytest.approx(11, rel=0.02)
+    assert len(decisions) / sum(decisions) == pytest.approx(r, rel=0.02)
 
 
 def test_constant_and_alternate() -> None:
@@ -68,6 +82,7 @@ def test_constant_and_alternate() -> None:
         ({"lam": 0.0}, "schedule.lam"),
         ({"lam": 1.5}, "schedule.lam"),
         ({"h0": -1}, "schedule.h0"),
+        ({"variant": "paper"}, "schedule.variant"),
     ],
 )
 def test_fimt_rejects_bad_values(kwargs: dict, key: str) -> None:

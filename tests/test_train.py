@@ -3,9 +3,12 @@
 import json
 from pathlib import Path
 
+import lightning as L
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
+from lightning.fabric.utilities.seed import pl_worker_init_function
+from torch.utils.data import DataLoader
 
 from darts_lab.config import ConfigError
 from darts_lab.eval.cutout import Cutout
@@ -83,9 +86,35 @@ def test_cutout_zeroes_one_square() -> None:
     assert 4 <= zeros <= 16 and torch.equal(Cutout(data, 0)[0][0], data[0][0])
 
 
+def cutout_squares(loader: DataLoader) -> list[tuple[int, int]]:
+    """(first zero row, first zero column) of each image's square, in loading order."""
+    squares = []
+    for x, _ in loader:
+        rows, cols = (x[0, 0] == 0).nonzero(as_tuple=True)
+        squares.append((int(rows.min()), int(cols.min())))
+    return squares
+
+
+def test_cutout_centres_differ_between_workers_and_epochs() -> None:
+    """A generator copied into each worker would give every worker (and epoch) the same draws."""
+    L.seed_everything(0, workers=True)
+    data = Cutout([(torch.ones(1, 32, 32), 0)] * 16, 8)
+    loader = DataLoader(
+        data, batch_size=1, num_workers=2, worker_init_fn=pl_worker_init_function
+    )
+    epochs = [cutout_squares(loader) for _ in range(2)]
+    for squares in epochs:  # batch i comes from worker i % 2
+        assert squares[0::2] != squares[1::2]
+    assert epochs[0] != epochs[1]
+    assert len(set(epochs[0])) > 8  # 16 draws of 32² centres, nearly all distinct
+
+
 def test_eval_presets_set_the_darts_protocol() -> None:
     cfg = train_cfg("+experiment=eval_cifar10")
     assert (cfg.model.layers, cfg.model.init_channels, cfg.trainer.max_epochs) == (20, 36, 600)
     assert cfg.dataset.batch_size == 96 and cfg.cutout == 16 and cfg.grad_clip == 5.0
     assert (cfg.optimizer.auxiliary_weight, cfg.optimizer.drop_path_prob) == (0.4, 0.2)
     assert train_cfg("+experiment=eval_cifar100").dataset._target_.endswith("CIFAR100DataModule")
+    gaea = train_cfg("+experiment=eval_cifar10_gaea")  # GAEA App. C.1.2
+    assert (gaea.dataset.batch_size, gaea.optimizer.drop_path_prob) == (128, 0.3)
+    assert (gaea.model.layers, gaea.model.init_channels, gaea.cutout) == (20, 36, 16)

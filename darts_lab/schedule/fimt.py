@@ -4,15 +4,14 @@ Fisher Information Matrix Trace of the weight gradients falls below an adaptive 
     F̄_n = λ · tr(G Gᵀ) + (1 − λ) · F̄_{n−1}
     if F̄_n < h: α-step, h ← h · h_d      else: h ← h · h_i
 
-The threshold-decreasing factor. Algorithm 1 prints h_d = exp(−r ln h_i), while the text asks
-that h_d make the expected w:α step ratio r under a constant F̄. Under a constant F̄ the threshold
-settles into a cycle of k increases and one decrease with h_i^k · h_d = 1, and each cycle takes
-k + 1 w-steps. The printed formula gives k = r, i.e. r + 1 w-steps per α-step (11 for r = 10);
-the stated property needs k = r − 1:
-
-    h_d = exp(−(r − 1) ln h_i) = h_i^(1 − r)
-
-which is what we use (tests/test_fimt.py checks the long-run ratio).
+The threshold-decreasing factor h_d (`variant`):
+- `code` (default): h_d = exp(−r ln h_i) = h_i^(−r), as Algorithm 1 prints it and as the authors'
+  code (k8lion/DARTS-PRIME) computes it. Under a constant F̄ the threshold settles into a cycle of
+  k increases and one decrease with h_i^k · h_d = 1, i.e. k = r increases: each α-step follows
+  r + 1 w-steps (11 for r = 10), although the text calls r the expected w:α ratio.
+- `exact_ratio`: h_d = h_i^(1 − r), which makes the long-run ratio exactly r (our reading of the
+  text; a departure from the published runs).
+Either way the w-train / α-val split is r / (r + 1), as in the authors' code.
 
 F̄ starts at the first trace (no zero-initialised EMA bias). Each step reads tr(G Gᵀ) to the host
 once: the decision needs it.
@@ -24,15 +23,24 @@ import math
 
 import torch
 
-from darts_lab.config import check
+from darts_lab.config import check, check_choice
 from darts_lab.schedule.base import Schedule
+
+
+# h_d = h_i^(−exponent(r))
+H_D_EXPONENT = {"code": lambda r: r, "exact_ratio": lambda r: r - 1}
 
 
 class Fimt(Schedule):
     _state = ("ema", "h", "trace", "threshold", "due")
 
     def __init__(
-        self, r: float = 10.0, h0: float = 1.0, h_i: float = 1.05, lam: float = 0.2
+        self,
+        r: float = 10.0,
+        h0: float = 1.0,
+        h_i: float = 1.05,
+        lam: float = 0.2,
+        variant: str = "code",
     ) -> None:
         super().__init__()
         finite = math.isfinite
@@ -40,9 +48,10 @@ class Fimt(Schedule):
         check("schedule.h0", h0, lambda v: finite(v) and v > 0, "a number > 0")
         check("schedule.h_i", h_i, lambda v: finite(v) and v >= 1, "a number >= 1")
         check("schedule.lam", lam, lambda v: 0 < v <= 1, "a number in (0, 1]")
+        check_choice("schedule.variant", variant, H_D_EXPONENT)
         self.expected_ratio = float(r)
         self.lam, self.h_i = lam, h_i
-        self.h_d = math.exp(-(r - 1) * math.log(h_i))
+        self.h_d = math.exp(-H_D_EXPONENT[variant](r) * math.log(h_i))
         self.h = float(h0)
         self.ema: float | None = None
         self.trace = self.threshold = math.nan
