@@ -23,10 +23,11 @@ def spy_on_data(mode: str, tmp_path: Path) -> dict:
     rows = {}
     for i, (x, _) in enumerate(dm.train_aug):
         rows.setdefault(x.numpy().tobytes(), set()).add(i)
-    seen = {"w": set(), "arch": set(), "arch_images": []}
+    seen = {"w": set(), "arch": set(), "arch_images": [], "order": []}
 
     def record(kind: str, step):  # noqa: ANN001, ANN202
         def wrapped(opt, batch, *rest):  # noqa: ANN001, ANN202
+            seen["order"].append((kind, [x.numpy().tobytes() for x in batch[0]]))
             for x in batch[0]:
                 seen[kind] |= rows[x.numpy().tobytes()]
                 if kind == "arch":  # the rows holding this image (duplicates: several)
@@ -51,17 +52,26 @@ def test_bilevel_never_trains_w_on_val_data(tmp_path: Path) -> None:
     assert all(candidates & data["a"] for candidates in data["seen"]["arch_images"])
 
 
-def test_erm_never_touches_the_val_split(tmp_path: Path) -> None:
+def test_erm_arch_batch_is_an_independent_training_batch_before_the_w_step(
+    tmp_path: Path,
+) -> None:
+    """gaea_release's single level: each iteration first takes an α-step on its own random
+    training batch, then the w-step on the loader's batch."""
     data = spy_on_data("erm", tmp_path)
     assert data["a"] == set()  # no α-val split at all
-    assert data["seen"]["arch"] <= data["w"] and data["seen"]["arch"] <= data["seen"]["w"]
+    assert data["seen"]["arch"] <= data["w"]  # α batches come from the training set
+    order = data["seen"]["order"]
+    assert [kind for kind, _ in order] == ["arch", "w"] * 4  # alternate: α first, then w
+    for (_, arch_images), (_, w_images) in zip(order[0::2], order[1::2], strict=True):
+        assert arch_images != w_images  # not the batch the w-step fits
 
 
-def test_erm_arch_dataloader_refuses(tmp_path: Path) -> None:
+def test_erm_arch_loader_shuffles_the_whole_training_set(tmp_path: Path) -> None:
     _, dm, _ = build(make_cfg("mode=erm"), tmp_path)
     dm.setup()
-    with pytest.raises(RuntimeError, match="no α-val split"):
-        dm.arch_dataloader()
+    arch, train = dm.arch_dataloader(), dm.train_dataloader()
+    assert len(arch.dataset) == len(train.dataset) == len(dm.train_aug)
+    assert list(arch.sampler) != list(train.sampler)  # a stream of its own
 
 
 def test_bad_mode_fails_before_training(tmp_path: Path) -> None:

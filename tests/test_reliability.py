@@ -25,17 +25,28 @@ def alphas(run_dir: Path) -> dict:
     return json.loads((run_dir / "alphas.json").read_text())["weights"]
 
 
-@pytest.mark.parametrize("experiment", ["darts", "darts_prime", "admm_fimt_crb"])
-def test_resume_equals_uninterrupted(experiment: str, tmp_path: Path) -> None:
+DARTS_TINY = ["search_space.layers=3", "search_space.init_channels=4"]
+
+
+@pytest.mark.parametrize(
+    "experiment,space",
+    [
+        ("darts", DARTS_TINY),
+        ("darts_prime", DARTS_TINY),
+        ("admm_fimt_crb", DARTS_TINY),
+        # ERM's α batches come from a stream of their own, which must resume where it stopped
+        ("gaea_darts_erm", ["search_space.cells_per_stage=1", "search_space.init_channels=4"]),
+    ],
+)
+def test_resume_equals_uninterrupted(experiment: str, space: list[str], tmp_path: Path) -> None:
     common = [
         f"+experiment={experiment}",
         "dataset=digits",
-        "search_space.layers=3",
-        "search_space.init_channels=4",
+        *space,
         "dataset.batch_size=32",
         *FAST,
     ]
-    if experiment != "darts":  # make FIMT step α within a few batches
+    if experiment in ("darts_prime", "admm_fimt_crb"):  # make FIMT step α within a few batches
         common += ["schedule.r=2", "schedule.h0=1e6"]
     full, half, resumed = tmp_path / "full", tmp_path / "half", tmp_path / "resumed"
     cfg = make_cfg(*common, "trainer.max_epochs=2")

@@ -2,7 +2,7 @@
 
 The split fraction is r / (r + 1) for a schedule taking r w-steps per α-step (DARTS-PRIME §4.3),
 0.5 for DARTS's alternating schedule. GAEA's single-level ERM mode does not split (`split=False`):
-all of it is w-train and α-steps use training batches. The test set is never seen during search.
+all of it is w-train, and α-steps draw their own batches from it. The test set is never seen during search.
 """
 
 from __future__ import annotations
@@ -114,12 +114,12 @@ class SearchDataModule(L.LightningDataModule):
         return self._loader(Subset(self.train_aug, self.w_indices.tolist()), shuffle=True)
 
     def arch_dataloader(self, rank: int = 0, world: int = 1) -> DataLoader:
-        """α-val batches, drawn only when an α-step is due (see `cycle`); under DDP each rank
-        draws from its own 1/world share of the split."""
-        if not self.split:
-            raise RuntimeError("mode=erm has no α-val split: α-steps use training batches")
-        indices = self.a_indices[rank::world].tolist()
-        return self._loader(Subset(self.train_aug, indices), True, stream=1)
+        """α batches, drawn only when an α-step is due (see `cycle`); under DDP each rank draws
+        from its own 1/world share. Bilevel: the α-val split. ERM (no split): the whole training
+        set in a shuffle of its own, so the α batch is an independent draw, not the w batch
+        (gaea_release's single-level search)."""
+        pool = self.a_indices if self.split else self.w_indices
+        return self._loader(Subset(self.train_aug, pool[rank::world].tolist()), True, stream=1)
 
     def val_dataloader(self) -> DataLoader:
         """The α-val split without augmentation, for the per-epoch validation accuracy."""

@@ -84,6 +84,8 @@ class SearchModule(L.LightningModule):
         self._arch_batches: Iterator[Batch] | None = None
         self._epoch_start_steps = (0, 0)  # (w, α) step totals when this epoch began
         self.arch_max_diff = 0.0  # largest α difference between DDP ranks, at the end
+        # GAEA's single-level code takes the α-step before the w-step of the same iteration
+        self.arch_step_first = mode == "erm"
 
     def configure_model(self) -> None:
         """GPU fast paths: NHWC memory format (tensor cores), torch.compile of the supernet
@@ -116,13 +118,19 @@ class SearchModule(L.LightningModule):
     def training_step(self, batch: Batch, batch_idx: int) -> None:
         w_opt, a_opt = self.optimizers()
         batch = self.to_format(batch)
+        if self.arch_step_first:  # GAEA ERM: the α-step precedes the iteration's w-step
+            self.maybe_arch_step(a_opt, batch_idx)
         fimt = self.weight_step(w_opt, batch)
         self.schedule.observe(fimt)
-        if self.arch_warm() and self.schedule.arch_step_due():
-            self.arch_step(a_opt, self.next_arch_batch(batch), self.progress(batch_idx))
+        if not self.arch_step_first:  # Algorithm 1: the schedule looks at this w-step first
+            self.maybe_arch_step(a_opt, batch_idx)
         if metrics := self.schedule.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
             self.schedule_history.append(metrics)  # for the FIMT figure (DARTS-PRIME Fig. 3)
+
+    def maybe_arch_step(self, a_opt: Optimizer, batch_idx: int) -> None:
+        if self.arch_warm() and self.schedule.arch_step_due():
+            self.arch_step(a_opt, self.next_arch_batch(), self.progress(batch_idx))
 
     def weight_step(self, w_opt: Optimizer, batch: Batch) -> torch.Tensor:
         """One SGD step on the w-train batch; returns tr(G Gᵀ) of its unclipped gradient G."""
@@ -188,12 +196,10 @@ class SearchModule(L.LightningModule):
         """No α-step in the first `arch_warmup_epochs` epochs (PC-DARTS / GAEA warm-up)."""
         return self.current_epoch >= self.hparams.arch_warmup_epochs
 
-    def next_arch_batch(self, train_batch: Batch) -> Batch:
-        """Bilevel: the next α-val batch. ERM (single level): this step's training batch."""
-        if self.hparams.mode == "erm":
-            return train_batch
+    def next_arch_batch(self) -> Batch:
+        """The next α batch: bilevel from the α-val split, ERM an independent training batch."""
         if self._arch_batches is None:
-            # on resume, continue the α-val stream where the checkpoint left it
+            # on resume, continue the α stream where the checkpoint left it
             loader = self.trainer.datamodule.arch_dataloader(
                 self.trainer.global_rank, self.trainer.world_size
             )
