@@ -47,6 +47,36 @@ def test_proximity_value_and_gradient_by_hand() -> None:
     assert diff.norm() == pytest.approx(norm)
 
 
+def two_cell_arch(normal: list[list[float]], reduce: list[list[float]]) -> Architecture:
+    """CRB keeps α as the op weights themselves (inside (0, 1)), so hand numbers stay simple."""
+    selectable = {k: torch.tensor([[False, True, True]] * 2) for k in ("normal", "reduce")}
+    arch = Architecture(
+        {"normal": (2, 3), "reduce": (2, 3)},
+        Crb(),
+        0.0,
+        selectable,
+        lambda w, sel: {k: project_onehot(w[k], 1, sel[k]) for k in w},
+    )
+    with torch.no_grad():
+        arch.alphas["normal"].copy_(torch.tensor(normal))
+        arch.alphas["reduce"].copy_(torch.tensor(reduce))
+    return arch
+
+
+def test_proximity_is_one_norm_per_cell_type_summed() -> None:
+    """The authors' code: ρ/2 · c · (‖a_n − Π(a_n)‖ + ‖a_r − Π(a_r)‖), not one stacked norm."""
+    arch = two_cell_arch([[0.25, 0.5, 0.25], [0.2, 0.2, 0.6]], [[0.1, 0.3, 0.6], [0.05, 0.75, 0.2]])
+    # Π_S: normal → op a on edge 0, op b on edge 1; reduce → op b on edge 0, op a on edge 1
+    diff_n = torch.tensor([[0.25, -0.5, 0.25], [0.2, 0.2, -0.4]])
+    diff_r = torch.tensor([[0.1, 0.3, -0.4], [0.05, -0.25, 0.2]])
+    norm_n, norm_r = math.sqrt(0.615), math.sqrt(0.365)
+    term = Proximity(rho=0.1).penalty(arch, progress=0.5)
+    assert float(term) == pytest.approx(0.025 * (norm_n + norm_r), rel=1e-6)
+    term.backward()
+    torch.testing.assert_close(arch.alphas["normal"].grad, 0.025 * diff_n / norm_n)
+    torch.testing.assert_close(arch.alphas["reduce"].grad, 0.025 * diff_r / norm_r)
+
+
 def test_proximity_off_at_start(tmp_path: Path) -> None:
     arch = toy_arch(Softmax(), [[0, 1, 0], [0, 0, 1]])
     assert float(Proximity(rho=0.1).penalty(arch, progress=0.0)) == 0.0

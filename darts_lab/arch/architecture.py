@@ -45,6 +45,16 @@ class Architecture(nn.Module):
     def cell_types(self) -> list[str]:
         return list(self.alphas.keys())
 
+    def per_cell_type(self, values: Weights) -> dict[str, torch.Tensor]:
+        """Each cell type's values (its op weights and its PC-DARTS β rows) as one flat vector:
+        the unit DARTS-PRIME's regularizer norms are taken over."""
+        return {
+            cell: torch.cat(
+                [v.flatten() for k, v in values.items() if k == cell or k.startswith(f"{cell}_")]
+            )
+            for cell in self.op_keys
+        }
+
     def alive(self) -> Weights:
         """Ops not pruned, per cell type (all of them unless the activation prunes)."""
         return {name: getattr(self, f"alive_{name}") for name in self.alphas}
