@@ -78,7 +78,7 @@ def test_bad_mode_fails_before_training(tmp_path: Path) -> None:
     from darts_lab.config import ConfigError
 
     with pytest.raises(
-        ConfigError, match="mode='single' is not allowed: it must be bilevel or erm"
+        ConfigError, match="mode='single' is not allowed: it must be one of bilevel, erm"
     ):
         build(make_cfg("mode=single"), tmp_path)
 

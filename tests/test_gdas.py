@@ -1,5 +1,6 @@
 """GDAS: a hard Gumbel sample per edge, only the sampled op computed, τ from 10 to 0.1."""
 
+import math
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,32 @@ def test_bad_temperatures_fail_with_one_line(tmp_path: Path) -> None:
         build(make_cfg("sampler=gumbel", "sampler.tau_min=0.0"), tmp_path)
     with pytest.raises(ConfigError, match=r"sampler.tau_max=0.05 is not allowed"):
         build(make_cfg("sampler=gumbel", "sampler.tau_max=0.05"), tmp_path)
+
+
+def test_per_step_cosine_and_nesterov_as_gdas_code(tmp_path: Path) -> None:
+    """w_optimizer.lr_interval=step: the cosine moves after every w-step over epochs × batches
+    (AutoDL's GDAS updates it each iteration); the LR of each step by hand."""
+    lrs = []
+    module, dm, trainer = build(
+        make_cfg(
+            "w_optimizer.lr_interval=step",
+            "w_optimizer.nesterov=true",
+            "w_optimizer.lr=0.025",
+            "w_optimizer.lr_min=0.001",
+            "trainer.max_epochs=2",
+            "trainer.limit_train_batches=3",
+            "trainer.limit_val_batches=0",
+        ),
+        tmp_path,
+    )
+    step = module.weight_step
+
+    def recording(opt, batch):  # noqa: ANN001, ANN202
+        lrs.append(opt.param_groups[0]["lr"])
+        assert opt.param_groups[0]["nesterov"]
+        return step(opt, batch)
+
+    module.weight_step = recording
+    trainer.fit(module, datamodule=dm)
+    by_hand = [0.001 + 0.024 * (1 + math.cos(math.pi * t / 6)) / 2 for t in range(6)]
+    assert lrs == pytest.approx(by_hand, rel=1e-9)

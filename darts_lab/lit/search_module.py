@@ -22,7 +22,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 from torchmetrics.classification import MulticlassAccuracy
 
 from darts_lab.arch.architecture import Architecture, mean_entropy
-from darts_lab.config import check
+from darts_lab.config import check, check_choice
 from darts_lab.data.base import cycle
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
@@ -51,6 +51,8 @@ class SearchModule(L.LightningModule):
         lr_min: float = 0.001,
         momentum: float = 0.9,
         weight_decay: float = 3e-4,
+        nesterov: bool = False,
+        lr_interval: str = "epoch",
         grad_clip: float = 5.0,
         arch_lr_anneal: bool = False,
         arch_warmup_epochs: int = 0,
@@ -59,8 +61,8 @@ class SearchModule(L.LightningModule):
         compile_backend: str | None = None,
     ) -> None:
         super().__init__()
-        if mode not in ("bilevel", "erm"):
-            raise ValueError(f"mode={mode!r} is not allowed: it must be bilevel or erm")
+        check_choice("mode", mode, ("bilevel", "erm"))
+        check_choice("w_optimizer.lr_interval", lr_interval, ("epoch", "step"))
         check(
             "arch_warmup_epochs",
             arch_warmup_epochs,
@@ -105,12 +107,18 @@ class SearchModule(L.LightningModule):
     def configure_optimizers(self):
         hp = self.hparams
         w_opt = SGD(
-            self.net.parameters(), hp.lr, momentum=hp.momentum, weight_decay=hp.weight_decay
+            self.net.parameters(),
+            hp.lr,
+            momentum=hp.momentum,
+            weight_decay=hp.weight_decay,
+            nesterov=hp.nesterov,
         )
         a_opt = self.arch_optimizer_factory(self.arch.parameters())
         epochs = max(1, self.trainer.max_epochs)
-        schedulers = [CosineAnnealingLR(w_opt, T_max=epochs, eta_min=hp.lr_min)]
-        if hp.arch_lr_anneal:  # off in DARTS and, per DARTS-PRIME S3, under CRB
+        # cosine over epochs (DARTS), or over w-steps (GDAS's code updates it every iteration)
+        horizon = epochs if hp.lr_interval == "epoch" else self.trainer.estimated_stepping_batches
+        schedulers = [CosineAnnealingLR(w_opt, T_max=max(1, int(horizon)), eta_min=hp.lr_min)]
+        if hp.arch_lr_anneal:  # not in the DARTS, DARTS-PRIME or GAEA code: an ablation
             schedulers.append(CosineAnnealingLR(a_opt, T_max=epochs, eta_min=0.0))
         return [w_opt, a_opt], schedulers
 
@@ -144,6 +152,8 @@ class SearchModule(L.LightningModule):
         grad_norm = nn.utils.clip_grad_norm_(self.net.parameters(), self.hparams.grad_clip)
         self.check_finite("w-gradient norm (train loss)", grad_norm)  # before w moves
         w_opt.step()
+        if self.hparams.lr_interval == "step":
+            self.w_lr_scheduler().step()
         self.w_steps += 1
         self.train_acc(logits.detach(), y)
         self.log("train/loss", loss.detach(), on_step=True, on_epoch=True, prog_bar=True)
@@ -233,9 +243,16 @@ class SearchModule(L.LightningModule):
         self._epoch_start_steps = (int(self.w_steps), int(self.a_steps))
         self.arch.set_progress(self.current_epoch / max(1, self.trainer.max_epochs - 1))
 
+    def w_lr_scheduler(self) -> CosineAnnealingLR:
+        schedulers = self.lr_schedulers()
+        return schedulers[0] if isinstance(schedulers, list) else schedulers
+
     def on_train_epoch_end(self) -> None:
         schedulers = self.lr_schedulers()
-        for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
+        schedulers = schedulers if isinstance(schedulers, list) else [schedulers]
+        if self.hparams.lr_interval == "step":  # the w-schedule has stepped with each w-step
+            schedulers = schedulers[1:]
+        for scheduler in schedulers:
             scheduler.step()
         w0, a0 = self._epoch_start_steps
         self.log_dict(
