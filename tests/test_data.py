@@ -1,5 +1,6 @@
 """The real CIFAR readers on tiny datasets written in the real python-pickle format."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,40 @@ def test_split_travels_in_the_datamodule_state(cifar_dir: Path) -> None:
     other.load_state_dict(dm.state_dict())
     other.setup()
     assert torch.equal(other.w_indices, dm.w_indices)
+
+
+def test_nb201_split_on_cifar100_uses_the_test_half_for_alpha(tmp_path: Path) -> None:
+    """NAS-Bench-201 / GAEA: w on every training image, α on "xvalid" (half the test set)."""
+    write_cifar(tmp_path, n_train=12, n_test=8, classes=100)
+    dm = CIFAR100DataModule(tmp_path, batch_size=4, search_split="nb201")
+    dm.setup()
+    assert dm.w_indices.tolist() == list(range(12)) and len(dm.a_indices) == 4
+    assert len(dm.arch_dataloader().dataset) == 4 and len(dm.val_dataloader().dataset) == 4
+    assert dm.arch_aug.train is False and dm.arch_aug.transform is not dm.arch_eval.transform
+    # the benchmark's own split file, in its config format
+    split = tmp_path / "cifar100-test-split.txt"
+    split.write_text(json.dumps({"xvalid": ["int", ["1", "5", "6", "7"]], "xtest": ["int", []]}))
+    dm = CIFAR100DataModule(tmp_path, batch_size=4, search_split="nb201", split_file=str(split))
+    dm.setup()
+    assert dm.a_indices.tolist() == [1, 5, 6, 7] and len(dm.w_indices) == 12
+    x, _ = dm.arch_eval[5]  # α-val image 5 is test image 5
+    torch.testing.assert_close(x, dm.test_set()[5][0])
+
+
+def test_nb201_split_on_cifar10_is_two_training_halves(cifar_dir: Path, tmp_path: Path) -> None:
+    dm = CIFARDataModule(cifar_dir, batch_size=4, train_fraction=0.9, search_split="nb201")
+    dm.setup()  # 25k/25k on the real data: half each, whatever the schedule's fraction
+    assert len(dm.w_indices) == len(dm.a_indices) == 10
+    assert not set(dm.w_indices.tolist()) & set(dm.a_indices.tolist())
+    split = tmp_path / "cifar-split.txt"
+    split.write_text(json.dumps({"train": ["int", ["0", "2"]], "valid": ["int", ["1", "99"]]}))
+    with pytest.raises(DataError, match="indices outside the 20 images"):
+        CIFARDataModule(cifar_dir, search_split="nb201", split_file=str(split)).setup()
+    with pytest.raises(DataError, match="does not exist"):
+        CIFARDataModule(cifar_dir, search_split="nb201", split_file="/nowhere.txt").setup()
+
+
+def test_nb201_experiments_use_the_nb201_split() -> None:
+    assert make_cfg("+experiment=gaea_darts_bilevel", "dataset=cifar100").dataset.search_split == (
+        "nb201"
+    )

@@ -14,9 +14,9 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler, Subset
 
-
-class DataError(RuntimeError):
-    """A dataset is missing or unreadable; the message says where and how to get it."""
+from darts_lab.config import check_choice
+from darts_lab.data import nb201_split
+from darts_lab.data.errors import DataError  # noqa: F401 - re-exported for the datasets
 
 
 class EpochShuffle(Sampler[int]):
@@ -52,6 +52,8 @@ class SearchDataModule(L.LightningDataModule):
         pin_memory: bool = False,
         split_seed: int = 0,
         split: bool = True,
+        search_split: str = "random",
+        split_file: str | None = None,
     ) -> None:
         super().__init__()
         if batch_size < 1:
@@ -67,6 +69,8 @@ class SearchDataModule(L.LightningDataModule):
         self.pin_memory = pin_memory
         self.split_seed = split_seed
         self.split = split  # False (GAEA ERM): every training image is w-train, no α-val
+        check_choice("dataset.search_split", search_split, ("random", "nb201"))
+        self.search_split, self.split_file = search_split, split_file
         self.w_indices: torch.Tensor | None = None
         self.a_indices: torch.Tensor | None = None
 
@@ -81,15 +85,32 @@ class SearchDataModule(L.LightningDataModule):
     def test_set(self) -> Dataset:
         raise NotImplementedError
 
+    def arch_sets(self) -> tuple[Dataset, Dataset]:
+        """Where α-val images come from, augmented and plain: the training set, except for
+        NAS-Bench-201's CIFAR-100 protocol (half of the test set)."""
+        return self.train_aug, self.train_eval
+
+    def nb201_split(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """NAS-Bench-201's search split: half of the training set each (25k/25k on CIFAR-10)."""
+        return nb201_split.halves(len(self.train_aug), self.split_file, self.split_seed)
+
     # -- the split and the loaders --------------------------------------------------------
     def setup(self, stage: str | None = None) -> None:
-        if self.w_indices is not None:
+        if getattr(self, "train_aug", None) is not None:
             return
         self.train_aug, self.train_eval = self.search_sets()
+        self.arch_aug, self.arch_eval = self.arch_sets()
+        if self.w_indices is not None:  # from a checkpoint
+            return
         n = len(self.train_aug)
-        perm = torch.randperm(n, generator=torch.Generator().manual_seed(self.split_seed))
-        n_w = min(max(1, round(self.train_fraction * n)), n - 1) if self.split else n
-        self.w_indices, self.a_indices = perm[:n_w], perm[n_w:]
+        if not self.split:
+            self.w_indices, self.a_indices = torch.arange(n), torch.arange(0)
+        elif self.search_split == "nb201":
+            self.w_indices, self.a_indices = self.nb201_split()
+        else:
+            perm = torch.randperm(n, generator=torch.Generator().manual_seed(self.split_seed))
+            n_w = min(max(1, round(self.train_fraction * n)), n - 1)
+            self.w_indices, self.a_indices = perm[:n_w], perm[n_w:]
 
     def state_dict(self) -> dict:
         """The split travels in the checkpoint: a resumed run trains on the same halves."""
@@ -118,12 +139,12 @@ class SearchDataModule(L.LightningDataModule):
         from its own 1/world share. Bilevel: the α-val split. ERM (no split): the whole training
         set in a shuffle of its own, so the α batch is an independent draw, not the w batch
         (gaea_release's single-level search)."""
-        pool = self.a_indices if self.split else self.w_indices
-        return self._loader(Subset(self.train_aug, pool[rank::world].tolist()), True, stream=1)
+        source, pool = (self.arch_aug, self.a_indices) if self.split else (self.train_aug, self.w_indices)
+        return self._loader(Subset(source, pool[rank::world].tolist()), True, stream=1)
 
     def val_dataloader(self) -> DataLoader:
         """The α-val split without augmentation, for the per-epoch validation accuracy."""
-        return self._loader(Subset(self.train_eval, self.a_indices.tolist()), shuffle=False)
+        return self._loader(Subset(self.arch_eval, self.a_indices.tolist()), shuffle=False)
 
     def test_dataloader(self) -> DataLoader:
         return self._loader(self.test_set(), shuffle=False)
