@@ -226,10 +226,10 @@ def run_search(cfg: DictConfig, run_dir: Path) -> AnyGenotype | None:
 
 
 def train_after_search(cfg: DictConfig, run_dir: Path) -> dict:
-    """search_then_train: retrain this run's genotype with the `then_train` preset (e.g.
-    eval_cifar10) into run_dir/train, same seed and data_dir, plus `train_overrides`."""
+    """search_then_train: retrain this run's genotype with the `then_train` preset (conf/eval/,
+    e.g. cifar10) into run_dir/train, same seed and data_dir, plus `train_overrides`."""
     overrides = [
-        f"+experiment={cfg.then_train}",
+        f"eval={cfg.then_train}",
         f"genotype={run_dir}",
         f"seed={cfg.seed}",
         f"data_dir={cfg.data_dir}",

@@ -69,6 +69,14 @@ def test_gaea_rows_set_the_appendix_c_options() -> None:
     gdas = make_cfg("+experiment=gdas", tiny=False)
     assert gdas.sampler.tau_max == 10.0 and gdas.sampler.tau_min == 0.1
     assert gdas.search_space.ops[0] == "none" and gdas.trainer.max_epochs == 250
+    w = gdas.w_optimizer  # AutoDL's GDAS config
+    assert (w.weight_decay, w.nesterov, w.lr_interval, w.lr, w.lr_min) == (
+        5e-4,
+        True,
+        "step",
+        0.025,
+        0.001,
+    )
     gaea_gdas = make_cfg("+experiment=gaea_gdas", tiny=False)
     assert gaea_gdas.arch_optimizer._target_.endswith("ExponentiatedGradient")
     assert gaea_gdas.trainer.max_epochs == 150

@@ -55,7 +55,7 @@ def test_joblib_multirun_search_then_train_and_report(tmp_path: Path) -> None:
         "logger=none",
         "+experiment=darts",
         "dataset=digits",
-        "then_train=eval_digits",
+        "then_train=digits",
         'train_overrides=["model.layers=3","model.init_channels=4","trainer.max_epochs=1",'
         '"trainer.limit_train_batches=2","trainer.enable_progress_bar=false","logger=none"]',
     ]

@@ -54,7 +54,7 @@ def test_retrain_one_epoch_on_digits_from_a_search_run_dir(tmp_path: Path) -> No
     write_genotype(tmp_path / "search", DARTS_V2)
     cfg = train_cfg(
         f"genotype={tmp_path / 'search'}",
-        "+experiment=eval_digits",
+        "eval=digits",
         "model.layers=3",
         "model.init_channels=4",
         "trainer.max_epochs=1",
@@ -109,12 +109,23 @@ def test_cutout_centres_differ_between_workers_and_epochs() -> None:
     assert len(set(epochs[0])) > 8  # 16 draws of 32² centres, nearly all distinct
 
 
+def test_a_search_cannot_compose_a_retraining_preset() -> None:
+    """Presets live in conf/eval/ (darts_lab.train's group), not beside the search rows."""
+    from hydra.errors import MissingConfigException
+
+    from tests.conftest import make_cfg
+
+    for name in ("eval_cifar10", "cifar10"):
+        with pytest.raises(MissingConfigException, match="experiment"):
+            make_cfg(f"+experiment={name}")
+
+
 def test_eval_presets_set_the_darts_protocol() -> None:
-    cfg = train_cfg("+experiment=eval_cifar10")
+    cfg = train_cfg("eval=cifar10")
     assert (cfg.model.layers, cfg.model.init_channels, cfg.trainer.max_epochs) == (20, 36, 600)
     assert cfg.dataset.batch_size == 96 and cfg.cutout == 16 and cfg.grad_clip == 5.0
     assert (cfg.optimizer.auxiliary_weight, cfg.optimizer.drop_path_prob) == (0.4, 0.2)
-    assert train_cfg("+experiment=eval_cifar100").dataset._target_.endswith("CIFAR100DataModule")
-    gaea = train_cfg("+experiment=eval_cifar10_gaea")  # GAEA App. C.1.2
+    assert train_cfg("eval=cifar100").dataset._target_.endswith("CIFAR100DataModule")
+    gaea = train_cfg("eval=cifar10_gaea")  # GAEA App. C.1.2
     assert (gaea.dataset.batch_size, gaea.optimizer.drop_path_prob) == (128, 0.3)
     assert (gaea.model.layers, gaea.model.init_channels, gaea.cutout) == (20, 36, 16)
