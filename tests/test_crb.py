@@ -1,5 +1,6 @@
 """CRB activation: clipping, pruning for good, pruned ops skipped and never chosen."""
 
+import pytest
 import torch
 
 from darts_lab.arch.activation import Crb
@@ -23,7 +24,19 @@ def test_crb_clips_and_normalises_nodes() -> None:
     net, arch = setup()
     assert isinstance(net.cells[0].node_norms[0], torch.nn.BatchNorm2d)
     assert not net.cells[0].node_norms[0].affine
-    assert ((arch.alphas["normal"] - 0.5).abs() < 0.01).all()  # mid-range start
+
+
+
+def test_crb_init_is_one_over_the_op_count_plus_small_noise() -> None:
+    """The authors' code: α = 1/|O| + 1e-4·N(0, 1); 7 ops without "none" → mean 1/7."""
+    torch.manual_seed(0)
+    alpha = torch.empty(2000, 7)
+    Crb().init_(alpha, scale=1e-3)  # arch_init_scale is for logits: ignored
+    assert float(alpha.mean()) == pytest.approx(1 / 7, abs=5e-6)  # 4 standard errors
+    assert float((alpha - 1 / 7).std()) == pytest.approx(1e-4, rel=0.02)
+    _, arch = setup()
+    assert arch.alphas["normal"].shape[-1] == 7
+    assert ((arch.alphas["normal"] - 1 / 7).abs() < 1e-3).all()
 
 
 def test_pruned_op_stays_pruned_is_skipped_and_never_chosen() -> None:

@@ -104,5 +104,6 @@ def test_rows_set_the_paper_options() -> None:
     assert crb.activation._target_.endswith("Crb") and "none" not in crb.search_space.ops
     assert crb.search_space.node_batchnorm and crb.arch_optimizer.weight_decay == 0.0
     assert not crb.arch_lr_anneal
-    assert (crb.regularizer.rho, crb.regularizer.every, crb.regularizer.discount) == (0.1, 10, 0.8)
+    admm = crb.regularizer  # as the authors' code runs it: λ_u 1.0, z/u every 9 α-steps
+    assert (admm.rho, admm.every, admm.discount, admm.variant) == (0.1, 10, None, "code")
     assert make_cfg("+experiment=cs10", tiny=False).schedule.every == 10

@@ -97,10 +97,10 @@ def test_proximity_ramp_over_a_search(tmp_path: Path) -> None:
     assert cs == pytest.approx([0, 0.2, 0.4, 0.6, 0.8, 1.0])
 
 
-def test_admm_updates_by_hand() -> None:
+def test_admm_paper_updates_by_hand() -> None:
     # CRB keeps α as the op weights themselves, so the numbers below are the weights.
     arch = toy_arch(Crb(), [[0.25, 0.5, 0.25], [0.2, 0.2, 0.6]])
-    admm = Admm(rho=0.1, every=1, discount=0.8)
+    admm = Admm(rho=0.1, every=1, discount=0.8, variant="paper")
     first = admm.penalty(arch, 0.3)  # z0 = Π_S(α) = [[0,1,0],[0,0,1]], u0 = 0
     assert float(first) == pytest.approx(0.05 * 0.615, rel=1e-6)
     admm.after_arch_step(arch)  # z1 = Π_S(α + 0) ; u1 = α − z1
@@ -122,10 +122,76 @@ def test_admm_updates_by_hand() -> None:
     assert float(admm.penalty(arch, 0.9)) == pytest.approx(expected)
 
 
-def test_admm_waits_every_n_steps() -> None:
+# A crafted α stream: α0 before the first α-step, A after α-steps 1-9, B after 10-18.
+ALPHA0 = [[0.3, 0.4, 0.3], [0.2, 0.5, 0.3]]
+A = [[0.1, 0.6, 0.3], [0.5, 0.2, 0.3]]
+B = [[0.2, 0.3, 0.35], [0.4, 0.45, 0.1]]
+
+
+def run_stream(admm: Admm) -> tuple[Architecture, list[dict]]:
+    arch = toy_arch(Crb(), ALPHA0)
+    admm.penalty(arch, 0.0)  # the first α-loss starts z, u
+    states = []
+    for step in range(1, 19):
+        with torch.no_grad():
+            arch.alphas["normal"].copy_(torch.tensor(A if step <= 9 else B))
+        admm.after_arch_step(arch)
+        if step in (8, 9, 18):
+            states.append({"z": admm.z["normal"].clone(), "u": admm.u["normal"].clone()})
+    return arch, states
+
+
+def test_admm_code_variant_on_a_crafted_stream_by_hand() -> None:
+    """As the authors' code runs it: z starts as raw α, z/u move after every 9 α-steps,
+    u ← u + α − z (λ_u = 1) on raw α, z ← Π_S(clip(α + u)), unsquared norm per cell type."""
+    admm = Admm(rho=0.1, every=10)
+    arch, (at8, at9, at18) = run_stream(admm)
+    torch.testing.assert_close(at8["z"], torch.tensor(ALPHA0))  # untouched before step 9
+    assert float(at8["u"].abs().sum()) == 0.0
+    # step 9: z = Π_S(A) → op a on edge 0, op b on edge 1; u = A − z
+    torch.testing.assert_close(at9["z"], torch.tensor([[0.0, 1, 0], [0, 0, 1]]))
+    torch.testing.assert_close(at9["u"], torch.tensor([[0.1, -0.4, 0.3], [0.5, 0.2, -0.7]]))
+    # step 18: clip(B + u) = [[.3, 0, .65], [.9, .65, 0]] → op b on edge 0, op a on edge 1
+    torch.testing.assert_close(at18["z"], torch.tensor([[0.0, 0, 1], [0, 1, 0]]))
+    torch.testing.assert_close(at18["u"], torch.tensor([[0.3, -0.1, -0.35], [0.9, -0.35, -0.6]]))
+    # B − z + u = [[.5, .2, −1], [1.3, −.9, −.5]]: ‖·‖² = 4.04
+    expected = 0.05 * math.sqrt(4.04)
+    assert float(admm.penalty(arch, 0.5)) == pytest.approx(expected, rel=1e-6)
+
+
+def test_admm_paper_variant_on_the_same_stream_by_hand() -> None:
+    """Eq. S1-S5: z starts at Π_S(α0), z/u move every 10 α-steps, λ_u = 0.8, squared norm."""
+    admm = Admm(rho=0.1, every=10, variant="paper")
+    arch, (at8, at9, at18) = run_stream(admm)
+    z0 = torch.tensor([[0.0, 1, 0], [0, 1, 0]])  # Π_S(α0)
+    for state in (at8, at9):
+        torch.testing.assert_close(state["z"], z0)
+        assert float(state["u"].abs().sum()) == 0.0
+    # step 10 (α = B): z = Π_S(B + 0) → op b on edge 0, op a on edge 1; u = B − z
+    torch.testing.assert_close(at18["z"], torch.tensor([[0.0, 0, 1], [0, 1, 0]]))
+    torch.testing.assert_close(at18["u"], torch.tensor([[0.2, 0.3, -0.65], [0.4, -0.55, 0.1]]))
+    # B − z + u = [[.4, .6, −1.3], [.8, −1.1, .2]]: Σ² = 4.1
+    assert float(admm.penalty(arch, 0.5)) == pytest.approx(0.05 * 4.1, rel=1e-6)
+
+
+def test_admm_code_norm_is_per_cell_type_and_masks_pruned_ops() -> None:
+    arch = two_cell_arch([[0.25, 0.5, 0.25], [0.2, 0.2, 0.6]], [[0.1, 0.3, 0.6], [0.05, 0.75, 0.2]])
+    admm = Admm(rho=0.1)
+    admm.penalty(arch, 0.0)  # z = raw α = the weights, u = 0: the penalty starts at 0
+    admm.z = {"normal": torch.zeros(2, 3), "reduce": torch.ones(2, 3)}
+    with torch.no_grad():
+        arch.alive()["reduce"][1, 1] = False  # a pruned op counts for nothing
+    normal = math.sqrt(0.25**2 * 2 + 0.5**2 + 0.2**2 * 2 + 0.6**2)
+    reduce = math.sqrt(0.9**2 + 0.7**2 + 0.4**2 + 0.95**2 + 0.8**2)
+    assert float(admm.penalty(arch, 0.0)) == pytest.approx(0.05 * (normal + reduce), rel=1e-6)
+
+
+@pytest.mark.parametrize("variant,period", [("code", 2), ("paper", 3)])
+def test_admm_waits_for_its_period(variant: str, period: int) -> None:
     arch = toy_arch(Crb(), [[0.25, 0.5, 0.25], [0.2, 0.2, 0.6]])
-    admm = Admm(every=3)
-    for _ in range(2):
+    admm = Admm(every=3, variant=variant)
+    admm.penalty(arch, 0.0)
+    for _ in range(period - 1):
         admm.after_arch_step(arch)
     assert float(admm.u["normal"].abs().sum()) == 0.0
     admm.after_arch_step(arch)
@@ -139,6 +205,8 @@ def test_admm_waits_every_n_steps() -> None:
         (Admm, {"rho": -0.1}),
         (Admm, {"every": 0}),
         (Admm, {"discount": 2}),
+        (Admm, {"every": 1}),  # the code variant's period is every − 1
+        (Admm, {"variant": "eq"}),
     ],
 )
 def test_regularizers_reject_bad_values(cls, kwargs) -> None:

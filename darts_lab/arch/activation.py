@@ -49,11 +49,15 @@ class Crb(nn.Module):
 
     prunes = True
 
+    def __init__(self, init_noise: float = 1e-4) -> None:
+        super().__init__()
+        self.init_noise = init_noise
+
     def init_(self, alpha: torch.Tensor, scale: float) -> None:
-        """Mid-range start, 0.5 + scale · N(0, 1): the paper gives no init, and a DARTS-style
-        α ≈ 0 would prune about half the ops at the first step."""
+        """As the authors' code: α = 1/|O| + init_noise · N(0, 1), |O| the ops on an edge (7
+        without "none": ≈ 0.143). `scale` (arch_init_scale, for logits) does not apply."""
         with torch.no_grad():
-            alpha.normal_(0.0, 1.0).mul_(scale).add_(0.5)
+            alpha.normal_(0.0, 1.0).mul_(self.init_noise).add_(1.0 / alpha.shape[-1])
 
     def forward(self, alpha: torch.Tensor) -> torch.Tensor:
         return alpha.clamp(0.0, 1.0)

@@ -61,7 +61,11 @@ class Architecture(nn.Module):
 
     def weights(self) -> Weights:
         """Activated op weights per cell type: what the supernet mixes with."""
-        weights = {name: self.activation(alpha) for name, alpha in self.alphas.items()}
+        return self.activate(dict(self.alphas))
+
+    def activate(self, raw: Weights) -> Weights:
+        """The activation applied to values shaped like α (pruned ops get weight 0)."""
+        weights = {name: self.activation(alpha) for name, alpha in raw.items()}
         if self.activation.prunes:
             weights = {name: w * self.alive()[name] for name, w in weights.items()}
         return weights
