@@ -26,7 +26,6 @@ def test_crb_clips_and_normalises_nodes() -> None:
     assert not net.cells[0].node_norms[0].affine
 
 
-
 def test_crb_init_is_one_over_the_op_count_plus_small_noise() -> None:
     """The authors' code: α = 1/|O| + 1e-4·N(0, 1); 7 ops without "none" → mean 1/7."""
     torch.manual_seed(0)

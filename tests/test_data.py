@@ -111,3 +111,14 @@ def test_nb201_experiments_use_the_nb201_split() -> None:
     assert make_cfg("+experiment=gaea_darts_bilevel", "dataset=cifar100").dataset.search_split == (
         "nb201"
     )
+
+
+def test_nb201_cifar10_split_rule_reproduces_the_benchmark_file() -> None:
+    """Without a split file the training halves follow NAS-Bench-201's generating rule; entries
+    of its cifar-split.txt (50k images): train[10] = 26, valid[111] = 242."""
+    from darts_lab.data.nb201_split import training_halves
+
+    train, valid = training_halves(50_000, None)
+    assert len(train) == len(valid) == 25_000
+    assert int(train[10]) == 26 and int(valid[111]) == 242
+    assert len(set(train.tolist()) | set(valid.tolist())) == 50_000

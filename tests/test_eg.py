@@ -23,15 +23,41 @@ def test_one_eg_step_on_a_three_op_edge_by_hand() -> None:
     assert by_hand == pytest.approx([0.176898, 0.358181, 0.464921], abs=1e-6)
 
 
-def test_stays_on_the_simplex_under_large_gradients() -> None:
+def test_a_tiny_weight_is_clamped_to_1e_5_then_renormalised_by_hand() -> None:
+    """gaea_release (architect_edarts.py): θ ⊙ exp(−ηg), floor 1e-5, normalise."""
+    theta = torch.nn.Parameter(torch.tensor([[1e-6, 0.4, 0.6 - 1e-6]], dtype=torch.float64))
+    theta.grad = torch.tensor([[3.0, 0.0, 1.0]], dtype=torch.float64)
+    ExponentiatedGradient([theta], lr=0.1).step()
+    product = [1e-6 * math.exp(-0.3), 0.4, (0.6 - 1e-6) * math.exp(-0.1)]
+    floored = [max(p, 1e-5) for p in product]  # the first op is lifted to the floor
+    by_hand = [p / sum(floored) for p in floored]
+    assert theta.detach()[0].tolist() == pytest.approx(by_hand, rel=1e-12)
+    assert float(theta[0, 0]) == pytest.approx(1e-5 / sum(floored), rel=1e-12)
+
+
+def test_gdas_order_normalises_then_clamps_without_renormalising() -> None:
+    """gaea_release (architect_egdas.py): normalise, then floor; rows may exceed 1 slightly."""
+    theta = torch.nn.Parameter(torch.tensor([[1e-6, 0.4, 0.6 - 1e-6]], dtype=torch.float64))
+    theta.grad = torch.tensor([[3.0, 0.0, 1.0]], dtype=torch.float64)
+    ExponentiatedGradient([theta], lr=0.1, order="normalize_then_clamp").step()
+    product = [1e-6 * math.exp(-0.3), 0.4, (0.6 - 1e-6) * math.exp(-0.1)]
+    by_hand = [max(p / sum(product), 1e-5) for p in product]
+    assert theta.detach()[0].tolist() == pytest.approx(by_hand, rel=1e-12)
+    assert float(theta.sum()) > 1.0
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e4])
+def test_stays_on_the_simplex_under_large_gradients(scale: float) -> None:
     torch.manual_seed(0)
     theta = torch.nn.Parameter(torch.full((14, 8), 1 / 8))
     opt = ExponentiatedGradient([theta], lr=0.1)
     for _ in range(1000):
-        theta.grad = torch.randn(14, 8) * 1e4
+        theta.grad = torch.randn(14, 8) * scale
         opt.step()
-    assert torch.isfinite(theta).all() and (theta > 0).all()
+    assert torch.isfinite(theta).all() and (theta >= 0).all()
     torch.testing.assert_close(theta.sum(-1), torch.ones(14))
+    if scale == 1.0:  # ηg of order 0.1: the floor holds up to the normalisation
+        assert float(theta.min()) > 0.9e-5
 
 
 def test_simplex_starts_uniform_and_is_the_identity() -> None:

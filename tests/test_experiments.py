@@ -73,13 +73,14 @@ def test_gaea_rows_set_the_appendix_c_options() -> None:
     assert (w.weight_decay, w.nesterov, w.lr_interval, w.lr, w.lr_min) == (
         5e-4,
         True,
-        "step",
+        "epoch",  # AutoDL's cosine reads only the epoch once warm-up (0 here) is over
         0.025,
         0.001,
     )
     gaea_gdas = make_cfg("+experiment=gaea_gdas", tiny=False)
     assert gaea_gdas.arch_optimizer._target_.endswith("ExponentiatedGradient")
     assert gaea_gdas.trainer.max_epochs == 150
+    assert gaea_gdas.arch_optimizer.order == "normalize_then_clamp"  # architect_egdas.py
     pc = make_cfg("+experiment=gaea_pcdarts", tiny=False)
     assert pc.search_space.partial_channels == 4 and pc.search_space.edge_weights
     assert pc.arch_warmup_epochs == 10 and pc.dataset.batch_size == 256

@@ -90,9 +90,9 @@ def test_bad_temperatures_fail_with_one_line(tmp_path: Path) -> None:
         build(make_cfg("sampler=gumbel", "sampler.tau_max=0.05"), tmp_path)
 
 
-def test_per_step_cosine_and_nesterov_as_gdas_code(tmp_path: Path) -> None:
-    """w_optimizer.lr_interval=step: the cosine moves after every w-step over epochs × batches
-    (AutoDL's GDAS updates it each iteration); the LR of each step by hand."""
+def test_per_step_cosine_and_nesterov(tmp_path: Path) -> None:
+    """w_optimizer.lr_interval=step: the cosine moves after every w-step over epochs × batches;
+    the LR of each step by hand."""
     lrs = []
     module, dm, trainer = build(
         make_cfg(

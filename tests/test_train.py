@@ -99,9 +99,7 @@ def test_cutout_centres_differ_between_workers_and_epochs() -> None:
     """A generator copied into each worker would give every worker (and epoch) the same draws."""
     L.seed_everything(0, workers=True)
     data = Cutout([(torch.ones(1, 32, 32), 0)] * 16, 8)
-    loader = DataLoader(
-        data, batch_size=1, num_workers=2, worker_init_fn=pl_worker_init_function
-    )
+    loader = DataLoader(data, batch_size=1, num_workers=2, worker_init_fn=pl_worker_init_function)
     epochs = [cutout_squares(loader) for _ in range(2)]
     for squares in epochs:  # batch i comes from worker i % 2
         assert squares[0::2] != squares[1::2]

@@ -92,7 +92,7 @@ class SearchDataModule(L.LightningDataModule):
 
     def nb201_split(self) -> tuple[torch.Tensor, torch.Tensor]:
         """NAS-Bench-201's search split: half of the training set each (25k/25k on CIFAR-10)."""
-        return nb201_split.halves(len(self.train_aug), self.split_file, self.split_seed)
+        return nb201_split.training_halves(len(self.train_aug), self.split_file)
 
     # -- the split and the loaders --------------------------------------------------------
     def setup(self, stage: str | None = None) -> None:
@@ -139,7 +139,9 @@ class SearchDataModule(L.LightningDataModule):
         from its own 1/world share. Bilevel: the α-val split. ERM (no split): the whole training
         set in a shuffle of its own, so the α batch is an independent draw, not the w batch
         (gaea_release's single-level search)."""
-        source, pool = (self.arch_aug, self.a_indices) if self.split else (self.train_aug, self.w_indices)
+        source, pool = (
+            (self.arch_aug, self.a_indices) if self.split else (self.train_aug, self.w_indices)
+        )
         return self._loader(Subset(source, pool[rank::world].tolist()), True, stream=1)
 
     def val_dataloader(self) -> DataLoader:

@@ -113,8 +113,8 @@ class CIFAR100DataModule(CIFARDataModule):
     def nb201_split(self) -> tuple[torch.Tensor, torch.Tensor]:
         """NAS-Bench-201 on CIFAR-100: w on all training images, α on the "xvalid" half of the
         test set (see data/nb201_split.py)."""
-        xvalid, _ = nb201_split.halves(
-            len(self.test_set()), self.split_file, self.split_seed, keys=("xvalid", "xtest")
+        xvalid, _ = nb201_split.heldout_halves(
+            len(self.test_set()), self.split_file, self.split_seed
         )
         return torch.arange(len(self.train_aug)), xvalid
 

@@ -6,19 +6,28 @@
   images (`cifar100-test-split.txt`, keys "xvalid" / "xtest").
 
 The index files ship with the benchmark's code (AutoDL-Projects `configs/nas-benchmark/`) in its
-config format: `{"train": ["int", ["3", "7", ...]], ...}`. Give one with `dataset.split_file=`;
-without one, the halves are a random permutation seeded by the run's seed: the same sizes and
-protocol, not the same images.
+config format: `{"train": ["int", ["3", "7", ...]], ...}`; `dataset.split_file=` reads one.
+Without a file:
+- the training-set halves follow the rule that generated `cifar-split.txt`: Python's
+  `random.seed(1021)` shuffles range(n), the first n/2 (sorted) are "train", the rest "valid";
+  on CIFAR-10's 50k images that is the benchmark's split exactly;
+- the CIFAR-100 test halves have no known generating rule: a permutation seeded by the run's seed
+  gives the same sizes and protocol, not the same images (a warning says so).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import random
 from pathlib import Path
 
 import torch
 
 from darts_lab.data.errors import DataError
+
+log = logging.getLogger(__name__)
+NB201_SHUFFLE_SEED = 1021  # NAS-Bench-201's main.py, which wrote cifar-split.txt
 
 
 def read_split_file(path: str | Path, keys: tuple[str, str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -45,13 +54,31 @@ def _checked(indices: tuple[torch.Tensor, ...], n: int, path: str | Path) -> Non
             raise DataError(f"{path}: indices outside the {n} images of this dataset")
 
 
-def halves(
-    n: int, split_file: str | Path | None, seed: int, keys: tuple[str, str] = ("train", "valid")
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Two disjoint halves of range(n): from the split file, else a seeded permutation."""
+def training_halves(n: int, split_file: str | Path | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """NAS-Bench-201's "train" / "valid" halves of range(n) (its CIFAR-10 search split)."""
     if split_file:
-        first, second = read_split_file(split_file, keys)
-        _checked((first, second), n, split_file)
-        return first, second
+        return _from_file(n, split_file, ("train", "valid"))
+    order = list(range(n))
+    random.Random(NB201_SHUFFLE_SEED).shuffle(order)
+    half = n // 2
+    return torch.tensor(sorted(order[:half])), torch.tensor(sorted(order[half:]))
+
+
+def heldout_halves(
+    n: int, split_file: str | Path | None, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """NAS-Bench-201's "xvalid" / "xtest" halves of a test set (CIFAR-100's α data)."""
+    if split_file:
+        return _from_file(n, split_file, ("xvalid", "xtest"))
+    log.warning(
+        "no dataset.split_file: xvalid is a seeded random half of the test set, not "
+        "NAS-Bench-201's (its cifar100-test-split.txt gives the exact one)"
+    )
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     return perm[: n // 2], perm[n // 2 :]
+
+
+def _from_file(n: int, split_file: str | Path, keys: tuple[str, str]) -> tuple[torch.Tensor, ...]:
+    first, second = read_split_file(split_file, keys)
+    _checked((first, second), n, split_file)
+    return first, second
