@@ -2,7 +2,9 @@
 
 The split fraction is r / (r + 1) for a schedule taking r w-steps per α-step (DARTS-PRIME §4.3),
 0.5 for DARTS's alternating schedule. GAEA's single-level ERM mode does not split (`split=False`):
-all of it is w-train, and α-steps draw their own batches from it. The test set is never seen during search.
+all of it is w-train, and α-steps draw their own batches from it. NAS-Bench-201's split
+(`search_split=nb201`) is in nb201_split.py. The test set is never seen during search, except
+as NAS-Bench-201's CIFAR-100 α data (half of it).
 """
 
 from __future__ import annotations

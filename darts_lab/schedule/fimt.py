@@ -26,7 +26,6 @@ import torch
 from darts_lab.config import check, check_choice
 from darts_lab.schedule.base import Schedule
 
-
 # h_d = h_i^(−exponent(r))
 H_D_EXPONENT = {"code": lambda r: r, "exact_ratio": lambda r: r - 1}
 
