@@ -31,6 +31,10 @@ GAEA_EXPERIMENTS = [
     "gaea_gdas",
     "pcdarts",
     "gaea_pcdarts",
+    "gaea_darts_bilevel_code",
+    "gaea_darts_erm_code",
+    "gaea_gdas_code",
+    "gaea_pcdarts_code",
 ]
 SMALL = [
     "dataset=digits",
@@ -86,6 +90,18 @@ def test_gaea_rows_set_the_appendix_c_options() -> None:
     assert pc.arch_warmup_epochs == 10 and pc.dataset.batch_size == 256
     assert (pc.w_optimizer.lr, pc.w_optimizer.lr_min) == (0.1, 0.0)
     assert make_cfg("+experiment=pcdarts", tiny=False).arch_warmup_epochs == 15
+
+
+def test_code_presets_set_what_gaea_release_runs() -> None:
+    erm = make_cfg("+experiment=gaea_darts_erm_code", tiny=False)
+    assert (erm.mode, erm.search_space.init_channels, erm.w_optimizer.lr_horizon) == ("erm", 24, 50)
+    assert erm.trainer.max_epochs == 25
+    gdas = make_cfg("+experiment=gaea_gdas_code", tiny=False)
+    assert (gdas.arch_optimizer.lr, gdas.regularizer.weight) == (0.01, 0.01)
+    assert gdas.regularizer._target_.endswith("UniformKl")
+    assert gdas.arch_warmup_epochs == gdas.sampler.hold_epochs == 50
+    assert gdas.arch_optimizer.order == "normalize_then_clamp"
+    assert make_cfg("+experiment=gaea_pcdarts_code", tiny=False).arch_warmup_epochs == 0
 
 
 def test_rows_sweep_the_paper_seeds() -> None:

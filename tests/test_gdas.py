@@ -1,6 +1,5 @@
 """GDAS: a hard Gumbel sample per edge, only the sampled op computed, τ from 10 to 0.1."""
 
-import math
 from pathlib import Path
 
 import pytest
@@ -58,10 +57,21 @@ def test_network_on_a_sample_equals_the_one_hot_supernet(activation: torch.nn.Mo
 def test_tau_is_linear_from_tau_max_to_tau_min() -> None:
     g = Gumbel(10.0, 0.1)
     taus = []
-    for p in (0.0, 0.5, 1.0):
-        g.set_progress(p)
+    for epoch in (0, 1, 2):
+        g.set_epoch(epoch, 3)
         taus.append(float(g.tau))
     assert taus == pytest.approx([10.0, 5.05, 0.1])
+
+
+def test_tau_held_through_warm_up_as_gaea_code() -> None:
+    """gaea_release GAEA GDAS: τ = 10 for 50 warm-up epochs, then 10 − 9.9·(e − 50)/(E − 1)."""
+    g = Gumbel(10.0, 0.1, hold_epochs=50)
+    taus = []
+    for epoch in (0, 49, 50, 51, 249):
+        g.set_epoch(epoch, 250)
+        taus.append(float(g.tau))
+    assert taus == pytest.approx([10.0, 10.0, 10.0, 10 - 9.9 / 249, 10 - 9.9 * 199 / 249])
+    assert taus[-1] == pytest.approx(2.0880, abs=1e-4)  # it never reaches 0.1
 
 
 def test_search_anneals_tau_over_the_epochs(tmp_path: Path) -> None:
@@ -88,32 +98,3 @@ def test_bad_temperatures_fail_with_one_line(tmp_path: Path) -> None:
         build(make_cfg("sampler=gumbel", "sampler.tau_min=0.0"), tmp_path)
     with pytest.raises(ConfigError, match=r"sampler.tau_max=0.05 is not allowed"):
         build(make_cfg("sampler=gumbel", "sampler.tau_max=0.05"), tmp_path)
-
-
-def test_per_step_cosine_and_nesterov(tmp_path: Path) -> None:
-    """w_optimizer.lr_interval=step: the cosine moves after every w-step over epochs × batches;
-    the LR of each step by hand."""
-    lrs = []
-    module, dm, trainer = build(
-        make_cfg(
-            "w_optimizer.lr_interval=step",
-            "w_optimizer.nesterov=true",
-            "w_optimizer.lr=0.025",
-            "w_optimizer.lr_min=0.001",
-            "trainer.max_epochs=2",
-            "trainer.limit_train_batches=3",
-            "trainer.limit_val_batches=0",
-        ),
-        tmp_path,
-    )
-    step = module.weight_step
-
-    def recording(opt, batch):  # noqa: ANN001, ANN202
-        lrs.append(opt.param_groups[0]["lr"])
-        assert opt.param_groups[0]["nesterov"]
-        return step(opt, batch)
-
-    module.weight_step = recording
-    trainer.fit(module, datamodule=dm)
-    by_hand = [0.001 + 0.024 * (1 + math.cos(math.pi * t / 6)) / 2 for t in range(6)]
-    assert lrs == pytest.approx(by_hand, rel=1e-9)

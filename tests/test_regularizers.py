@@ -212,3 +212,19 @@ def test_admm_waits_for_its_period(variant: str, period: int) -> None:
 def test_regularizers_reject_bad_values(cls, kwargs) -> None:
     with pytest.raises(ValueError, match="regularizer."):
         cls(**kwargs)
+
+
+def test_uniform_kl_value_and_gradient_by_hand() -> None:
+    """λ Σ θ log(θ |O|) on simplex weights; ∂/∂θ = λ (log(θ |O|) + 1)."""
+    from darts_lab.arch.activation import Simplex
+    from darts_lab.regularizer.uniform_kl import UniformKl
+
+    arch = toy_arch(Simplex(), [[0.5, 0.25, 0.25], [1 / 3, 1 / 3, 1 / 3]])
+    term = UniformKl(weight=0.01).penalty(arch, 0.7)
+    kl = 0.5 * math.log(1.5) + 2 * 0.25 * math.log(0.75)  # the uniform edge contributes 0
+    assert float(term) == pytest.approx(0.01 * kl, rel=1e-6)
+    term.backward()
+    by_hand = [
+        [0.01 * (math.log(3 * t) + 1) for t in row] for row in ([0.5, 0.25, 0.25], [1 / 3] * 3)
+    ]
+    torch.testing.assert_close(arch.alphas["normal"].grad, torch.tensor(by_hand))

@@ -90,10 +90,10 @@ class Architecture(nn.Module):
             choices[key] = index.tolist()
         return weights, choices
 
-    def set_progress(self, progress: float) -> None:
-        """Search progress in [0, 1] at an epoch start (the GDAS temperature follows it)."""
+    def set_epoch(self, epoch: int, epochs: int) -> None:
+        """An epoch starts (the GDAS temperature follows the epoch count)."""
         if self.sampler is not None:
-            self.sampler.set_progress(progress)
+            self.sampler.set_epoch(epoch, epochs)
 
     def op_weights(self) -> Weights:
         """Activated op weights only (no edge weights β), detached: for logging and export."""

@@ -5,7 +5,11 @@ gradient of softmax((log p + g) / τ), g ~ Gumbel(0, 1), where p are the op weig
 architecture's activation produces (softmax of logits for GDAS, the simplex itself for GAEA
 GDAS, whose EG step then updates p directly). For softmax logits α, log p = α − const per edge,
 so this is exactly GDAS's softmax((α + g) / τ). τ falls linearly from tau_max to tau_min over the
-search, one value per epoch (GDAS: 10 → 0.1).
+search, one value per epoch (GDAS: 10 → 0.1): τ_e = tau_max − (tau_max − tau_min)·e/(E − 1).
+
+`hold_epochs` = H keeps τ at tau_max for the first H epochs and then continues the same line from
+there, τ_e = tau_max − (tau_max − tau_min)·max(e − H, 0)/(E − 1), as gaea_release's GAEA GDAS
+does during its 50 warm-up epochs (it never reaches tau_min then).
 """
 
 from __future__ import annotations
@@ -18,15 +22,22 @@ from darts_lab.config import check
 
 
 class Gumbel(nn.Module):
-    def __init__(self, tau_max: float = 10.0, tau_min: float = 0.1) -> None:
+    def __init__(self, tau_max: float = 10.0, tau_min: float = 0.1, hold_epochs: int = 0) -> None:
         super().__init__()
         check("sampler.tau_min", tau_min, lambda v: v > 0, "a positive number")
         check("sampler.tau_max", tau_max, lambda v: v >= tau_min, f"a number >= tau_min={tau_min}")
-        self.tau_max, self.tau_min = float(tau_max), float(tau_min)
+        check(
+            "sampler.hold_epochs",
+            hold_epochs,
+            lambda v: isinstance(v, int) and v >= 0,
+            "an integer >= 0",
+        )
+        self.tau_max, self.tau_min, self.hold_epochs = float(tau_max), float(tau_min), hold_epochs
         self.register_buffer("tau", torch.tensor(self.tau_max))
 
-    def set_progress(self, progress: float) -> None:
-        """progress 0 (first epoch) → τ = tau_max, 1 (last epoch) → τ = tau_min."""
+    def set_epoch(self, epoch: int, epochs: int) -> None:
+        """Epoch 0 → τ = tau_max, the last epoch → τ = tau_min (later with hold_epochs)."""
+        progress = max(epoch - self.hold_epochs, 0) / max(1, epochs - 1)
         self.tau.fill_(self.tau_max - (self.tau_max - self.tau_min) * progress)
 
     def forward(self, probs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -22,7 +22,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 from torchmetrics.classification import MulticlassAccuracy
 
 from darts_lab.arch.architecture import Architecture, mean_entropy
-from darts_lab.config import check, check_choice
+from darts_lab.config import ConfigError, check, check_choice
 from darts_lab.data.base import cycle
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
@@ -53,6 +53,7 @@ class SearchModule(L.LightningModule):
         weight_decay: float = 3e-4,
         nesterov: bool = False,
         lr_interval: str = "epoch",
+        lr_horizon: int | None = None,
         grad_clip: float = 5.0,
         arch_lr_anneal: bool = False,
         arch_warmup_epochs: int = 0,
@@ -63,6 +64,13 @@ class SearchModule(L.LightningModule):
         super().__init__()
         check_choice("mode", mode, ("bilevel", "erm"))
         check_choice("w_optimizer.lr_interval", lr_interval, ("epoch", "step"))
+        if lr_horizon is not None:
+            check(
+                "w_optimizer.lr_horizon",
+                lr_horizon,
+                lambda v: isinstance(v, int) and v > 0,
+                "a positive integer (epochs) or null",
+            )
         check(
             "arch_warmup_epochs",
             arch_warmup_epochs,
@@ -115,8 +123,16 @@ class SearchModule(L.LightningModule):
         )
         a_opt = self.arch_optimizer_factory(self.arch.parameters())
         epochs = max(1, self.trainer.max_epochs)
-        # cosine over epochs (DARTS), or over w-steps (GDAS's code updates it every iteration)
-        horizon = epochs if hp.lr_interval == "epoch" else self.trainer.estimated_stepping_batches
+        # cosine over the run (or over lr_horizon epochs: gaea_release anneals over 50 epochs
+        # whatever the run length), stepped per epoch (DARTS) or per w-step
+        horizon = hp.lr_horizon or epochs
+        if horizon < epochs:  # torch's cosine would climb back up after its horizon
+            raise ConfigError(
+                f"w_optimizer.lr_horizon={horizon} is shorter than the run "
+                f"(trainer.max_epochs={epochs}): it must be at least the run length, or null"
+            )
+        if hp.lr_interval == "step":
+            horizon = horizon * self.trainer.estimated_stepping_batches // epochs
         schedulers = [CosineAnnealingLR(w_opt, T_max=max(1, int(horizon)), eta_min=hp.lr_min)]
         if hp.arch_lr_anneal:  # not in the DARTS, DARTS-PRIME or GAEA code: an ablation
             schedulers.append(CosineAnnealingLR(a_opt, T_max=epochs, eta_min=0.0))
@@ -241,7 +257,7 @@ class SearchModule(L.LightningModule):
 
     def on_train_epoch_start(self) -> None:
         self._epoch_start_steps = (int(self.w_steps), int(self.a_steps))
-        self.arch.set_progress(self.current_epoch / max(1, self.trainer.max_epochs - 1))
+        self.arch.set_epoch(self.current_epoch, self.trainer.max_epochs)
 
     def w_lr_scheduler(self) -> CosineAnnealingLR:
         schedulers = self.lr_schedulers()
