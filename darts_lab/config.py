@@ -61,9 +61,20 @@ def validate(cfg: DictConfig) -> None:
             "schedule)",
         ),
     ]
+    rules += [
+        (("seed",), lambda v: isinstance(v, int), "an integer"),
+        (("arch_warmup_epochs",), lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
+        (("arch_init_scale",), lambda v: v >= 0, "a number >= 0"),
+    ]
     for keys, ok, allowed in rules:
         for key in keys:
             value = OmegaConf.select(cfg, key, default=None)
             if value is not None:  # keys a config does not have are not checked
                 check(key, value, ok, allowed)
+    for key in ("arch_lr_anneal", "perf.channels_last", "perf.compile", "w_optimizer.nesterov"):
+        value = OmegaConf.select(cfg, key, default=None)
+        if value is not None and not isinstance(value, bool):
+            raise ConfigError(f"{key}={value!r} is not allowed: it must be true or false")
+    if "mode" in cfg:
+        check_choice("mode", cfg.mode, ("bilevel", "erm"))
     # search_space.ops is checked by each search space against its own op set

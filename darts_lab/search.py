@@ -6,6 +6,7 @@ regularizer, runs the Lightning search, then discretizes (Π_S) and writes the r
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -20,12 +21,14 @@ from hydra import compose, initialize_config_dir  # noqa: E402
 from hydra.core.global_hydra import GlobalHydra  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.errors import InstantiationException  # noqa: E402
-from hydra.utils import instantiate  # noqa: E402
+from hydra.utils import get_class, instantiate  # noqa: E402
 from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint  # noqa: E402
 from lightning.pytorch.loggers import WandbLogger  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
+from darts_lab.arch.activation import Activation  # noqa: E402
 from darts_lab.arch.architecture import Architecture, mean_entropy  # noqa: E402
+from darts_lab.arch_optimizer import accepted_domains  # noqa: E402
 from darts_lab.config import ConfigError, validate  # noqa: E402
 from darts_lab.data.base import DataError, SearchDataModule  # noqa: E402
 from darts_lab.export.artifacts import (  # noqa: E402
@@ -36,23 +39,79 @@ from darts_lab.export.artifacts import (  # noqa: E402
 )
 from darts_lab.export.figures import search_figures  # noqa: E402
 from darts_lab.export.plots import plot_cell  # noqa: E402
-from darts_lab.lit.search_module import NonFiniteError, SearchModule  # noqa: E402
+from darts_lab.lit.search_module import (  # noqa: E402
+    NonFiniteError,
+    OptimizerFactory,
+    SearchModule,
+)
 from darts_lab.loggers import make_loggers  # noqa: E402
-from darts_lab.search_space.genotype import Genotype  # noqa: E402
-from darts_lab.search_space.nb201 import Nb201Genotype, Nb201Network  # noqa: E402
-from darts_lab.search_space.nb201_oracle import Nb201Oracle  # noqa: E402
+from darts_lab.oracle.base import Oracle  # noqa: E402
+from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
 from darts_lab.train import run_train  # noqa: E402
 
+log = logging.getLogger(__name__)
 CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
-AnyGenotype = Genotype | Nb201Genotype
+
+def option(cfg: DictConfig, group: str) -> str:
+    """`group=choice` as the user wrote it (on the CLI), else the option's class name."""
+    if HydraConfig.initialized():
+        choice = HydraConfig.get().runtime.choices.get(group)
+        if choice:
+            return f"{group}={choice}"
+    return f"{group}={str(cfg[group]._target_).rsplit('.', 1)[-1]}"
+
+
+def check_combination(cfg: DictConfig, space: type[SearchSpace], activation: Activation) -> None:
+    """Refuse, in one line naming both options, what the pieces declare they cannot do."""
+    if lacking := space.capabilities.lacks(activation.needs):
+        raise ConfigError(
+            f"{option(cfg, 'activation')} needs a search space with {', '.join(lacking)}, "
+            f"which {option(cfg, 'search_space')} does not have"
+        )
+    domains = accepted_domains(cfg.arch_optimizer._target_)
+    if activation.domain not in domains:
+        raise ConfigError(
+            f"{option(cfg, 'arch_optimizer')} keeps {' or '.join(domains)} parameters, but "
+            f"{option(cfg, 'activation')} stores {activation.domain} (exponentiated gradient "
+            f"goes with activation=simplex; adam and sgd with softmax or crb)"
+        )
+    if cfg.oracle and cfg.oracle.get("_target_"):
+        oracle_name = get_class(cfg.oracle._target_).name
+        if oracle_name not in space.capabilities.oracles:
+            raise ConfigError(
+                f"oracle={oracle_name} knows no architectures of {option(cfg, 'search_space')} "
+                f"(its oracles: {', '.join(space.capabilities.oracles) or 'none'})"
+            )
+
+
+def build_space(cfg: DictConfig, activation: Activation, data: SearchDataModule) -> SearchSpace:
+    """The supernet, with what the activation needs of it (CRB: no "none", node BatchNorm)."""
+    extra = dict(activation.space_options)
+    if activation.excluded_ops:
+        extra["ops"] = [op for op in cfg.search_space.ops if op not in activation.excluded_ops]
+    return instantiate(
+        cfg.search_space, in_channels=data.in_channels, num_classes=data.num_classes, **extra
+    )
+
+
+def build_arch_optimizer(cfg: DictConfig, activation: Activation) -> OptimizerFactory:
+    """The architecture optimizer's factory, built once now so bad options fail before training."""
+    extra = {k: v for k, v in activation.optimizer_options.items() if k in cfg.arch_optimizer}
+    factory = instantiate(cfg.arch_optimizer, **extra)
+    factory([torch.nn.Parameter(torch.full((1, 2), 0.5))])  # validates its options
+    return factory
 
 
 def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModule, L.Trainer]:
-    """Everything a search needs, from the config. Raises ConfigError/DataError on bad input."""
+    """Everything a search needs, from the config. Raises ConfigError/DataError on bad input;
+    anything else is a bug and keeps its traceback."""
     validate(cfg)
     L.seed_everything(cfg.seed, workers=True)
     try:
+        activation = instantiate(cfg.activation)
+        space_class = get_class(cfg.search_space._target_)
+        check_combination(cfg, space_class, activation)
         schedule = instantiate(cfg.schedule)
         erm = cfg.mode == "erm"
         fraction = cfg.dataset.train_fraction
@@ -66,12 +125,10 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             split=not erm,
         )
         datamodule.check()
-        net = instantiate(
-            cfg.search_space, in_channels=datamodule.in_channels, num_classes=datamodule.num_classes
-        )
+        net = build_space(cfg, activation, datamodule)
         arch = Architecture(
             net.arch_shapes(),
-            instantiate(cfg.activation),
+            activation,
             cfg.arch_init_scale,
             net.selectable(),
             net.project,
@@ -81,7 +138,7 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         module = SearchModule(
             net,
             arch,
-            instantiate(cfg.arch_optimizer),
+            build_arch_optimizer(cfg, activation),
             schedule,
             instantiate(cfg.regularizer),
             arch_lr_anneal=cfg.arch_lr_anneal,
@@ -91,38 +148,30 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             compile_backend=cfg.perf.compile_backend if cfg.perf.compile else None,
             **cfg.w_optimizer,
         )
-        oracle = None
-        if cfg.get("benchmark_file"):
-            if not isinstance(net, Nb201Network):
-                raise ConfigError(
-                    "benchmark_file is the NAS-Bench-201 oracle: use search_space=nb201"
-                )
-            oracle = Nb201Oracle(cfg.benchmark_file)
-    except (ValueError, InstantiationException) as e:  # Hydra wraps constructor errors
-        cause = e.__cause__ if isinstance(e, InstantiationException) and e.__cause__ else e
-        if isinstance(cause, DataError):
-            raise cause from None
-        raise ConfigError(str(cause)) from None
+        oracles = [instantiate(cfg.oracle)] if cfg.oracle else []
+    except InstantiationException as e:  # Hydra wraps constructor errors
+        if isinstance(e.__cause__, (ConfigError, DataError)):  # bad input: one line
+            raise e.__cause__ from None
+        raise  # anything else is a bug: keep its traceback
     loggers = make_loggers(cfg, run_dir)
     on_exception = OnExceptionCheckpoint(run_dir / "checkpoints")  # NaN stop, Ctrl-C, SIGTERM
     # every epoch end: keep the newest epoch file; last.ckpt links to it
     checkpoints = ModelCheckpoint(
         dirpath=run_dir / "checkpoints", save_last="link", save_top_k=1, every_n_epochs=1
     )
-    callbacks = [checkpoints, on_exception] + ([oracle] if oracle else [])
     trainer = instantiate(
         cfg.trainer,
         default_root_dir=str(run_dir),
         logger=loggers or False,
-        callbacks=callbacks,
+        callbacks=[checkpoints, on_exception, *oracles],
         **({"limit_val_batches": 0} if erm else {}),  # ERM holds no data out of the search
     )
     return module, datamodule, trainer
 
 
-def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> AnyGenotype:
+def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> GenotypeBase:
     """Π_S of the final α → genotype.json, alphas.json and a PNG per cell, also sent to W&B;
-    on NAS-Bench-201 the oracle's true accuracies (benchmark.json) when it is on."""
+    with an oracle, its true accuracies of the final architecture (benchmark.json)."""
     arch, net = module.arch, module.net
     weights = {k: w.detach().cpu() for k, w in arch.weights().items()}
     genotype = module.genotype(weights)
@@ -146,12 +195,16 @@ def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> AnyGenoty
             for figure in figures:
                 logger.log_image(f"figures/{figure.stem}", [str(figure)])
             logger.log_text("genotype/text", columns=["genotype"], data=[[str(genotype)]])
-    if isinstance(genotype, Nb201Genotype):
-        oracle = next((c for c in trainer.callbacks if isinstance(c, Nb201Oracle)), None)
-        if oracle is None:
-            print(Nb201Oracle.HOW_TO_ENABLE)
-        else:
-            write_json(run_dir / "benchmark.json", oracle.report(str(genotype)))
+    oracles = [c for c in trainer.callbacks if isinstance(c, Oracle)]
+    for oracle in oracles:
+        write_json(run_dir / "benchmark.json", oracle.report(genotype))
+    if not oracles and net.capabilities.oracles:
+        names = "|".join(net.capabilities.oracles)
+        log.info(
+            "no oracle: oracle=%s oracle.benchmark_file=PATH would log the true accuracy of the "
+            "derived architecture every epoch",
+            names,
+        )
     return genotype
 
 
@@ -177,7 +230,7 @@ def _close_loggers(trainer: L.Trainer) -> None:
             logger.experiment.finish()
 
 
-def run_search(cfg: DictConfig, run_dir: Path) -> AnyGenotype | None:
+def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
     """One search in `run_dir`. Returns the genotype, or None if the run was interrupted."""
     run_dir.mkdir(parents=True, exist_ok=True)
     module, datamodule, trainer = build(cfg, run_dir)

@@ -36,11 +36,14 @@ def load_genotype(spec: str | None) -> Genotype:
     path = path / "genotype.json" if path.is_dir() else path
     if not path.is_file():
         raise ConfigError(f"genotype={spec!r}: no genotype.json at {path}")
-    genotype = read_genotype(path)
-    if not isinstance(genotype, Genotype):
+    try:
+        genotype = read_genotype(path)
+    except (ValueError, KeyError, TypeError) as e:  # JSONDecodeError is a ValueError
+        raise ConfigError(f"genotype={spec!r}: {path} is not a genotype.json ({e!r})") from None
+    if not genotype.retrainable:
         raise ConfigError(
-            f"{path} is a NAS-Bench-201 cell: its accuracy comes from the benchmark "
-            f"(benchmark_file=), not from retraining"
+            f"{path} holds a {type(genotype).__name__}, which darts_lab.train cannot build: its "
+            f"accuracy comes from its benchmark (e.g. NAS-Bench-201: oracle=nb201)"
         )
     return genotype
 
@@ -98,7 +101,7 @@ def main(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         result = run_train(cfg, run_dir)
-    except (ConfigError, DataError, ValueError) as e:
+    except (ConfigError, DataError) as e:
         write_status(run_dir, "failed", str(e))
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

@@ -42,6 +42,14 @@ ROOT = Path(__file__).resolve().parents[1]
         ("regularizer=proximity regularizer.rho=-1", r"regularizer.rho=-1 is not allowed: .* >= 0"),
         ("regularizer=admm regularizer.rho=-0.5", r"regularizer.rho=-0.5 is not allowed"),
         ("regularizer=admm regularizer.discount=2", r"regularizer.discount=2 is not allowed"),
+        ("seed=abc", r"seed='abc' is not allowed: it must be an integer"),
+        ("seed=1.5", r"seed=1.5 is not allowed: it must be an integer"),
+        ("mode=single", r"mode='single' is not allowed: it must be one of bilevel, erm"),
+        ("arch_warmup_epochs=-1", r"arch_warmup_epochs=-1 is not allowed"),
+        ("arch_lr_anneal=maybe", r"arch_lr_anneal='maybe' is not allowed: it must be true or"),
+        ("w_optimizer.lr_interval=batch", r"lr_interval='batch' is not allowed: .* epoch, step"),
+        ("dataset.search_split=nb301", r"search_split='nb301' is not allowed"),
+        ("arch_optimizer=eg activation=simplex arch_optimizer.order=x", r"order='x' is not"),
     ],
 )
 def test_bad_values_fail_before_training(override: str, message: str, tmp_path: Path) -> None:
@@ -49,6 +57,14 @@ def test_bad_values_fail_before_training(override: str, message: str, tmp_path: 
         run_search(make_cfg(*override.split()), tmp_path)
     assert "\n" not in str(err.value)
     assert not (tmp_path / "genotype.json").exists() and not (tmp_path / "status").exists()
+
+
+def test_a_bug_keeps_its_traceback(tmp_path: Path) -> None:
+    """Only validation errors become one-line config errors; a wrong keyword is a bug."""
+    from hydra.errors import InstantiationException
+
+    with pytest.raises(InstantiationException, match="unexpected keyword"):
+        run_search(make_cfg("+schedule.no_such_option=1"), tmp_path)
 
 
 def test_missing_dataset_dir(tmp_path: Path) -> None:

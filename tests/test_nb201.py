@@ -9,7 +9,7 @@ import torch
 
 from darts_lab.search import run_search
 from darts_lab.search_space.nb201 import EDGES, Nb201Cell, Nb201Genotype, Nb201Network
-from darts_lab.search_space.nb201_oracle import Nb201Oracle
+from darts_lab.oracle.nb201 import Nb201Oracle
 from tests.conftest import make_cfg
 
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|"
@@ -114,7 +114,8 @@ def test_search_with_oracle_logs_and_writes_benchmark_json(tmp_path: Path) -> No
         "search_space.init_channels=4",
         "search_space.cells_per_stage=1",
         "search_space.ops=[nor_conv_3x3]",
-        f"benchmark_file={bench}",
+        "oracle=nb201",
+        f"oracle.benchmark_file={bench}",
         "logger=csv",
         "trainer.limit_train_batches=2",
         "trainer.limit_val_batches=1",
@@ -137,11 +138,12 @@ def test_oracle_needs_nb201_and_an_existing_file(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="no such file"):
         Nb201Oracle(tmp_path / "missing.pth")
-    with pytest.raises(ConfigError, match="use search_space=nb201"):
-        run_search(make_cfg(f"benchmark_file={tmp_path}"), tmp_path / "run")
+    with pytest.raises(ConfigError, match="oracle=nb201 knows no architectures of search_space="):
+        run_search(make_cfg("oracle=nb201", f"oracle.benchmark_file={tmp_path}"), tmp_path / "run")
 
 
-def test_without_oracle_one_line_says_how(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_without_oracle_one_line_says_how(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO")
     cfg = make_cfg(
         "search_space=nb201",
         "search_space.init_channels=4",
@@ -151,5 +153,5 @@ def test_without_oracle_one_line_says_how(tmp_path: Path, capsys: pytest.Capture
     )
     genotype = run_search(cfg, tmp_path / "run")
     assert isinstance(genotype, Nb201Genotype)
-    assert "pip install nas-bench-201" in capsys.readouterr().out
+    assert "oracle=nb201 oracle.benchmark_file=PATH" in caplog.text
     assert (tmp_path / "run" / "cell_cell.png").stat().st_size > 0

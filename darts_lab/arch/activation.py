@@ -2,19 +2,38 @@
 
 Kept apart from storage (arch/architecture.py) so a parametrization can change — softmax over
 logits (DARTS), the simplex itself (GAEA), clipping (DARTS-PRIME CRB) — without the network
-knowing. `prunes` says whether an op whose α ≤ 0 leaves the search for good.
+knowing. Each activation declares:
+- `domain`: what the stored parameters are ("logits", "simplex" or "box"), so build() can refuse
+  an architecture optimizer that would move them off it (EG needs the simplex);
+- `prunes`: whether an op whose α ≤ 0 leaves the search for good;
+- what it needs from the search space (`needs`: capabilities, `space_options`, `excluded_ops`)
+  and from the architecture optimizer (`optimizer_options`); build() applies them or refuses.
 """
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
 
-class Softmax(nn.Module):
+class Activation(nn.Module):
+    domain: ClassVar[str] = "logits"
+    prunes: ClassVar[bool] = False
+    needs: ClassVar[tuple[str, ...]] = ()  # search-space capabilities (search_space/base.py)
+    space_options: ClassVar[dict[str, Any]] = {}  # passed to the search space
+    excluded_ops: ClassVar[tuple[str, ...]] = ()  # dropped from search_space.ops
+    optimizer_options: ClassVar[dict[str, Any]] = {}  # set on the arch optimizer, if it has them
+
+    def init_(self, alpha: torch.Tensor, scale: float) -> None:
+        raise NotImplementedError
+
+
+class Softmax(Activation):
     """DARTS: α are logits; the op weights on an edge are softmax(α_edge)."""
 
-    prunes = False
+    domain = "logits"
 
     def init_(self, alpha: torch.Tensor, scale: float) -> None:
         """DARTS init: α = scale · N(0, 1), i.e. near-uniform op weights."""
@@ -25,11 +44,11 @@ class Softmax(nn.Module):
         return torch.softmax(alpha, dim=-1)
 
 
-class Simplex(nn.Module):
+class Simplex(Activation):
     """GAEA: the stored parameters are the op weights themselves, one simplex per edge
     (keep them there with arch_optimizer=eg)."""
 
-    prunes = False
+    domain = "simplex"
 
     def init_(self, alpha: torch.Tensor, scale: float) -> None:
         """GAEA init: uniform over the ops of each edge."""
@@ -40,14 +59,19 @@ class Simplex(nn.Module):
         return alpha
 
 
-class Crb(nn.Module):
+class Crb(Activation):
     """DARTS-PRIME S1.1 (Clipped ReLU Batchnorm): op weight = clip(α, 0, 1), ops independent.
 
-    The "none" op is dropped and a non-affine BatchNorm follows each node's sum (search-space
-    settings that conf/activation/crb.yaml switches on). An op whose α becomes ≤ 0 is pruned.
+    The "none" op is dropped, a non-affine BatchNorm follows each node's sum, and α takes no
+    weight decay (S3): declared below, applied by build(). An op whose α becomes ≤ 0 is pruned.
     """
 
+    domain = "box"
     prunes = True
+    needs = ("node_batchnorm", "pruning")
+    space_options = {"node_batchnorm": True}
+    excluded_ops = ("none",)
+    optimizer_options = {"weight_decay": 0.0}
 
     def __init__(self, init_noise: float = 1e-4) -> None:
         super().__init__()

@@ -29,6 +29,8 @@ ORDERS = ("clamp_then_normalize", "normalize_then_clamp")
 
 
 class ExponentiatedGradient(Optimizer):
+    domains = ("simplex",)  # a multiplicative step on normalised rows: simplex in, simplex out
+
     def __init__(
         self,
         params: Iterable[torch.Tensor],

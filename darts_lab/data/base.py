@@ -16,7 +16,7 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler, Subset
 
-from darts_lab.config import check_choice
+from darts_lab.config import ConfigError, check_choice
 from darts_lab.data import nb201_split
 from darts_lab.data.errors import DataError  # noqa: F401 - re-exported for the datasets
 
@@ -59,9 +59,9 @@ class SearchDataModule(L.LightningDataModule):
     ) -> None:
         super().__init__()
         if batch_size < 1:
-            raise ValueError(f"dataset.batch_size must be a positive integer, got {batch_size}")
+            raise ConfigError(f"dataset.batch_size must be a positive integer, got {batch_size}")
         if not 0.0 < train_fraction < 1.0:
-            raise ValueError(
+            raise ConfigError(
                 f"the w-train/α-val split fraction must lie in (0, 1), got {train_fraction}"
             )
         self.data_dir = Path(data_dir).expanduser()

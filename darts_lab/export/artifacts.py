@@ -8,8 +8,7 @@ from pathlib import Path
 
 import torch
 
-from darts_lab.search_space.genotype import Genotype
-from darts_lab.search_space.nb201 import Nb201Genotype
+from darts_lab.search_space.base import GenotypeBase, genotype_from_json
 
 
 def write_json(path: Path, data: object) -> Path:
@@ -46,10 +45,10 @@ def alphas_json(
     return data
 
 
-def write_genotype(run_dir: Path, genotype: Genotype | Nb201Genotype) -> Path:
+def write_genotype(run_dir: Path, genotype: GenotypeBase) -> Path:
     return write_json(run_dir / "genotype.json", genotype.to_json())
 
 
-def read_genotype(path: Path) -> Genotype | Nb201Genotype:
-    data = json.loads(Path(path).read_text())
-    return Nb201Genotype.from_json(data) if "nb201" in data else Genotype.from_json(data)
+def read_genotype(path: Path) -> GenotypeBase:
+    """The genotype type is found by the key its JSON carries (search_space/base.py)."""
+    return genotype_from_json(json.loads(Path(path).read_text()))

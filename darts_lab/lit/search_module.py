@@ -26,8 +26,7 @@ from darts_lab.config import ConfigError, check, check_choice
 from darts_lab.data.base import cycle
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
-from darts_lab.search_space.genotype import Genotype
-from darts_lab.search_space.nb201 import Nb201Genotype
+from darts_lab.search_space.base import GenotypeBase, SearchSpace
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -42,7 +41,7 @@ OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
 class SearchModule(L.LightningModule):
     def __init__(
         self,
-        net: nn.Module,
+        net: SearchSpace,
         arch: Architecture,
         arch_optimizer: OptimizerFactory,
         schedule: Schedule,
@@ -245,7 +244,7 @@ class SearchModule(L.LightningModule):
     def on_fit_start(self) -> None:
         self.net.set_alive(self.arch.alive())  # pruning state may come from a checkpoint
 
-    def genotype(self, weights: dict[str, torch.Tensor] | None = None) -> Genotype | Nb201Genotype:
+    def genotype(self, weights: dict[str, torch.Tensor] | None = None) -> GenotypeBase:
         """Π_S of the current α (or of the given activated weights): the derived architecture,
         in the search space's own genotype type."""
         if weights is None:

@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from darts_lab.config import check
+from darts_lab.config import ConfigError, check
+from darts_lab.search_space.base import Capabilities, SearchSpace
 from darts_lab.search_space.genotype import (
     Genotype,
     cell_genes,
@@ -127,7 +128,7 @@ class SearchCell(nn.Module):
         return torch.cat(states[-self.multiplier :], dim=1)
 
 
-class SearchNetwork(nn.Module):
+class SearchNetwork(SearchSpace):
     """The DARTS supernet. Reduction cells sit at layers//3 and 2·layers//3.
 
     PC-DARTS options: `partial_channels` K (1 = off) and `edge_weights` (β per node: one more
@@ -135,6 +136,11 @@ class SearchNetwork(nn.Module):
     by β × op weight, as PC-DARTS's genotype())."""
 
     cell_types = ("normal", "reduce")
+    capabilities = Capabilities(
+        partial_channels=True, edge_weights=True, node_batchnorm=True, pruning=True
+    )
+    genotype_type = Genotype
+    tiny = {"layers": 3, "init_channels": 4}
 
     def __init__(
         self,
@@ -154,7 +160,7 @@ class SearchNetwork(nn.Module):
         check_ops(list(ops))
         # layers >= 3: with fewer, both reductions fall on every cell and α_normal never trains
         if layers < 3 or init_channels < 1 or steps < 1 or not 1 <= multiplier <= steps:
-            raise ValueError(
+            raise ConfigError(
                 f"search_space needs layers >= 3, init_channels, steps >= 1 and "
                 f"1 <= multiplier <= steps; got layers={layers}, "
                 f"init_channels={init_channels}, steps={steps}, "

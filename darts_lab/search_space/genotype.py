@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import torch
 
+from darts_lab.search_space.base import GenotypeBase
+
 CellGenes = list[list[tuple[str, int]]]  # per intermediate node: [(op, input node), ...]
 
 
@@ -64,9 +66,11 @@ def cell_genes(
 
 
 @dataclass(frozen=True)
-class Genotype:
+class Genotype(GenotypeBase):
     """A discrete DARTS architecture: one normal and one reduction cell."""
 
+    json_key = "normal"
+    retrainable = True
     normal: CellGenes
     normal_concat: list[int]
     reduce: CellGenes

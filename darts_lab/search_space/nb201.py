@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from darts_lab.config import ConfigError
+from darts_lab.search_space.base import Capabilities, GenotypeBase, SearchSpace
 from darts_lab.search_space.ops import CandidateOps, ReLUConvBN, check_ops
 
 NB201_OPS: tuple[str, ...] = (
@@ -80,8 +82,10 @@ class ResidualReduction(nn.Module):
         return self.shortcut(x) + self.conv_b(self.conv_a(x))
 
 
-class Nb201Network(nn.Module):
+class Nb201Network(SearchSpace):
     cell_types = ("cell",)
+    capabilities = Capabilities(pruning=True, oracles=("nb201",))
+    tiny = {"cells_per_stage": 1, "init_channels": 4}
 
     def __init__(
         self,
@@ -94,7 +98,7 @@ class Nb201Network(nn.Module):
         super().__init__()
         check_ops(list(ops), NB201_OPS)
         if init_channels < 1 or cells_per_stage < 1:
-            raise ValueError(
+            raise ConfigError(
                 f"search_space needs init_channels >= 1 and cells_per_stage >= 1; got "
                 f"init_channels={init_channels}, cells_per_stage={cells_per_stage}"
             )
@@ -161,9 +165,11 @@ class Nb201Network(nn.Module):
 
 
 @dataclass(frozen=True)
-class Nb201Genotype:
-    """One op per edge, in EDGES order; str() is NB201's `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`."""
+class Nb201Genotype(GenotypeBase):
+    """One op per edge, in EDGES order; str() is NB201's `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`.
+    Its accuracy comes from the benchmark (oracle=nb201), not from retraining."""
 
+    json_key = "nb201"
     ops: tuple[str, ...]
 
     def __str__(self) -> str:
@@ -176,10 +182,10 @@ class Nb201Genotype:
         for i, node in enumerate(arch.split("+"), start=1):
             genes = [g for g in node.split("|") if g]
             if [int(g.split("~")[1]) for g in genes] != list(range(i)):
-                raise ValueError(f"not a NAS-Bench-201 architecture string: {arch!r}")
+                raise ConfigError(f"not a NAS-Bench-201 architecture string: {arch!r}")
             ops += [g.split("~")[0] for g in genes]
         if len(ops) != len(EDGES) or any(op not in NB201_OPS for op in ops):
-            raise ValueError(f"not a NAS-Bench-201 architecture string: {arch!r}")
+            raise ConfigError(f"not a NAS-Bench-201 architecture string: {arch!r}")
         return cls(tuple(ops))
 
     def cells(self) -> dict[str, tuple[list[list[tuple[str, int]]], list[int], int]]:
@@ -196,3 +202,6 @@ class Nb201Genotype:
     @classmethod
     def from_json(cls, data: dict) -> Nb201Genotype:
         return cls.from_string(data["nb201"])
+
+
+Nb201Network.genotype_type = Nb201Genotype

@@ -7,6 +7,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from darts_lab.config import ConfigError
+
 PRIMITIVES: tuple[str, ...] = (
     "none",
     "max_pool_3x3",
@@ -113,11 +115,11 @@ def check_ops(ops: list[str] | tuple[str, ...], allowed: tuple[str, ...] = PRIMI
     """Fail with one line naming the unknown op and the allowed ones."""
     unknown = [op for op in ops if op not in allowed]
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"unknown op {unknown[0]!r} in search_space.ops; allowed: {', '.join(allowed)}"
         )
     if len(set(ops)) != len(ops):
-        raise ValueError(f"search_space.ops lists an op twice: {list(ops)}")
+        raise ConfigError(f"search_space.ops lists an op twice: {list(ops)}")
 
 
 class CandidateOps(nn.Module):

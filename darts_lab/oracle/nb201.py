@@ -1,8 +1,9 @@
 """NAS-Bench-201 oracle: the true accuracy of a derived cell, looked up in the benchmark.
 
-Optional: `pip install nas-bench-201` and pass `benchmark_file=<NAS-Bench-201-v1_1-096897.pth>`
-(or v1_0). Each epoch the current Π_S(α) is looked up and its test accuracy logged as
-`oracle/<dataset>` (GAEA Fig. 4); the final architecture's numbers go to benchmark.json.
+Optional: `pip install nas-bench-201` and pass `oracle=nb201
+oracle.benchmark_file=<NAS-Bench-201-v1_1-096897.pth>` (or v1_0). Each epoch the current Π_S(α)
+is looked up and its test accuracy logged as `oracle/<dataset>` (GAEA Fig. 4); the final
+architecture's numbers go to benchmark.json.
 Numbers are the benchmark's 200-epoch training, averaged over its seeds.
 """
 
@@ -14,29 +15,27 @@ from pathlib import Path
 import lightning as L
 
 from darts_lab.config import ConfigError
+from darts_lab.oracle.base import Oracle
+from darts_lab.search_space.base import GenotypeBase
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 
 
-class Nb201Oracle(L.Callback):
-    HOW_TO_ENABLE = (
-        "nas-bench-201 oracle off: to log the true test accuracy of this architecture, "
-        "`pip install nas-bench-201` and add benchmark_file=/path/to/NAS-Bench-201-v1_1-096897.pth"
-    )
+class Nb201Oracle(Oracle):
+    name = "nb201"
 
     def __init__(self, benchmark_file: str | Path) -> None:
         path = Path(benchmark_file).expanduser()
         if not path.is_file():
             raise ConfigError(
-                f"benchmark_file={str(benchmark_file)!r}: no such file (download "
+                f"oracle.benchmark_file={str(benchmark_file)!r}: no such file (download "
                 f"NAS-Bench-201-v1_1-096897.pth from the NAS-Bench-201 repository)"
             )
         try:
             from nas_201_api import NASBench201API
         except ImportError:
             raise ConfigError(
-                "benchmark_file is set but the NAS-Bench-201 API is not installed: "
-                "pip install nas-bench-201"
+                "oracle=nb201 needs the NAS-Bench-201 API: pip install nas-bench-201"
             ) from None
         self.path = path
         self._api_class = NASBench201API
@@ -71,7 +70,8 @@ class Nb201Oracle(L.Callback):
             out[dataset] = float(info["test-accuracy"])
         return out
 
-    def report(self, arch: str) -> dict:
+    def report(self, genotype: GenotypeBase) -> dict:
+        arch = str(genotype)
         return {
             "arch": arch,
             "benchmark_file": str(self.path),

@@ -1,0 +1,1 @@
+"""Oracles: benchmarks that know the true accuracy of a search space's architectures."""

@@ -1,0 +1,19 @@
+"""The interface of an oracle: a Lightning callback that looks up the current Π_S(α) every epoch
+(logging `oracle/*`), and reports on the final genotype (benchmark.json). A search space names
+the oracles that know its architectures (`Capabilities.oracles`)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import lightning as L
+
+from darts_lab.search_space.base import GenotypeBase
+
+
+class Oracle(L.Callback):
+    name: ClassVar[str]  # its option in conf/oracle/
+
+    def report(self, genotype: GenotypeBase) -> dict:
+        """What benchmark.json holds for the final architecture."""
+        raise NotImplementedError

@@ -1,0 +1,114 @@
+"""The contract between a search space and the rest of darts_lab.
+
+A search space is a supernet (`nn.Module`) that mixes candidate ops with the op weights it is
+given and never sees α itself. A new space is one module subclassing `SearchSpace` plus one yaml
+in conf/search_space/; nothing else in the tree names it. Its genotype type registers itself by
+the key it writes into genotype.json, so `read_genotype` finds it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+Weights = Mapping[str, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a space can do beyond mixing ops; build() refuses options that need more."""
+
+    partial_channels: bool = False  # PC-DARTS: 1/K of the channels through the mixed ops
+    edge_weights: bool = False  # PC-DARTS: β per node over its incoming edges
+    node_batchnorm: bool = False  # a non-affine BatchNorm after each node's sum (CRB)
+    pruning: bool = False  # ops can leave the supernet for good (`set_alive`, CRB)
+    oracles: tuple[str, ...] = ()  # benchmarks (conf/oracle/) that know its architectures
+
+    def lacks(self, needs: tuple[str, ...]) -> list[str]:
+        """The named capabilities this space does not have."""
+        known = {f.name for f in fields(self)}
+        return [n for n in needs if n not in known or not getattr(self, n)]
+
+
+class GenotypeBase(ABC):
+    """A discrete architecture. Subclasses name the key their JSON form carries (`json_key`)
+    and so register themselves for `genotype_from_json`."""
+
+    json_key: ClassVar[str]
+    retrainable: ClassVar[bool] = False  # darts_lab.train can build and train it
+    registry: ClassVar[dict[str, type[GenotypeBase]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "json_key" in cls.__dict__:
+            GenotypeBase.registry[cls.json_key] = cls
+
+    @abstractmethod
+    def to_json(self) -> dict: ...
+
+    @classmethod
+    @abstractmethod
+    def from_json(cls, data: dict) -> GenotypeBase: ...
+
+    @abstractmethod
+    def cells(self) -> dict[str, tuple[list[list[tuple[str, int]]], list[int], int]]:
+        """For drawing: per cell its genes per node, output nodes and number of input nodes."""
+
+
+def genotype_from_json(data: dict) -> GenotypeBase:
+    """The registered genotype type whose key `data` carries (every module of this package is
+    imported first, so a new space's genotype type registers without being named anywhere)."""
+    package = importlib.import_module(__package__)
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{__package__}.{module.name}")
+    for key, cls in GenotypeBase.registry.items():
+        if key in data:
+            return cls.from_json(data)
+    raise ValueError(f"no genotype type knows the keys {sorted(data)}")
+
+
+class SearchSpace(nn.Module, ABC):
+    """A supernet over `ops` whose architecture is one [rows, options] tensor per key."""
+
+    cell_types: ClassVar[tuple[str, ...]]  # keys of the op-weight tensors ([edges, ops])
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    genotype_type: ClassVar[type[GenotypeBase]]
+    tiny: ClassVar[dict[str, int]] = {}  # the smallest sizes worth testing with
+    ops: list[str]
+
+    @abstractmethod
+    def arch_shapes(self) -> dict[str, tuple[int, int]]:
+        """Rows × options of every architecture tensor (op weights, and e.g. PC-DARTS β)."""
+
+    @abstractmethod
+    def selectable(self) -> dict[str, torch.Tensor]:
+        """Per key, a bool mask of what Π_S may choose (e.g. not "none")."""
+
+    @abstractmethod
+    def project(self, weights: Weights, selectable: Weights) -> dict[str, torch.Tensor]:
+        """Π_S in α-space: per key a 0/1 tensor holding the derived architecture."""
+
+    @abstractmethod
+    def discretize(self, weights: Weights, selectable: Weights | None = None) -> GenotypeBase:
+        """Π_S as this space's genotype."""
+
+    @abstractmethod
+    def edges(self) -> list[tuple[int, int]]:
+        """Edge index → (from node, to node), the order of the op-weight rows."""
+
+    @abstractmethod
+    def set_alive(self, alive: Weights) -> None:
+        """Which ops are still in the search (pruning); the others are never computed."""
+
+    @abstractmethod
+    def forward(
+        self, x: torch.Tensor, weights: Weights, choices: Mapping[str, list[int]] | None = None
+    ) -> torch.Tensor:
+        """Mix with the op weights (GDAS: compute only `choices`, one op per edge)."""

@@ -1,0 +1,66 @@
+"""Every combination of (activation, arch_optimizer, search_space, sampler, mode), read from
+conf/: the refused ones fail with one line naming both options, the others take 2 steps."""
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from darts_lab.config import ConfigError
+from darts_lab.search import run_search
+from tests.conftest import make_cfg, options
+
+GROUPS = ("activation", "arch_optimizer", "search_space", "sampler")
+MODES = ("bilevel", "erm")
+# what the pieces declare they cannot do together (by hand, against build()'s checks)
+REFUSED = {
+    ("softmax", "eg"): "stores logits",  # EG keeps the simplex
+    ("crb", "eg"): "stores box",
+    ("simplex", "adam"): "stores simplex",  # an additive step leaves the simplex
+    ("simplex", "sgd"): "stores simplex",
+}
+CRB_ON_NB201 = "activation=Crb needs a search space with node_batchnorm"
+
+
+def refusal(activation: str, optimizer: str, space: str) -> str | None:
+    if activation == "crb" and space == "nb201":  # checked first
+        return CRB_ON_NB201
+    return REFUSED.get((activation, optimizer))
+
+
+COMBINATIONS = [
+    (*combo, mode)
+    for combo in itertools.product(*(options(group) for group in GROUPS))
+    for mode in MODES
+]
+
+
+def test_the_groups_are_read_from_conf() -> None:
+    assert {"softmax", "simplex", "crb"} <= set(options("activation"))
+    assert len(COMBINATIONS) >= 3 * 3 * 2 * 2 * 2
+
+
+@pytest.mark.parametrize("activation,optimizer,space,sampler,mode", COMBINATIONS)
+def test_combination(
+    activation: str, optimizer: str, space: str, sampler: str, mode: str, tmp_path: Path
+) -> None:
+    cfg = make_cfg(
+        f"activation={activation}",
+        f"arch_optimizer={optimizer}",
+        f"search_space={space}",
+        f"sampler={sampler}",
+        f"mode={mode}",
+        "dataset.batch_size=16",
+        "trainer.limit_train_batches=2",
+        "trainer.limit_val_batches=1",
+    )
+    expected = refusal(activation, optimizer, space)
+    if expected is None:
+        run_search(cfg, tmp_path)
+        assert (tmp_path / "genotype.json").exists()
+        return
+    with pytest.raises(ConfigError, match=expected) as err:
+        run_search(cfg, tmp_path)
+    assert "\n" not in str(err.value)
+    assert "activation=" in str(err.value)
+    assert not (tmp_path / "status").exists()  # refused before anything ran
