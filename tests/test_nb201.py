@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from darts_lab.oracle.nb201 import Nb201Oracle
 from darts_lab.search import run_search
 from darts_lab.search_space.nb201 import EDGES, Nb201Cell, Nb201Genotype, Nb201Network
-from darts_lab.oracle.nb201 import Nb201Oracle
 from tests.conftest import make_cfg
 
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|"
