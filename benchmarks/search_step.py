@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from darts_lab.arch.activation import Softmax  # noqa: E402
 from darts_lab.arch.architecture import Architecture  # noqa: E402
 from darts_lab.arch.gumbel import Gumbel  # noqa: E402
+from darts_lab.arch_step.first_order import FirstOrder  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.regularizer.none import NoRegularizer  # noqa: E402
@@ -48,6 +49,7 @@ from darts_lab.schedule.base import Schedule  # noqa: E402
 from darts_lab.schedule.constant import Constant  # noqa: E402
 from darts_lab.schedule.fimt import Fimt  # noqa: E402
 from darts_lab.search_space.darts_cnn import SearchNetwork  # noqa: E402
+from darts_lab.task.classification import Classification  # noqa: E402
 
 VARIANTS = {  # supernet options and sampler per path
     "darts": ({}, None),
@@ -192,6 +194,8 @@ def time_lightning(
         lambda p: torch.optim.Adam(p, 3e-4, betas=(0.5, 0.999), weight_decay=1e-3),
         schedule,
         NoRegularizer(),
+        Classification(10),
+        FirstOrder(),
     )
     n = 2 * args.batch * (args.warmup + args.steps)
     dm = RandomImages(n, args.channels, args.size, batch_size=args.batch, train_fraction=0.5)

@@ -141,6 +141,12 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             build_arch_optimizer(cfg, activation),
             schedule,
             instantiate(cfg.regularizer),
+            instantiate(
+                cfg.task,
+                num_classes=datamodule.num_classes,
+                channels_last=cfg.perf.channels_last,
+            ),
+            instantiate(cfg.arch_step),
             arch_lr_anneal=cfg.arch_lr_anneal,
             arch_warmup_epochs=cfg.arch_warmup_epochs,
             mode=cfg.mode,

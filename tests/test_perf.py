@@ -40,3 +40,45 @@ def test_bf16_mixed_precision_runs_on_cpu(tmp_path: Path) -> None:
     values = alphas(tmp_path)
     assert all(math.isfinite(v) for v in values)
     assert values != pytest.approx([1 / 8] * len(values), abs=0)  # α moved
+
+
+def test_16_mixed_runs_on_cpu(tmp_path: Path) -> None:
+    """Lightning allows 16-mixed on CPU (fp16 autocast, no loss scaler there)."""
+    run_search(make_cfg(*FEW, "trainer.precision=16-mixed"), tmp_path)
+    assert all(math.isfinite(v) for v in alphas(tmp_path))
+
+
+def test_fp16_loss_scale_is_undone_for_clipping_and_the_trace(tmp_path: Path) -> None:
+    """On a GPU, 16-mixed scales the loss by s (torch's GradScaler, which Lightning uses): the
+    clip and the FIMT trace must see the true gradients, and an overflow is the scaler's."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from darts_lab.search import build
+
+    module, dm, _ = build(make_cfg(*FEW), tmp_path)
+    dm.setup()
+    x, y = next(iter(dm.train_dataloader()))
+    params = list(module.net.parameters())
+
+    def gradients(scale: float) -> list[torch.Tensor]:
+        module.net.zero_grad()
+        loss = module.task.loss(*module.task(module.net, (x, y), module.arch.weights()))
+        (loss * scale).backward()
+        return [p.grad.clone() for p in params if p.grad is not None]
+
+    reference = gradients(1.0)
+    true_norm = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in reference])))
+    clip = true_norm / 2  # so the clip bites
+    module.hparams.grad_clip = clip
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    module.trainer = SimpleNamespace(precision_plugin=SimpleNamespace(scaler=scaler))
+    gradients(1024.0)  # what manual_backward leaves under a loss scale of 1024
+    norm = module.clip_true_gradients(None)
+    assert float(norm) == pytest.approx(true_norm, rel=1e-4)  # the trace sees ‖G‖, not s‖G‖
+    clipped = [p.grad / 1024.0 for p in params if p.grad is not None]
+    for got, want in zip(clipped, reference, strict=True):  # clipped at `clip`, not s·clip
+        torch.testing.assert_close(got, want * clip / true_norm, rtol=1e-4, atol=1e-7)
+    params[0].grad[0] = float("inf")  # an overflow: the scaler skips the step, no NaN stop
+    assert module.clip_true_gradients(None) is None

@@ -1,7 +1,9 @@
 """The search LightningModule: DARTS-PRIME Algorithm 1 as a manual-optimization training step.
 
 Which α-steps happen is the schedule's call, how α moves is the architecture optimizer's, what is
-added to the α loss is the regularizer's; this module only wires them into the step.
+added to the α loss is the regularizer's, how the α-gradient is taken is the arch step's (first
+order), and what a batch, a loss and a metric are is the task's; this module only wires them
+into the step.
 """
 
 from __future__ import annotations
@@ -9,17 +11,16 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
+from typing import Any, Protocol
 
 import lightning as L
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim import SGD, Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR
-from torchmetrics.classification import MulticlassAccuracy
 
 from darts_lab.arch.architecture import Architecture, mean_entropy
 from darts_lab.config import ConfigError, check, check_choice
@@ -27,8 +28,9 @@ from darts_lab.data.base import cycle
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
+from darts_lab.task.base import Task
 
-Batch = tuple[torch.Tensor, torch.Tensor]
+Batch = Any  # the task's (images, labels) now; text with hidden state next
 
 
 class NonFiniteError(RuntimeError):
@@ -36,6 +38,14 @@ class NonFiniteError(RuntimeError):
 
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
+
+
+class ArchGradient(Protocol):
+    """How the α-step's gradient is taken (darts_lab/arch_step/)."""
+
+    def backward(
+        self, module: SearchModule, arch_batch: Batch, w_batch: Batch, penalty: torch.Tensor
+    ) -> torch.Tensor: ...
 
 
 class SearchModule(L.LightningModule):
@@ -46,6 +56,8 @@ class SearchModule(L.LightningModule):
         arch_optimizer: OptimizerFactory,
         schedule: Schedule,
         regularizer: Regularizer,
+        task: Task,
+        arch_gradient: ArchGradient,
         lr: float = 0.025,
         lr_min: float = 0.001,
         momentum: float = 0.9,
@@ -78,14 +90,14 @@ class SearchModule(L.LightningModule):
         )
         self.automatic_optimization = False
         self.save_hyperparameters(
-            ignore=["net", "arch", "arch_optimizer", "schedule", "regularizer"]
+            ignore=["net", "arch", "arch_optimizer", "schedule", "regularizer", "task"]
+            + ["arch_gradient"]
         )
         self.net, self.arch = net, arch
         self.schedule, self.regularizer = schedule, regularizer
+        self.task, self.arch_gradient = task, arch_gradient
         self.arch_optimizer_factory = arch_optimizer
-        classes = net.classifier.out_features
-        self.train_acc = MulticlassAccuracy(classes, average="micro")
-        self.val_acc = MulticlassAccuracy(classes, average="micro")
+        self.train_metric, self.val_metric = task.metric(), task.metric()
         self.register_buffer("w_steps", torch.zeros((), dtype=torch.long))
         self.register_buffer("a_steps", torch.zeros((), dtype=torch.long))
         self.alpha_history: list[dict[str, torch.Tensor]] = []  # activated α after each epoch
@@ -104,12 +116,6 @@ class SearchModule(L.LightningModule):
         if self.hparams.compile_backend and not getattr(self, "_compiled", False):
             self.net.compile(backend=self.hparams.compile_backend)
             self._compiled = True
-
-    def to_format(self, batch: Batch) -> Batch:
-        x, y = batch
-        if self.hparams.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        return x, y
 
     def configure_optimizers(self):
         hp = self.hparams
@@ -140,48 +146,65 @@ class SearchModule(L.LightningModule):
     # -- the step: Algorithm 1, lines 3-11 -------------------------------------------------
     def training_step(self, batch: Batch, batch_idx: int) -> None:
         w_opt, a_opt = self.optimizers()
-        batch = self.to_format(batch)
+        batch = self.task.prepare(batch)
         if self.arch_step_first:  # GAEA ERM: the α-step precedes the iteration's w-step
-            self.maybe_arch_step(a_opt, batch_idx)
+            self.maybe_arch_step(a_opt, batch, batch_idx)
         fimt = self.weight_step(w_opt, batch)
-        self.schedule.observe(fimt)
+        if fimt is not None:  # None: an fp16 overflow the loss scaler skips; nothing to observe
+            self.schedule.observe(fimt)
         if not self.arch_step_first:  # Algorithm 1: the schedule looks at this w-step first
-            self.maybe_arch_step(a_opt, batch_idx)
+            self.maybe_arch_step(a_opt, batch, batch_idx)
         if metrics := self.schedule.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
             self.schedule_history.append(metrics)  # for the FIMT figure (DARTS-PRIME Fig. 3)
 
-    def maybe_arch_step(self, a_opt: Optimizer, batch_idx: int) -> None:
+    def maybe_arch_step(self, a_opt: Optimizer, w_batch: Batch, batch_idx: int) -> None:
         if self.arch_warm() and self.schedule.arch_step_due():
-            self.arch_step(a_opt, self.next_arch_batch(), self.progress(batch_idx))
+            self.arch_step(a_opt, self.next_arch_batch(), self.progress(batch_idx), w_batch)
 
-    def weight_step(self, w_opt: Optimizer, batch: Batch) -> torch.Tensor:
-        """One SGD step on the w-train batch; returns tr(G Gᵀ) of its unclipped gradient G."""
-        x, y = batch
+    def weight_step(self, w_opt: Optimizer, batch: Batch) -> torch.Tensor | None:
+        """One SGD step on the w-train batch; returns tr(G Gᵀ) of its unclipped gradient G
+        (None when an fp16 loss scale overflowed: the scaler skips that step)."""
         weights, choices = self.arch.mixing()  # GDAS: a fresh sample for every forward
-        logits = self.net(x, {k: w.detach() for k, w in weights.items()}, choices)  # α fixed
-        loss = F.cross_entropy(logits, y)
+        output, target = self.task(
+            self.net, batch, {k: w.detach() for k, w in weights.items()}, choices
+        )  # α fixed
+        loss = self.task.loss(output, target)
         w_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
-        # tr(G Gᵀ) = ‖G‖²: clipping computes that norm anyway, so the FIMT costs nothing extra.
-        grad_norm = nn.utils.clip_grad_norm_(self.net.parameters(), self.hparams.grad_clip)
+        grad_norm = self.clip_true_gradients(w_opt)
+        if grad_norm is None:
+            return None
         self.check_finite("w-gradient norm (train loss)", grad_norm)  # before w moves
         w_opt.step()
         if self.hparams.lr_interval == "step":
             self.w_lr_scheduler().step()
         self.w_steps += 1
-        self.train_acc(logits.detach(), y)
+        self.train_metric(output.detach(), target)
+        name = self.task.metric_name
         self.log("train/loss", loss.detach(), on_step=True, on_epoch=True, prog_bar=True)
-        self.log("train/acc", self.train_acc, on_step=False, on_epoch=True, prog_bar=True)
+        self.log(f"train/{name}", self.train_metric, on_step=False, on_epoch=True, prog_bar=True)
         return grad_norm.square()
 
-    def arch_step(self, a_opt: Optimizer, batch: Batch, progress: float) -> None:
-        """One step of the architecture optimizer on the α loss (+ regularizer)."""
-        x, y = batch
-        loss = F.cross_entropy(self.net(x, *self.arch.mixing()), y)
+    def clip_true_gradients(self, w_opt: Optimizer) -> torch.Tensor | None:
+        """Clip the w-gradient at `grad_clip` and return its unclipped norm ‖G‖ (clipping
+        computes it anyway, so the FIMT costs nothing extra). Under fp16 mixed precision the
+        gradients are still multiplied by Lightning's loss scale s here: clipping them at s·clip
+        is clipping the true gradients at clip, and the true norm is the norm / s. An overflow
+        (non-finite scaled norm) is the scaler's to skip: returns None then."""
+        scaler = getattr(self.trainer.precision_plugin, "scaler", None)
+        scale = float(scaler.get_scale()) if scaler is not None else 1.0
+        norm = nn.utils.clip_grad_norm_(self.net.parameters(), self.hparams.grad_clip * scale)
+        if scaler is not None and not torch.isfinite(norm):
+            return None
+        return norm / scale
+
+    def arch_step(self, a_opt: Optimizer, batch: Batch, progress: float, w_batch: Batch) -> None:
+        """One step of the architecture optimizer on the α loss (+ regularizer); the α-gradient
+        rule (first order, ...) is the arch step's."""
         penalty = self.regularizer.penalty(self.arch, progress)
         a_opt.zero_grad(set_to_none=True)
-        self.arch_backward(loss + penalty)
+        loss = self.arch_gradient.backward(self, batch, w_batch, penalty)
         self.check_finite(
             "α-gradient norm (α loss)",
             nn.utils.get_total_norm([a.grad for a in self.arch.parameters()]),
@@ -191,7 +214,7 @@ class SearchModule(L.LightningModule):
         if self.arch.prune():  # CRB: ops whose α fell to ≤ 0 leave the supernet for good
             self.net.set_alive(self.arch.alive())
         self.a_steps += 1
-        self.log("arch/loss", loss.detach(), on_step=True, on_epoch=True)
+        self.log("arch/loss", loss, on_step=True, on_epoch=True)
         if metrics := self.regularizer.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
 
@@ -229,10 +252,8 @@ class SearchModule(L.LightningModule):
                 self.trainer.global_rank, self.trainer.world_size
             )
             self._arch_batches = cycle(loader, skip=int(self.a_steps))
-        x, y = next(self._arch_batches)
-        return self.to_format(
-            (x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True))
-        )
+        batch = next(self._arch_batches)
+        return self.task.prepare(self.trainer.strategy.batch_to_device(batch, self.device))
 
     def progress(self, batch_idx: int) -> float:
         """Fraction of the search done, 0 at the first batch → 1 at the last."""
@@ -294,11 +315,13 @@ class SearchModule(L.LightningModule):
         )
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
-        x, y = self.to_format(batch)
-        logits = self.net(x, *self.arch.mixing(sample=False))  # GDAS: the argmax ops
-        self.val_acc(logits, y)
-        self.log("val/loss", F.cross_entropy(logits, y), on_epoch=True, prog_bar=True)
-        self.log("val/acc", self.val_acc, on_epoch=True, prog_bar=True)
+        output, target = self.task(
+            self.net, self.task.prepare(batch), *self.arch.mixing(sample=False)
+        )  # GDAS: the argmax ops
+        self.val_metric(output, target)
+        name = self.task.metric_name
+        self.log("val/loss", self.task.loss(output, target), on_epoch=True, prog_bar=True)
+        self.log(f"val/{name}", self.val_metric, on_epoch=True, prog_bar=True)
 
     def check_finite(self, quantity: str, value: torch.Tensor) -> None:
         """Stop at the first non-finite value, before any parameter takes it (one scalar sync)."""

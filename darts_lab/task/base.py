@@ -1,0 +1,39 @@
+"""The task interface the search step calls (NNI's pattern: the module calls the task's own step),
+so the loss, the metric and the batch layout are not hard-wired into the step. Image
+classification now; language modelling with hidden-state carry-over plugs in here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import nn
+from torchmetrics import Metric
+
+from darts_lab.search_space.base import SearchSpace
+
+
+class Task(nn.Module):
+    metric_name: str = "acc"
+
+    def prepare(self, batch: Any) -> Any:
+        """Put a batch from the loader into the layout the supernet wants."""
+        return batch
+
+    def forward(
+        self,
+        net: SearchSpace,
+        batch: Any,
+        weights: Mapping[str, torch.Tensor],
+        choices: Mapping[str, list[int]] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(output, target) of the supernet on a batch, mixing with `weights`."""
+        raise NotImplementedError
+
+    def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def metric(self) -> Metric:
+        """A fresh metric object (one per split)."""
+        raise NotImplementedError
