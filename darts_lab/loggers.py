@@ -4,13 +4,27 @@ chosen in each config group; every logger gets the full resolved config."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
+from lightning.pytorch import loggers
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig, OmegaConf
 
 GROUPS = ("search_space", "activation", "arch_optimizer", "sampler", "schedule", "regularizer")
+
+
+class WandbLogger(loggers.WandbLogger):
+    """Lightning's W&B logger, configured for what W&B 0.31 expects: no `anonymous` init
+    argument (Lightning always passes one, W&B warns that it has no effect), and W&B's console
+    `silent` (its banner, tips and run-history dump; the search logs the run's `wandb sync`
+    line itself)."""
+
+    def __init__(self, silent: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._wandb_init.pop("anonymous", None)
+        self._wandb_init.setdefault("settings", {})["silent"] = silent
 
 
 def run_labels(cfg: DictConfig) -> tuple[str, list[str]]:

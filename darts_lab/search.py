@@ -30,6 +30,7 @@ from darts_lab.arch.activation import Activation  # noqa: E402
 from darts_lab.arch.architecture import Architecture, mean_entropy  # noqa: E402
 from darts_lab.arch_optimizer import accepted_domains  # noqa: E402
 from darts_lab.config import ConfigError, validate  # noqa: E402
+from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import DataError, SearchDataModule  # noqa: E402
 from darts_lab.export.artifacts import (  # noqa: E402
     alphas_json,
@@ -44,7 +45,7 @@ from darts_lab.lit.search_module import (  # noqa: E402
     OptimizerFactory,
     SearchModule,
 )
-from darts_lab.loggers import make_loggers  # noqa: E402
+from darts_lab.loggers import make_loggers, run_labels  # noqa: E402
 from darts_lab.oracle.base import Oracle  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
 from darts_lab.train import run_train  # noqa: E402
@@ -107,7 +108,7 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
     """Everything a search needs, from the config. Raises ConfigError/DataError on bad input;
     anything else is a bug and keeps its traceback."""
     validate(cfg)
-    L.seed_everything(cfg.seed, workers=True)
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
     try:
         activation = instantiate(cfg.activation)
         space_class = get_class(cfg.search_space._target_)
@@ -236,6 +237,30 @@ def _close_loggers(trainer: L.Trainer) -> None:
             logger.experiment.finish()
 
 
+def log_facts(
+    cfg: DictConfig, module: SearchModule, data: SearchDataModule, trainer: L.Trainer, run_dir: Path
+) -> None:
+    """The run's key facts, once, into the log (and so into the run dir's search.log)."""
+    experiment, tags = run_labels(cfg)
+    log.info("search %s, seed %d: %s", experiment, cfg.seed, " ".join(tags))
+    data.setup()
+    log.info(
+        "data: %s, %d w-train and %d α-val images, batch %d",
+        type(data).__name__,
+        len(data.w_indices),
+        len(data.a_indices),
+        data.batch_size,
+    )
+    log.info(
+        "supernet: %d ops %s, %.3fM weights; device %s; run dir %s",
+        len(module.net.ops),
+        module.net.ops,
+        sum(p.numel() for p in module.net.parameters()) / 1e6,
+        trainer.strategy.root_device,
+        run_dir,
+    )
+
+
 def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
     """One search in `run_dir`. Returns the genotype, or None if the run was interrupted."""
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -247,6 +272,7 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
             f"{run_dir} already holds checkpoints of an earlier search: pass resume={run_dir} "
             f"to continue it, or choose a new directory"
         )
+    log_facts(cfg, module, datamodule, trainer, run_dir)
     write_status(run_dir, "running")
     start = time.perf_counter()
     try:
@@ -269,6 +295,14 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
     finally:
         _close_loggers(trainer)
     write_status(run_dir, "finished")
+    w_steps, a_steps = int(module.w_steps), int(module.a_steps)
+    log.info(
+        "done in %.0f s: %d w-steps, %d α-steps (%.2f w-steps per α-step)",
+        seconds,
+        w_steps,
+        a_steps,
+        w_steps / max(1, a_steps),
+    )
     device = str(module.device) + (f" ({torch.cuda.get_device_name()})" if module.on_gpu else "")
     write_json(
         run_dir / "timing.json",
@@ -304,6 +338,7 @@ def train_after_search(cfg: DictConfig, run_dir: Path) -> dict:
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="search")
 def main(cfg: DictConfig) -> None:
+    quiet_libraries()
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         genotype = run_search(cfg, run_dir)
@@ -323,7 +358,10 @@ def main(cfg: DictConfig) -> None:
     if genotype is None:
         print(f"interrupted: no genotype; run dir {run_dir}")
         sys.exit(1)
-    print(f"genotype: {genotype}  run dir: {run_dir}")
+    runs = sorted((run_dir / "wandb").glob("offline-run-*"))
+    if runs:  # W&B's own console is silent (darts_lab.loggers)
+        log.info("W&B run saved offline; upload it with: wandb sync %s", runs[-1])
+    log.info("genotype: %s  run dir: %s", genotype, run_dir)
 
 
 if __name__ == "__main__":

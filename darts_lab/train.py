@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
 from darts_lab.config import ConfigError  # noqa: E402
+from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import DataError  # noqa: E402
 from darts_lab.eval.cutout import Cutout  # noqa: E402
 from darts_lab.eval.network import EvalNetwork  # noqa: E402
@@ -50,7 +51,7 @@ def load_genotype(spec: str | None) -> Genotype:
 
 def run_train(cfg: DictConfig, run_dir: Path) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
-    L.seed_everything(cfg.seed, workers=True)
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
     genotype = load_genotype(cfg.get("genotype"))
     data = instantiate(
         cfg.dataset, data_dir=cfg.data_dir, train_fraction=0.5, split_seed=cfg.seed, split=False
@@ -98,6 +99,7 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="train")
 def main(cfg: DictConfig) -> None:
+    quiet_libraries()
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         result = run_train(cfg, run_dir)

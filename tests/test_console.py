@@ -1,0 +1,44 @@
+"""What a newcomer sees: a tiny search from the command line writes nothing to stderr that is not
+on the allow-list, and its search.log holds the run's key facts."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# stderr lines a search may print: none today (tqdm draws its bar on stdout)
+ALLOWED_STDERR: list[str] = []
+
+
+def test_a_tiny_search_prints_only_meaningful_lines(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "darts_lab.search",
+            "trainer.max_epochs=1",
+            "trainer.limit_train_batches=2",
+            "search_space.layers=3",
+            "search_space.init_channels=4",
+            f"hydra.run.dir={run_dir}",
+        ],  # the default logger: W&B, offline
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "WANDB_MODE": "offline", "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    unexpected = [
+        line
+        for line in proc.stderr.splitlines()
+        if line.strip() and not any(re.search(p, line) for p in ALLOWED_STDERR)
+    ]
+    assert unexpected == []
+    log = (run_dir / "search.log").read_text()
+    for fact in ("search adhoc, seed 0", "w-train and", "α-val images", "w-steps per α-step"):
+        assert fact in log
+    assert "genotype: Genotype(normal=[" in log and f"run dir: {run_dir}" in log
+    assert "wandb sync" in log
