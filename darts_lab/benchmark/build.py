@@ -1,0 +1,110 @@
+"""Build the embedded benchmark table: train every distinct cell with every seed.
+
+Resumable (each finished run is appended to `<table>.partial.jsonl` and skipped next time),
+parallel over local cores (one torch thread per worker process), with a progress bar.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from darts_lab.benchmark.cells import all_cells, representative
+from darts_lab.benchmark.protocol import Protocol, digits_splits, train_cell
+from darts_lab.benchmark.table import Table
+from darts_lab.export.artifacts import write_json
+
+_splits: dict | None = None
+
+
+def _init_worker(protocol: Protocol) -> None:
+    global _splits
+    torch.set_num_threads(1)  # parallelism comes from the processes
+    _splits = digits_splits(protocol.val_images)
+
+
+def _run(job: tuple[str, str, int, Protocol]) -> tuple[str, dict]:
+    key, arch, seed, protocol = job
+    return key, {"seed": seed, **train_cell(arch, seed, protocol, _splits)}
+
+
+def code_version() -> str:
+    """The git commit of the code that builds (and whether it had local changes)."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        head = ""
+    return head or "unknown"
+
+
+def build(
+    out: Path, protocol: Protocol, jobs: int = os.cpu_count() or 1, limit: int | None = None
+) -> Table:
+    """Train what is missing and write the table to `out` (`limit`: only the first N cells)."""
+    groups = all_cells(protocol.ops)
+    cells = {
+        key: {"arch": representative(members), "members": members, "runs": []}
+        for key, members in list(groups.items())[:limit]
+    }
+    partial = out.with_suffix(".partial.jsonl")
+    done = set()
+    if partial.is_file():  # resume: what earlier builds finished
+        for line in partial.read_text().splitlines():
+            key, run = json.loads(line)
+            if key in cells:
+                cells[key]["runs"].append(run)
+                done.add((key, run["seed"]))
+    todo = [
+        (key, cell["arch"], seed, protocol)
+        for key, cell in cells.items()
+        for seed in protocol.seeds
+        if (key, seed) not in done
+    ]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        partial.open("a") as log,
+        ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(protocol,)) as pool,
+    ):
+        for key, run in tqdm(pool.map(_run, todo), total=len(todo), desc="training cells"):
+            cells[key]["runs"].append(run)
+            log.write(json.dumps([key, run]) + "\n")
+            log.flush()
+    for cell in cells.values():
+        cell["runs"].sort(key=lambda run: run["seed"])
+    table = Table(protocol.to_json(), code_version(), cells)
+    write_json(out, table.to_json())
+    partial.unlink()
+    return table
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    import argparse
+
+    from darts_lab.benchmark.table import SHIPPED
+
+    parser = argparse.ArgumentParser(prog="python -m darts_lab.benchmark build")
+    parser.add_argument("--out", type=Path, default=SHIPPED, help="the table file to write")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--limit", type=int, default=None, help="only the first N cells")
+    parser.add_argument("--ops", nargs="+", default=None, help="op set (default: the protocol's)")
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--seeds", type=int, nargs="+", default=None)
+    args = parser.parse_args(argv)
+    changes = {
+        k: tuple(v) if isinstance(v, list) else v
+        for k, v in {"ops": args.ops, "epochs": args.epochs, "seeds": args.seeds}.items()
+        if v is not None
+    }
+    protocol = Protocol(**changes)
+    table = build(args.out, protocol, args.jobs, args.limit)
+    print(f"{len(table.cells)} distinct cells × {len(protocol.seeds)} seeds → {args.out}")

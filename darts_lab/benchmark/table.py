@@ -1,0 +1,109 @@
+"""The benchmark table: per functionally distinct cell, its member architecture strings and one
+result per seed. Read with `load_table`, which checks the protocol recorded inside against the
+code's, so a table and the code that reads it cannot silently disagree."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from darts_lab.benchmark.cells import expression
+from darts_lab.benchmark.protocol import Protocol
+from darts_lab.config import ConfigError
+from darts_lab.search_space.nb201 import Nb201Genotype
+
+SHIPPED = Path(__file__).with_name("digits_nb201.json")
+
+
+@dataclass
+class Table:
+    protocol: dict
+    code_version: str
+    cells: dict[str, dict]  # expression → {"arch", "members", "runs": [{seed, *_acc, ...}]}
+
+    def entry(self, arch: str) -> dict | None:
+        ops = Nb201Genotype.from_string(arch).ops
+        return self.cells.get(expression(ops))
+
+    def mean(self, entry: dict, metric: str = "test_acc") -> float:
+        return statistics.mean(run[metric] for run in entry["runs"])
+
+    def test_accuracies(self) -> list[float]:
+        """Mean test accuracy of every distinct cell."""
+        return [self.mean(e) for e in self.cells.values() if e["runs"]]
+
+    def score(self, arch: str) -> dict[str, float]:
+        """Mean test accuracy, regret (best in the table − this) and percentile (share of
+        distinct cells this one beats or ties, in %) of an architecture."""
+        entry = self.entry(arch)
+        if entry is None or not entry["runs"]:
+            raise KeyError(f"{arch} is not in the benchmark table")
+        accuracy, everything = self.mean(entry), self.test_accuracies()
+        return {
+            "test_acc": accuracy,
+            "regret": max(everything) - accuracy,
+            "percentile": 100.0 * sum(a <= accuracy for a in everything) / len(everything),
+        }
+
+    def quality(self) -> dict[str, float]:
+        """Does the architecture matter on this task? (best − median) mean test accuracy over the
+        median per-cell seed std, and Kendall τ between the first two seeds' accuracies."""
+        means = sorted(self.test_accuracies())
+        stds = [
+            statistics.stdev(run["test_acc"] for run in e["runs"])
+            for e in self.cells.values()
+            if len(e["runs"]) > 1
+        ]
+        pairs = [(e["runs"][0]["test_acc"], e["runs"][1]["test_acc"]) for e in self.cells.values()]
+        return {
+            "cells": len(means),
+            "best": means[-1],
+            "median": statistics.median(means),
+            "median_seed_std": statistics.median(stds),
+            "gap_over_std": (means[-1] - statistics.median(means)) / statistics.median(stds),
+            "kendall_tau": kendall_tau(pairs),
+        }
+
+    def to_json(self) -> dict:
+        return {"protocol": self.protocol, "code_version": self.code_version, "cells": self.cells}
+
+
+def load_table(path: str | Path = SHIPPED, protocol: Protocol | None = None) -> Table:
+    """The table at `path`; refuses one built with another protocol than `protocol` (the code's
+    default unless given)."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            f"no benchmark table at {path}: build one with python -m darts_lab.benchmark build"
+        )
+    data = json.loads(path.read_text())
+    expected = (protocol or Protocol()).to_json()
+    if data.get("protocol") != expected:
+        raise ConfigError(
+            f"{path} was built with protocol {data.get('protocol')}, the code's is {expected}: "
+            f"rebuild it with python -m darts_lab.benchmark build"
+        )
+    return Table(data["protocol"], data.get("code_version", "unknown"), data["cells"])
+
+
+def kendall_tau(pairs: list[tuple[float, float]]) -> float:
+    """Kendall's τ-b of paired values (ties counted as neither concordant nor discordant)."""
+    concordant = discordant = ties_a = ties_b = 0
+    for i in range(len(pairs)):
+        for j in range(i + 1, len(pairs)):
+            da, db = pairs[i][0] - pairs[j][0], pairs[i][1] - pairs[j][1]
+            if da == 0 and db == 0:
+                continue
+            if da == 0:
+                ties_a += 1
+            elif db == 0:
+                ties_b += 1
+            elif (da > 0) == (db > 0):
+                concordant += 1
+            else:
+                discordant += 1
+    n_a = concordant + discordant + ties_b  # pairs not tied in a
+    n_b = concordant + discordant + ties_a
+    return (concordant - discordant) / (n_a * n_b) ** 0.5 if n_a and n_b else 0.0
