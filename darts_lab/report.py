@@ -30,7 +30,11 @@ def _job(job_dir: Path) -> dict:
         "status": status[0],
         "detail": status[1].strip() if len(status) > 1 else "",
     }
-    for name, path in (("timing", "timing.json"), ("result", "train/result.json")):
+    for name, path in (
+        ("timing", "timing.json"),
+        ("result", "train/result.json"),
+        ("benchmark", "benchmark.json"),
+    ):
         if (job_dir / path).exists():
             job[name] = json.loads((job_dir / path).read_text())
     return job
@@ -52,16 +56,17 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
         by_experiment[job["experiment"]].append(job)
     rows, problems = [], []
     for experiment, group in by_experiment.items():
+        scored = [j for j in group if j["status"] == "finished" and "benchmark" in j]
         done = [j for j in group if j["status"] == "finished" and "result" in j]
         for j in group:
-            if j not in done:
+            if j not in done and j not in scored:
                 why = j["detail"] or ("not retrained" if j["status"] == "finished" else "")
                 problems.append(f"{experiment} seed {j['seed']} (job {j['dir']}): {j['status']}"
                                 + (f" — {why}" if why else ""))  # fmt: skip
         rows.append(
             {
                 "method": experiment,
-                "seeds": f"{len(done)}/{len(group)}",
+                "seeds": f"{len(done) or len(scored)}/{len(group)}",
                 "test error (%)": _mean_std([j["result"]["test_error"] for j in done]),
                 "params (M)": _mean_std([j["result"]["params_m"] for j in done]),
                 "search (s)": _mean_std(
@@ -69,18 +74,43 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
                 ),
             }
         )
-    header = list(rows[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
+    lines = markdown_table(rows)
+    scores = {
+        experiment: [j["benchmark"] for j in group if "regret" in j.get("benchmark", {})]
+        for experiment, group in by_experiment.items()
+    }
+    if any(scores.values()):  # searches scored by the embedded benchmark: the regret table
+        lines += ["", *regret_section(scores, multirun)]
     if problems:
         lines += ["", "Seeds without a result:"] + [f"- {p}" for p in problems]
     markdown = "\n".join(lines) + "\n"
+    header = list(rows[0])
     (multirun / "report.md").write_text(markdown)
     with open(multirun / "report.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=header)
         writer.writeheader()
         writer.writerows(rows)
     return markdown, rows
+
+
+def markdown_table(rows: list[dict]) -> list[str]:
+    header = [h for h in rows[0] if not h.startswith("_")]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
+
+
+def regret_section(scores: dict[str, list[dict]], multirun: Path) -> list[str]:
+    """Regret table (+ random search from the shipped table) and report.png."""
+    from darts_lab.benchmark.regret import RANDOM_K, bar_chart, random_search, regret_rows
+    from darts_lab.benchmark.table import load_table
+
+    seeds = max(len(v) for v in scores.values())
+    baseline = {f"random search (k={RANDOM_K})": random_search(load_table(), seeds=range(seeds))}
+    rows = regret_rows({**scores, **baseline})
+    bar_chart(rows, multirun / "report.png")
+    return ["Embedded benchmark (true test accuracy of the final cell; report.png):", ""] + (
+        markdown_table(rows)
+    )
 
 
 def main() -> None:

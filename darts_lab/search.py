@@ -156,6 +156,8 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             **cfg.w_optimizer,
         )
         oracles = [instantiate(cfg.oracle)] if cfg.oracle else []
+        for oracle in oracles:
+            oracle.check(net)
     except InstantiationException as e:  # Hydra wraps constructor errors
         if isinstance(e.__cause__, (ConfigError, DataError)):  # bad input: one line
             raise e.__cause__ from None
@@ -193,18 +195,27 @@ def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> GenotypeB
         for cell, (genes, concat, inputs) in cells.items()
     ]
     write_genotype(run_dir, genotype)
+    oracles = [c for c in trainer.callbacks if isinstance(c, Oracle)]
     figures = search_figures(
         module.alpha_history, module.schedule_history, net.ops, net.edges(), run_dir
-    )
+    ) + [path for oracle in oracles for path in oracle.figures(run_dir)]
     for logger in trainer.loggers:
         if hasattr(logger, "log_image"):  # W&B: cell diagrams, search figures, genotype text
             logger.log_image("genotype/cells", [str(p) for p in pngs], caption=list(cells))
             for figure in figures:
                 logger.log_image(f"figures/{figure.stem}", [str(figure)])
             logger.log_text("genotype/text", columns=["genotype"], data=[[str(genotype)]])
-    oracles = [c for c in trainer.callbacks if isinstance(c, Oracle)]
     for oracle in oracles:
-        write_json(run_dir / "benchmark.json", oracle.report(genotype))
+        report = oracle.report(genotype)
+        write_json(run_dir / "benchmark.json", report)
+        if "regret" in report:
+            log.info(
+                "true test accuracy %.2f %%, regret %.2f points, percentile %.0f (%s oracle)",
+                100 * report["test_acc"],
+                100 * report["regret"],
+                report["percentile"],
+                oracle.name,
+            )
     if not oracles and net.capabilities.oracles:
         names = "|".join(net.capabilities.oracles)
         log.info(

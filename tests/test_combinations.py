@@ -28,9 +28,13 @@ def refusal(activation: str, optimizer: str, space: str) -> str | None:
     return REFUSED.get((activation, optimizer))
 
 
+# one option per search-space class (darts_cnn_paper is darts_cnn at another size)
+SPACES = [space for space in options("search_space") if not space.endswith("_paper")]
 COMBINATIONS = [
-    (*combo, mode)
-    for combo in itertools.product(*(options(group) for group in GROUPS))
+    (activation, optimizer, space, sampler, mode)
+    for activation, optimizer, space, sampler in itertools.product(
+        options("activation"), options("arch_optimizer"), SPACES, options("sampler")
+    )
     for mode in MODES
 ]
 

@@ -72,7 +72,10 @@ def train_cell(arch: str, seed: int, protocol: Protocol, splits: dict) -> dict:
     weights = {"cell": F.one_hot(torch.tensor(choice), len(ops)).float()}
     choices = {"cell": choice}
     opt = SGD(
-        net.parameters(), protocol.lr, momentum=protocol.momentum, weight_decay=protocol.weight_decay
+        net.parameters(),
+        protocol.lr,
+        momentum=protocol.momentum,
+        weight_decay=protocol.weight_decay,
     )
     x, y = splits["train"]
     steps = (len(y) + protocol.batch_size - 1) // protocol.batch_size

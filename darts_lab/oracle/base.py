@@ -4,16 +4,24 @@ the oracles that know its architectures (`Capabilities.oracles`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import lightning as L
 
-from darts_lab.search_space.base import GenotypeBase
+from darts_lab.search_space.base import GenotypeBase, SearchSpace
 
 
 class Oracle(L.Callback):
     name: ClassVar[str]  # its option in conf/oracle/
 
+    def check(self, space: SearchSpace) -> None:
+        """Raise ConfigError if this oracle cannot score this space's architectures."""
+
     def report(self, genotype: GenotypeBase) -> dict:
         """What benchmark.json holds for the final architecture."""
         raise NotImplementedError
+
+    def figures(self, run_dir: Path) -> list[Path]:
+        """Figures of the search as the oracle saw it, written into run_dir."""
+        return []

@@ -84,7 +84,7 @@ class ResidualReduction(nn.Module):
 
 class Nb201Network(SearchSpace):
     cell_types = ("cell",)
-    capabilities = Capabilities(pruning=True, oracles=("nb201",))
+    capabilities = Capabilities(pruning=True, oracles=("nb201", "embedded"))
     tiny = {"cells_per_stage": 1, "init_channels": 4}
 
     def __init__(

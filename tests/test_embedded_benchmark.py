@@ -1,0 +1,155 @@
+"""The embedded benchmark: cells and their functional identity, a real build of a 2-op space,
+the shipped table, regret / percentile / random search by hand, the oracle in a search, and the
+regret report of a multirun."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from darts_lab.benchmark.build import build
+from darts_lab.benchmark.cells import all_cells, expression
+from darts_lab.benchmark.protocol import Protocol
+from darts_lab.benchmark.regret import random_search
+from darts_lab.benchmark.table import Table, kendall_tau, load_table
+from darts_lab.config import ConfigError
+from darts_lab.report import report
+from darts_lab.search import run_search
+from darts_lab.search_space.nb201 import Nb201Genotype
+from tests.conftest import make_cfg
+
+CONV = "nor_conv_3x3"
+TINY = Protocol(ops=("none", CONV), channels=2, cells_per_stage=1, epochs=1, seeds=(0, 1))
+
+
+def arch(*ops: str) -> str:
+    return str(Nb201Genotype(tuple(ops)))
+
+
+def test_isomorphic_cells_are_one_entry() -> None:
+    # node 1 = conv(x) feeds nothing that reaches node 3: the same function as without it
+    dead = ("nor_conv_3x3", "none", "none", CONV, "none", "none")
+    plain = ("none", "none", "none", CONV, "none", "none")
+    assert expression(dead) == expression(plain) == f"{CONV}(x)"
+    # a sum is a multiset: node 1 = skip(x) = x, so conv on 3←0 + skip on 3←1 equals
+    # skip on 3←0 + conv on 3←1 (both are x + conv(x))
+    one = ("skip_connect", "none", "none", CONV, "skip_connect", "none")
+    other = ("skip_connect", "none", "none", "skip_connect", CONV, "none")
+    assert one != other and expression(one) == expression(other) == f"[{CONV}(x)+x]"
+    assert expression(("skip_connect", "none", "none", CONV, CONV, "none")) != expression(one)
+    groups = all_cells(["none", CONV])
+    assert sum(len(m) for m in groups.values()) == 2**6 and len(groups) == 14
+    assert expression(("none",) * 6) == "0"
+
+
+def test_a_2_op_build_end_to_end_resumes_and_looks_up(tmp_path: Path) -> None:
+    out = tmp_path / "table.json"
+    partial = out.with_suffix(".partial.jsonl")
+    key = expression(("none",) * 6)  # as if an interrupted build had finished one run
+    run = {"seed": 0, "train_acc": 0.5, "val_acc": 0.5, "test_acc": 0.5, "params": 1}
+    partial.write_text(json.dumps([key, {**run, "seconds": -1.0}]) + "\n")
+    table = build(out, TINY, jobs=1)
+    assert len(table.cells) == 14 and not partial.exists()
+    runs = table.cells[key]["runs"]
+    assert [r["seed"] for r in runs] == [0, 1] and runs[0]["seconds"] == -1.0  # kept, not redone
+    loaded = load_table(out, TINY)
+    entry = loaded.entry(arch(CONV, "none", "none", CONV, "none", "none"))
+    assert entry is loaded.entry(arch("none", "none", "none", CONV, "none", "none"))
+    assert 0.0 <= loaded.mean(entry) <= 1.0 and entry["runs"][1]["params"] > 0
+    with pytest.raises(ConfigError, match="rebuild it"):
+        load_table(out)  # built with another protocol than the code's default
+
+
+def crafted() -> Table:
+    """Three distinct cells: zero (acc 0.1), conv(x) (0.8 / 0.9 by seed), skip (0.7)."""
+
+    def runs(*accs: float) -> list[dict]:
+        return [{"seed": i, "test_acc": a, "val_acc": a} for i, a in enumerate(accs)]
+
+    cells = {
+        "0": {"arch": arch(*("none",) * 6), "members": [], "runs": runs(0.1, 0.1)},
+        f"{CONV}(x)": {"arch": "", "members": [], "runs": runs(0.8, 0.9)},
+        "x": {"arch": "", "members": [], "runs": runs(0.7, 0.7)},
+    }
+    return Table({"ops": ["none", "skip_connect", CONV]}, "test", cells)
+
+
+def test_regret_and_percentile_by_hand() -> None:
+    table = crafted()
+    score = table.score(arch("none", "none", "none", "skip_connect", "none", "none"))
+    assert score["test_acc"] == pytest.approx(0.7)
+    assert score["regret"] == pytest.approx(0.85 - 0.7)  # best mean: conv(x), (0.8 + 0.9) / 2
+    assert score["percentile"] == pytest.approx(100 * 2 / 3)  # beats or ties 2 of 3 cells
+    with pytest.raises(KeyError, match="not in the benchmark"):
+        table.score(arch(CONV, CONV, CONV, CONV, CONV, CONV))
+
+
+def test_random_search_by_hand() -> None:
+    """With k = every architecture of a 2-op space, random search must pick the cell with the
+    best seed-0 validation accuracy (x: skip alone) and report its mean test accuracy."""
+    groups = all_cells(["none", "skip_connect"])
+    cells = {
+        key: {
+            "arch": members[0],
+            "members": members,
+            "runs": [
+                {"seed": 0, "val_acc": 0.99 if key == "x" else 0.5, "test_acc": 0.6},
+                {"seed": 1, "val_acc": 0.5, "test_acc": 0.7 if key == "x" else 0.9},
+            ],
+        }
+        for key, members in groups.items()
+    }
+    table = Table({"ops": ["none", "skip_connect"]}, "test", cells)
+    results = random_search(table, k=64, seeds=range(2))
+    assert [r["test_acc"] for r in results] == pytest.approx([0.65, 0.65])
+    assert results[0]["regret"] == pytest.approx(0.75 - 0.65)
+
+
+def test_kendall_tau_by_hand() -> None:
+    # pairs: (1,1) (2,3) (3,2): concordant 2, discordant 1 → τ = 1/3
+    assert kendall_tau([(1, 1), (2, 3), (3, 2)]) == pytest.approx(1 / 3)
+
+
+def test_the_shipped_table_loads_with_the_codes_protocol() -> None:
+    table = load_table()
+    assert table.protocol == Protocol().to_json() and len(table.cells) == 102
+    assert all(len(e["runs"]) == len(Protocol().seeds) for e in table.cells.values())
+
+
+def test_oracle_logs_every_epoch_and_reports(tmp_path: Path) -> None:
+    cfg = make_cfg(
+        "+overlay=embedded",
+        "logger=csv",
+        "trainer.max_epochs=2",
+        "trainer.limit_train_batches=2",
+        "trainer.limit_val_batches=1",
+        tiny=False,
+    )
+    genotype = run_search(cfg, tmp_path)
+    report_ = json.loads((tmp_path / "benchmark.json").read_text())
+    assert report_["arch"] == str(genotype) and len(report_["per_epoch"]) == 2
+    assert report_["test_acc"] + report_["regret"] == pytest.approx(report_["best_in_table"])
+    assert 0 < report_["percentile"] <= 100 and (tmp_path / "oracle.png").stat().st_size > 0
+    metrics = next(tmp_path.rglob("metrics.csv")).read_text().splitlines()
+    column = metrics[0].split(",").index("oracle/regret")
+    assert len([r for r in metrics[1:] if r.split(",")[column]]) == 2  # once per epoch
+
+
+def test_oracle_refuses_another_op_set(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="oracle=embedded scores cells over the ops"):
+        run_search(make_cfg("search_space=nb201", "oracle=embedded"), tmp_path)
+
+
+def test_report_has_the_regret_table_and_figure(tmp_path: Path) -> None:
+    for i, (method, regret) in enumerate([("darts", 0.02), ("darts", 0.04), ("gaea", 0.0)]):
+        job = tmp_path / str(i)
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "overrides.yaml").write_text(f"- +experiment={method}\n- seed={i}\n")
+        (job / "status").write_text("finished\n")
+        score = {"test_acc": 0.9 - regret, "regret": regret, "percentile": 90.0}
+        (job / "benchmark.json").write_text(json.dumps(score))
+    markdown, _ = report(tmp_path)
+    assert "| darts | 2 | 87.00 ± 1.41 | 3.00 ± 1.41 | 90 ± 0 |" in markdown
+    assert "| gaea | 1 | 90.00 ± 0.00 | 0.00 ± 0.00 | 90 ± 0 |" in markdown
+    assert "random search (k=10)" in markdown and (tmp_path / "report.png").stat().st_size > 0
+    assert "Seeds without a result" not in markdown
