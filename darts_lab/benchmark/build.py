@@ -36,15 +36,21 @@ def _run(job: tuple[str, str, int, Protocol]) -> tuple[str, dict]:
 
 
 def code_version() -> str:
-    """The git commit of the code that builds (and whether it had local changes)."""
+    """The git commit of the code that builds, `-dirty` if the files that define a cell's
+    training (darts_lab/benchmark, darts_lab/search_space) differ from it or are untracked."""
     root = Path(__file__).resolve().parents[2]
-    try:
-        head = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        head = ""
-    return head or "unknown"
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True
+            ).stdout.strip()
+        except OSError:
+            return ""
+
+    head = git("rev-parse", "--short", "HEAD")
+    changed = git("status", "--porcelain", "darts_lab/benchmark", "darts_lab/search_space")
+    return (head + ("-dirty" if changed else "")) if head else "unknown"
 
 
 def build(
