@@ -8,33 +8,25 @@ into the step.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
 from typing import Any, Protocol
 
 import lightning as L
-import numpy as np
 import torch
-import torch.distributed as dist
 from torch import nn
-from torch.nn.parallel import DistributedDataParallel
 from torch.optim import SGD, Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from darts_lab.arch.architecture import Architecture, mean_entropy
 from darts_lab.config import ConfigError, check, check_choice
 from darts_lab.data.base import cycle
+from darts_lab.lit.reliability import NonFiniteError, ReliableSearch  # noqa: F401 - re-exported
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 from darts_lab.task.base import Task
 
 Batch = Any  # the task's (images, labels) now; text with hidden state next
-
-
-class NonFiniteError(RuntimeError):
-    """A loss or gradient became NaN/inf; the message names which and when."""
 
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
@@ -48,7 +40,7 @@ class ArchGradient(Protocol):
     ) -> torch.Tensor: ...
 
 
-class SearchModule(L.LightningModule):
+class SearchModule(ReliableSearch, L.LightningModule):
     def __init__(
         self,
         net: SearchSpace,
@@ -218,28 +210,6 @@ class SearchModule(L.LightningModule):
         if metrics := self.regularizer.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
 
-    def arch_backward(self, loss: torch.Tensor) -> None:
-        """inputs=α: autograd skips the weight gradients nobody would use (first-order DARTS).
-        Under DDP, α stays out of the reducer (it would wait for those weight gradients) and its
-        gradient is averaged over the ranks here, so every rank takes the same α-step."""
-        model = self.trainer.strategy.model
-        ddp = isinstance(model, DistributedDataParallel)
-        with model.no_sync() if ddp else nullcontext():
-            self.manual_backward(loss, inputs=list(self.arch.parameters()))
-        if ddp:
-            for alpha in self.arch.parameters():
-                if alpha.grad is not None:
-                    dist.all_reduce(alpha.grad)
-                    alpha.grad.div_(dist.get_world_size())
-
-    def arch_disagreement(self) -> float:
-        """Largest |α difference| between ranks (0 on one device): the DDP consistency check."""
-        if self.trainer.world_size == 1:
-            return 0.0
-        flat = torch.cat([a.detach().flatten() for a in self.arch.parameters()])
-        gathered = self.all_gather(flat)
-        return float((gathered - gathered[0]).abs().max())
-
     def arch_warm(self) -> bool:
         """No α-step in the first `arch_warmup_epochs` epochs (PC-DARTS / GAEA warm-up)."""
         return self.current_epoch >= self.hparams.arch_warmup_epochs
@@ -322,32 +292,3 @@ class SearchModule(L.LightningModule):
         name = self.task.metric_name
         self.log("val/loss", self.task.loss(output, target), on_epoch=True, prog_bar=True)
         self.log(f"val/{name}", self.val_metric, on_epoch=True, prog_bar=True)
-
-    def check_finite(self, quantity: str, value: torch.Tensor) -> None:
-        """Stop at the first non-finite value, before any parameter takes it (one scalar sync)."""
-        if not torch.isfinite(value):
-            raise NonFiniteError(
-                f"non-finite {quantity} = {float(value)} at epoch {self.current_epoch}, "
-                f"after {int(self.w_steps)} w-steps and {int(self.a_steps)} α-steps; the last "
-                f"finite state is saved in "
-                f"checkpoints/on_exception.ckpt"
-            )
-
-    def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint["alpha_history"] = self.alpha_history
-        checkpoint["schedule_history"] = self.schedule_history
-        checkpoint["epoch_start_steps"] = self._epoch_start_steps
-        checkpoint["rng"] = {
-            "torch": torch.get_rng_state(),
-            "numpy": np.random.get_state(),
-            "python": random.getstate(),
-        }
-
-    def on_load_checkpoint(self, checkpoint: dict) -> None:
-        self.alpha_history = checkpoint.get("alpha_history", [])
-        self.schedule_history = checkpoint.get("schedule_history", [])
-        self._epoch_start_steps = checkpoint.get("epoch_start_steps", (0, 0))
-        if rng := checkpoint.get("rng"):  # so a resumed run draws what the original would have
-            torch.set_rng_state(rng["torch"])
-            np.random.set_state(rng["numpy"])
-            random.setstate(rng["python"])

@@ -1,0 +1,72 @@
+"""The parts of the search module that keep a run trustworthy rather than define the method:
+the NaN/inf stop, what a checkpoint carries beyond tensors (so a resumed run is the uninterrupted
+one), and keeping α identical across DDP ranks."""
+
+from __future__ import annotations
+
+import random
+from contextlib import nullcontext
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+
+class NonFiniteError(RuntimeError):
+    """A loss or gradient became NaN/inf; the message names which and when."""
+
+
+class ReliableSearch:
+    """Mixed into SearchModule (a LightningModule with `arch`, step counters and histories)."""
+
+    def arch_backward(self, loss: torch.Tensor) -> None:
+        """inputs=α: autograd skips the weight gradients nobody would use (first-order DARTS).
+        Under DDP, α stays out of the reducer (it would wait for those weight gradients) and its
+        gradient is averaged over the ranks here, so every rank takes the same α-step."""
+        model = self.trainer.strategy.model
+        ddp = isinstance(model, DistributedDataParallel)
+        with model.no_sync() if ddp else nullcontext():
+            self.manual_backward(loss, inputs=list(self.arch.parameters()))
+        if ddp:
+            for alpha in self.arch.parameters():
+                if alpha.grad is not None:
+                    dist.all_reduce(alpha.grad)
+                    alpha.grad.div_(dist.get_world_size())
+
+    def arch_disagreement(self) -> float:
+        """Largest |α difference| between ranks (0 on one device): the DDP consistency check."""
+        if self.trainer.world_size == 1:
+            return 0.0
+        flat = torch.cat([a.detach().flatten() for a in self.arch.parameters()])
+        gathered = self.all_gather(flat)
+        return float((gathered - gathered[0]).abs().max())
+
+    def check_finite(self, quantity: str, value: torch.Tensor) -> None:
+        """Stop at the first non-finite value, before any parameter takes it (one scalar sync)."""
+        if not torch.isfinite(value):
+            raise NonFiniteError(
+                f"non-finite {quantity} = {float(value)} at epoch {self.current_epoch}, "
+                f"after {int(self.w_steps)} w-steps and {int(self.a_steps)} α-steps; the last "
+                f"finite state is saved in "
+                f"checkpoints/on_exception.ckpt"
+            )
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["alpha_history"] = self.alpha_history
+        checkpoint["schedule_history"] = self.schedule_history
+        checkpoint["epoch_start_steps"] = self._epoch_start_steps
+        checkpoint["rng"] = {
+            "torch": torch.get_rng_state(),
+            "numpy": np.random.get_state(),
+            "python": random.getstate(),
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.alpha_history = checkpoint.get("alpha_history", [])
+        self.schedule_history = checkpoint.get("schedule_history", [])
+        self._epoch_start_steps = checkpoint.get("epoch_start_steps", (0, 0))
+        if rng := checkpoint.get("rng"):  # so a resumed run draws what the original would have
+            torch.set_rng_state(rng["torch"])
+            np.random.set_state(rng["numpy"])
+            random.setstate(rng["python"])
