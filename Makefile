@@ -22,7 +22,7 @@ search: $(STAMP)
 search-cnn: $(STAMP)
 	WANDB_MODE=offline $(BIN)/python -m darts_lab.search $(ARGS)
 
-# The regret table of README "Search quality": 9 methods x 4 seeds (101-104) on the embedded benchmark,
+# The regret table of README "Search quality": 10 methods x 4 seeds (101-104) on the embedded benchmark,
 # 2 jobs at a time, then darts_lab.report (+ random search) into multirun/regret/report.md
 REGRET := +overlay=embedded seed=101,102,103,104 logger=none trainer.enable_progress_bar=false \
 	hydra/launcher=joblib hydra.launcher.n_jobs=2 hydra.sweep.dir=multirun/regret \
@@ -30,7 +30,7 @@ REGRET := +overlay=embedded seed=101,102,103,104 logger=none trainer.enable_prog
 regret: $(STAMP)
 	rm -rf multirun/regret
 	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
-		+experiment=darts,cs10,fimt,pr,darts_prime,gdas $(REGRET)
+		+experiment=darts,darts_erm,cs10,fimt,pr,darts_prime,gdas $(REGRET)
 	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
 		+experiment=gaea_darts_erm,gaea_darts_bilevel,gaea_gdas arch_optimizer.lr=0.1 $(REGRET)
 	$(BIN)/python -m darts_lab.report multirun/regret

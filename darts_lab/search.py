@@ -217,10 +217,10 @@ def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> GenotypeB
                 oracle.name,
             )
     if not oracles and net.capabilities.oracles:
-        names = "|".join(net.capabilities.oracles)
+        names = " or ".join(f"oracle={name}" for name in net.capabilities.oracles)
         log.info(
-            "no oracle: oracle=%s oracle.benchmark_file=PATH would log the true accuracy of the "
-            "derived architecture every epoch",
+            "no oracle: %s (conf/oracle/) would log the true accuracy of the derived "
+            "architecture every epoch",
             names,
         )
     return genotype

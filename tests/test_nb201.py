@@ -153,5 +153,5 @@ def test_without_oracle_one_line_says_how(tmp_path: Path, caplog: pytest.LogCapt
     )
     genotype = run_search(cfg, tmp_path / "run")
     assert isinstance(genotype, Nb201Genotype)
-    assert "oracle=nb201 oracle.benchmark_file=PATH" in caplog.text
+    assert "no oracle: oracle=nb201 or oracle=embedded (conf/oracle/)" in caplog.text
     assert (tmp_path / "run" / "cell_cell.png").stat().st_size > 0
