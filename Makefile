@@ -16,7 +16,7 @@ install: $(STAMP)
 
 # DARTS on the embedded benchmark: ends with the true test accuracy, regret and percentile
 search: $(STAMP)
-	WANDB_MODE=offline $(BIN)/python -m darts_lab.search +overlay=embedded $(ARGS)
+	WANDB_MODE=offline $(BIN)/python -m darts_lab.search $(ARGS) +overlay=embedded
 
 # DARTS on the DARTS CNN cell (digits; no ground truth to score it against)
 search-cnn: $(STAMP)
