@@ -153,3 +153,13 @@ def test_report_has_the_regret_table_and_figure(tmp_path: Path) -> None:
     assert "| gaea | 1 | 90.00 ± 0.00 | 0.00 ± 0.00 | 90 ± 0 |" in markdown
     assert "random search (k=10)" in markdown and (tmp_path / "report.png").stat().st_size > 0
     assert "Seeds without a result" not in markdown
+
+
+def test_oracle_history_survives_a_checkpoint() -> None:
+    from darts_lab.oracle.embedded import EmbeddedOracle
+
+    oracle = EmbeddedOracle()
+    oracle.history = [{"test_acc": 0.9, "regret": 0.08, "percentile": 50.0}]
+    resumed = EmbeddedOracle()
+    resumed.load_state_dict(oracle.state_dict())
+    assert resumed.history == oracle.history

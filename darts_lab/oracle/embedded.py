@@ -40,6 +40,14 @@ class EmbeddedOracle(Oracle):
         self.history.append(score)
         module.log_dict({f"oracle/{key}": value for key, value in score.items()})
 
+    def state_dict(self) -> dict:
+        """The per-epoch scores travel in Lightning checkpoints, so a resumed run's
+        benchmark.json and oracle.png cover the whole search."""
+        return {"history": self.history}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.history = list(state_dict.get("history", []))
+
     def report(self, genotype: GenotypeBase) -> dict:
         return {
             "arch": str(genotype),
