@@ -27,17 +27,19 @@ class WandbLogger(loggers.WandbLogger):
         self._wandb_init.setdefault("settings", {})["silent"] = silent
 
 
+def choice(cfg: DictConfig, group: str) -> str:
+    """The option chosen for a config group: Hydra's choice under the CLI, the chosen class's
+    name (lower case) when composed in-process, "none" for an empty group."""
+    if HydraConfig.initialized() and (name := HydraConfig.get().runtime.choices.get(group)):
+        return name
+    target = OmegaConf.select(cfg, f"{group}._target_")
+    return target.rsplit(".", 1)[-1].lower() if target else "none"
+
+
 def run_labels(cfg: DictConfig) -> tuple[str, list[str]]:
-    """(experiment name, one tag per config-group choice): Hydra's choices under the CLI, the
-    chosen classes' names when composed in-process."""
-    choices = dict(HydraConfig.get().runtime.choices) if HydraConfig.initialized() else {}
-    tags = [f"mode={cfg.mode}"]
-    for group in (*GROUPS, "dataset"):
-        choice = choices.get(group)
-        if choice is None:
-            target = OmegaConf.select(cfg, f"{group}._target_")
-            choice = target.rsplit(".", 1)[-1].lower() if target else "none"
-        tags.append(f"{group}={choice}")
+    """(experiment name, one tag per config-group choice)."""
+    tags = [f"mode={cfg.mode}"] + [f"{g}={choice(cfg, g)}" for g in (*GROUPS, "dataset")]
+    choices = HydraConfig.get().runtime.choices if HydraConfig.initialized() else {}
     return choices.get("experiment") or "adhoc", tags
 
 

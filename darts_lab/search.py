@@ -45,7 +45,7 @@ from darts_lab.lit.search_module import (  # noqa: E402
     OptimizerFactory,
     SearchModule,
 )
-from darts_lab.loggers import make_loggers, run_labels  # noqa: E402
+from darts_lab.loggers import choice, make_loggers, run_labels  # noqa: E402
 from darts_lab.oracle.base import Oracle  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
 from darts_lab.train import run_train  # noqa: E402
@@ -55,12 +55,8 @@ CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
 
 def option(cfg: DictConfig, group: str) -> str:
-    """`group=choice` as the user wrote it (on the CLI), else the option's class name."""
-    if HydraConfig.initialized():
-        choice = HydraConfig.get().runtime.choices.get(group)
-        if choice:
-            return f"{group}={choice}"
-    return f"{group}={str(cfg[group]._target_).rsplit('.', 1)[-1]}"
+    """`group=choice`, as the user wrote it on the CLI."""
+    return f"{group}={choice(cfg, group)}"
 
 
 def check_combination(cfg: DictConfig, space: type[SearchSpace], activation: Activation) -> None:

@@ -19,7 +19,7 @@ REFUSED = {
     ("simplex", "adam"): "stores simplex",  # an additive step leaves the simplex
     ("simplex", "sgd"): "stores simplex",
 }
-CRB_ON_NB201 = "activation=Crb needs a search space with node_batchnorm"
+CRB_ON_NB201 = "activation=crb needs a search space with node_batchnorm"
 
 
 def refusal(activation: str, optimizer: str, space: str) -> str | None:
