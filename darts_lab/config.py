@@ -63,7 +63,6 @@ def validate(cfg: DictConfig) -> None:
     ]
     rules += [
         (("seed",), lambda v: isinstance(v, int), "an integer"),
-        (("arch_warmup_epochs",), lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
         (("arch_init_scale",), lambda v: v >= 0, "a number >= 0"),
     ]
     for keys, ok, allowed in rules:
@@ -75,6 +74,5 @@ def validate(cfg: DictConfig) -> None:
         value = OmegaConf.select(cfg, key, default=None)
         if value is not None and not isinstance(value, bool):
             raise ConfigError(f"{key}={value!r} is not allowed: it must be true or false")
-    if "mode" in cfg:
-        check_choice("mode", cfg.mode, ("bilevel", "erm"))
+    # mode, arch_warmup_epochs and the w_optimizer choices are checked by SearchModule itself
     # search_space.ops is checked by each search space against its own op set

@@ -75,10 +75,10 @@ def test_fp16_loss_scale_is_undone_for_clipping_and_the_trace(tmp_path: Path) ->
     scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
     module.trainer = SimpleNamespace(precision_plugin=SimpleNamespace(scaler=scaler))
     gradients(1024.0)  # what manual_backward leaves under a loss scale of 1024
-    norm = module.clip_true_gradients(None)
+    norm = module.clip_true_gradients()
     assert float(norm) == pytest.approx(true_norm, rel=1e-4)  # the trace sees ‖G‖, not s‖G‖
     clipped = [p.grad / 1024.0 for p in params if p.grad is not None]
     for got, want in zip(clipped, reference, strict=True):  # clipped at `clip`, not s·clip
         torch.testing.assert_close(got, want * clip / true_norm, rtol=1e-4, atol=1e-7)
     params[0].grad[0] = float("inf")  # an overflow: the scaler skips the step, no NaN stop
-    assert module.clip_true_gradients(None) is None
+    assert module.clip_true_gradients() is None

@@ -164,7 +164,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
         loss = self.task.loss(output, target)
         w_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
-        grad_norm = self.clip_true_gradients(w_opt)
+        grad_norm = self.clip_true_gradients()
         if grad_norm is None:
             return None
         self.check_finite("w-gradient norm (train loss)", grad_norm)  # before w moves
@@ -178,7 +178,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
         self.log(f"train/{name}", self.train_metric, on_step=False, on_epoch=True, prog_bar=True)
         return grad_norm.square()
 
-    def clip_true_gradients(self, w_opt: Optimizer) -> torch.Tensor | None:
+    def clip_true_gradients(self) -> torch.Tensor | None:
         """Clip the w-gradient at `grad_clip` and return its unclipped norm ‖G‖ (clipping
         computes it anyway, so the FIMT costs nothing extra). Under fp16 mixed precision the
         gradients are still multiplied by Lightning's loss scale s here: clipping them at s·clip
