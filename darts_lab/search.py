@@ -204,14 +204,8 @@ def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> GenotypeB
     for oracle in oracles:
         report = oracle.report(genotype)
         write_json(run_dir / "benchmark.json", report)
-        if "regret" in report:
-            log.info(
-                "true test accuracy %.2f %%, regret %.2f points, percentile %.0f (%s oracle)",
-                100 * report["test_acc"],
-                100 * report["regret"],
-                report["percentile"],
-                oracle.name,
-            )
+        if line := oracle.summary(report):
+            log.info(line)
     if not oracles and net.capabilities.oracles:
         names = " or ".join(f"oracle={name}" for name in net.capabilities.oracles)
         log.info(

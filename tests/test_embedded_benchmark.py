@@ -163,3 +163,10 @@ def test_oracle_history_survives_a_checkpoint() -> None:
     resumed = EmbeddedOracle()
     resumed.load_state_dict(oracle.state_dict())
     assert resumed.history == oracle.history
+
+
+def test_oracle_summary_line() -> None:
+    from darts_lab.oracle.embedded import EmbeddedOracle
+
+    line = EmbeddedOracle().summary({"test_acc": 0.9136, "regret": 0.0734, "percentile": 22.4})
+    assert line == "true test accuracy 91.36 %, regret 7.34 points, percentile 22 (embedded oracle)"

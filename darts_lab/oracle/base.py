@@ -22,6 +22,10 @@ class Oracle(L.Callback):
         """What benchmark.json holds for the final architecture."""
         raise NotImplementedError
 
+    def summary(self, report: dict) -> str | None:
+        """One line for the console about the final architecture, if the oracle has one."""
+        return None
+
     def figures(self, run_dir: Path) -> list[Path]:
         """Figures of the search as the oracle saw it, written into run_dir."""
         return []

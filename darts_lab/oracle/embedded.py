@@ -40,6 +40,13 @@ class EmbeddedOracle(Oracle):
         self.history.append(score)
         module.log_dict({f"oracle/{key}": value for key, value in score.items()})
 
+    def summary(self, report: dict) -> str:
+        return (
+            f"true test accuracy {100 * report['test_acc']:.2f} %, regret "
+            f"{100 * report['regret']:.2f} points, percentile {report['percentile']:.0f} "
+            f"(embedded oracle)"
+        )
+
     def state_dict(self) -> dict:
         """The per-epoch scores travel in Lightning checkpoints, so a resumed run's
         benchmark.json and oracle.png cover the whole search."""
