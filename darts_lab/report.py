@@ -40,11 +40,15 @@ def _job(job_dir: Path) -> dict:
     return job
 
 
+def mean_std(values: list[float]) -> tuple[float, float]:
+    """Mean and sample std over seeds (std 0 for a single seed)."""
+    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
 def _mean_std(values: list[float]) -> str:
     if not values:
         return "—"
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.mean(values):.2f} ± {std:.2f}"
+    return "{:.2f} ± {:.2f}".format(*mean_std(values))
 
 
 def report(multirun: Path) -> tuple[str, list[dict]]:

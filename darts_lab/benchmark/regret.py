@@ -5,7 +5,6 @@ random-search baseline from the table, and a bar chart (GAEA Table 2 / Fig. 4 in
 from __future__ import annotations
 
 import random
-import statistics
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from darts_lab.benchmark.cells import all_cells  # noqa: E402
 from darts_lab.benchmark.table import Table  # noqa: E402
+from darts_lab.report import mean_std  # noqa: E402
 
 RANDOM_K = 10  # architectures random search may train (documented budget)
 
@@ -31,20 +31,15 @@ def random_search(table: Table, k: int = RANDOM_K, seeds: range = range(4)) -> l
     return results
 
 
-def _mean_std(values: list[float], scale: float = 1.0) -> tuple[float, float]:
-    values = [scale * v for v in values]
-    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
-
-
 def regret_rows(scores: dict[str, list[dict]]) -> list[dict]:
     """scores: method → one benchmark.json score per finished seed."""
     rows = []
     for method, runs in scores.items():
         if not runs:
             continue
-        acc = _mean_std([r["test_acc"] for r in runs], 100)
-        regret = _mean_std([r["regret"] for r in runs], 100)
-        pct = _mean_std([r["percentile"] for r in runs])
+        acc = mean_std([100 * r["test_acc"] for r in runs])
+        regret = mean_std([100 * r["regret"] for r in runs])
+        pct = mean_std([r["percentile"] for r in runs])
         rows.append(
             {
                 "method": method,
