@@ -51,6 +51,16 @@ def _mean_std(values: list[float]) -> str:
     return "{:.2f} ± {:.2f}".format(*mean_std(values))
 
 
+def score_columns(results: list[dict]) -> dict[str, str]:
+    """Test error for retrained CNNs; validation and test perplexity for recurrent cells."""
+    if results and all("test_ppl" in r for r in results):
+        return {
+            "valid perplexity": _mean_std([r["valid_ppl"] for r in results]),
+            "test perplexity": _mean_std([r["test_ppl"] for r in results]),
+        }
+    return {"test error (%)": _mean_std([r["test_error"] for r in results])}
+
+
 def report(multirun: Path) -> tuple[str, list[dict]]:
     jobs = [_job(d) for d in sorted(multirun.iterdir()) if (d / ".hydra").is_dir()]
     if not jobs:
@@ -71,7 +81,7 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
             {
                 "method": experiment,
                 "seeds": f"{len(done) or len(scored)}/{len(group)}",
-                "test error (%)": _mean_std([j["result"]["test_error"] for j in done]),
+                **score_columns([j["result"] for j in done]),
                 "params (M)": _mean_std([j["result"]["params_m"] for j in done]),
                 "search (s)": _mean_std(
                     [j["timing"]["search_seconds"] for j in group if "timing" in j]
@@ -88,19 +98,19 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
     if problems:
         lines += ["", "Seeds without a result:"] + [f"- {p}" for p in problems]
     markdown = "\n".join(lines) + "\n"
-    header = list(rows[0])
+    header = list(dict.fromkeys(key for row in rows for key in row))
     (multirun / "report.md").write_text(markdown)
     with open(multirun / "report.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=header)
+        writer = csv.DictWriter(f, fieldnames=header, restval="")
         writer.writeheader()
         writer.writerows(rows)
     return markdown, rows
 
 
 def markdown_table(rows: list[dict]) -> list[str]:
-    header = [h for h in rows[0] if not h.startswith("_")]
+    header = [h for h in dict.fromkeys(k for r in rows for k in r) if not h.startswith("_")]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
+    return lines + ["| " + " | ".join(str(r.get(h, "—")) for h in header) + " |" for r in rows]
 
 
 def regret_section(scores: dict[str, list[dict]], multirun: Path) -> list[str]:

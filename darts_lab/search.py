@@ -61,6 +61,17 @@ def option(cfg: DictConfig, group: str) -> str:
 
 def check_combination(cfg: DictConfig, space: type[SearchSpace], activation: Activation) -> None:
     """Refuse, in one line naming both options, what the pieces declare they cannot do."""
+    kinds = {
+        "dataset": get_class(cfg.dataset._target_).kind,
+        "task": get_class(cfg.task._target_).inputs,
+        "search_space": space.inputs,
+    }
+    if len(set(kinds.values())) > 1:
+        raise ConfigError(
+            "these options work on different data: "
+            + ", ".join(f"{option(cfg, group)} ({kind})" for group, kind in kinds.items())
+            + " (text: dataset=ptb or tiny_corpus, task=language_model, search_space=darts_rnn)"
+        )
     if lacking := space.capabilities.lacks(activation.needs):
         raise ConfigError(
             f"{option(cfg, 'activation')} needs a search space with {', '.join(lacking)}, "
@@ -87,9 +98,7 @@ def build_space(cfg: DictConfig, activation: Activation, data: SearchDataModule)
     extra = dict(activation.space_options)
     if activation.excluded_ops:
         extra["ops"] = [op for op in cfg.search_space.ops if op not in activation.excluded_ops]
-    return instantiate(
-        cfg.search_space, in_channels=data.in_channels, num_classes=data.num_classes, **extra
-    )
+    return instantiate(cfg.search_space, **data.space_sizes(), **extra)
 
 
 def build_arch_optimizer(cfg: DictConfig, activation: Activation) -> OptimizerFactory:
@@ -138,11 +147,7 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             build_arch_optimizer(cfg, activation),
             schedule,
             instantiate(cfg.regularizer),
-            instantiate(
-                cfg.task,
-                num_classes=datamodule.num_classes,
-                channels_last=cfg.perf.channels_last,
-            ),
+            instantiate(cfg.task, **datamodule.task_sizes()),
             instantiate(cfg.arch_step),
             arch_lr_anneal=cfg.arch_lr_anneal,
             arch_warmup_epochs=cfg.arch_warmup_epochs,
@@ -170,6 +175,7 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         logger=loggers or False,
         callbacks=[checkpoints, on_exception, *oracles],
         **({"limit_val_batches": 0} if erm else {}),  # ERM holds no data out of the search
+        **datamodule.trainer_options(),
     )
     return module, datamodule, trainer
 
@@ -244,14 +250,7 @@ def log_facts(
     """The run's key facts, once, into the log (and so into the run dir's search.log)."""
     experiment, tags = run_labels(cfg)
     log.info("search %s, seed %d: %s", experiment, cfg.seed, " ".join(tags))
-    data.setup()
-    log.info(
-        "data: %s, %d w-train and %d α-val images, batch %d",
-        type(data).__name__,
-        len(data.w_indices),
-        len(data.a_indices),
-        data.batch_size,
-    )
+    log.info(data.describe())
     log.info(
         "supernet: %d ops %s, %.3fM weights; device %s; run dir %s",
         len(module.net.ops),

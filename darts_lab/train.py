@@ -1,7 +1,8 @@
 """Retrain a derived architecture from scratch: `python -m darts_lab.train genotype=PATH`.
 
-PATH is a genotype.json or a search run directory. Writes result.json (test accuracy and error,
-parameters in M without the auxiliary head, wall time) and a status file to the run directory.
+PATH is a genotype.json or a search run directory. Writes result.json (CNN: test accuracy and
+error, parameters in M without the auxiliary head; RNN: validation and test perplexity,
+parameters; wall time) and a status file to the run directory.
 """
 
 from __future__ import annotations
@@ -18,19 +19,15 @@ import lightning as L  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.utils import instantiate  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
-from torch.utils.data import DataLoader  # noqa: E402
 
 from darts_lab.config import ConfigError  # noqa: E402
 from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import DataError  # noqa: E402
-from darts_lab.eval.cutout import Cutout  # noqa: E402
-from darts_lab.eval.network import EvalNetwork  # noqa: E402
-from darts_lab.eval.train_module import TrainModule  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
-from darts_lab.search_space.genotype import Genotype  # noqa: E402
+from darts_lab.search_space.base import GenotypeBase  # noqa: E402
 
 
-def load_genotype(spec: str | None) -> Genotype:
+def load_genotype(spec: str | None) -> GenotypeBase:
     if not spec:
         raise ConfigError("genotype=... is required: a genotype.json or a search run directory")
     path = Path(spec).expanduser()
@@ -50,20 +47,22 @@ def load_genotype(spec: str | None) -> Genotype:
 
 
 def run_train(cfg: DictConfig, run_dir: Path) -> dict:
+    """Retrain the genotype with the preset's `retraining` recipe (images: eval/classification.py,
+    text: eval/language_model.py); writes result.json."""
     run_dir.mkdir(parents=True, exist_ok=True)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     genotype = load_genotype(cfg.get("genotype"))
+    retraining = instantiate(cfg.retraining)
+    if retraining.inputs != genotype.inputs:
+        raise ConfigError(
+            f"genotype={cfg.genotype} is a {genotype.inputs} architecture, but this retraining "
+            f"preset trains {retraining.inputs} ones (text: eval=ptb or eval=tiny_corpus; "
+            f"images: eval=digits, cifar10, cifar100 or cifar10_gaea)"
+        )
     data = instantiate(
         cfg.dataset, data_dir=cfg.data_dir, train_fraction=0.5, split_seed=cfg.seed, split=False
     )  # no split: retraining uses the whole training set
     data.check()
-    train_set, _ = data.search_sets()  # the whole training set, with its augmentation
-    loader = {"batch_size": data.batch_size, "num_workers": data.num_workers}
-    loader["pin_memory"] = data.pin_memory
-    train = DataLoader(Cutout(train_set, cfg.cutout), shuffle=True, **loader)
-    test = DataLoader(data.test_set(), shuffle=False, **loader)
-    net = EvalNetwork(genotype, data.in_channels, data.num_classes, **cfg.model)
-    module = TrainModule(net, **cfg.optimizer)
     loggers = [instantiate(cfg.logger, save_dir=str(run_dir))] if cfg.get("logger") else []
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
@@ -71,15 +70,12 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
         cfg.trainer,
         default_root_dir=str(run_dir),
         logger=loggers or False,
-        gradient_clip_val=cfg.grad_clip,
-        limit_val_batches=0,
+        **retraining.trainer_options(cfg, data),
     )
     write_status(run_dir, "running")
     start = time.perf_counter()
     try:
-        trainer.fit(module, train_dataloaders=train)
-        seconds = time.perf_counter() - start
-        accuracy = float(trainer.test(module, dataloaders=test, verbose=False)[0]["test/acc"])
+        scores = retraining.fit(cfg, genotype, data, trainer)
     except BaseException as e:
         write_status(run_dir, "failed", f"{type(e).__name__}: {e}")
         raise
@@ -87,10 +83,8 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
         "genotype": str(genotype),
         "seed": int(cfg.seed),
         "epochs": int(trainer.current_epoch),
-        "test_acc": accuracy,
-        "test_error": 100.0 * (1.0 - accuracy),
-        "params_m": net.num_params_m(),
-        "train_seconds": seconds,
+        **scores,
+        "train_seconds": time.perf_counter() - start,
     }
     write_json(run_dir / "result.json", result)
     write_status(run_dir, "finished")
@@ -107,10 +101,12 @@ def main(cfg: DictConfig) -> None:
         write_status(run_dir, "failed", str(e))
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
-    print(
-        f"test error {result['test_error']:.2f}%  params {result['params_m']:.2f}M  "
-        f"run dir: {run_dir}"
+    score = (
+        f"test perplexity {result['test_ppl']:.2f}"
+        if "test_ppl" in result
+        else f"test error {result['test_error']:.2f}%"
     )
+    print(f"{score}  params {result['params_m']:.2f}M  run dir: {run_dir}")
 
 
 if __name__ == "__main__":

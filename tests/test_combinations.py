@@ -5,10 +5,12 @@ import itertools
 from pathlib import Path
 
 import pytest
+from hydra.utils import get_class
+from omegaconf import OmegaConf
 
 from darts_lab.config import ConfigError
 from darts_lab.search import run_search
-from tests.conftest import make_cfg, options
+from tests.conftest import CONF_DIR, make_cfg, options
 
 GROUPS = ("activation", "arch_optimizer", "search_space", "sampler")
 MODES = ("bilevel", "erm")
@@ -48,7 +50,12 @@ def test_the_groups_are_read_from_conf() -> None:
 def test_combination(
     activation: str, optimizer: str, space: str, sampler: str, mode: str, tmp_path: Path
 ) -> None:
+    target = OmegaConf.load(Path(CONF_DIR) / "search_space" / f"{space}.yaml")._target_
+    data = (
+        ["dataset=tiny_corpus", "task=language_model"] if get_class(target).inputs == "text" else []
+    )
     cfg = make_cfg(
+        *data,
         f"activation={activation}",
         f"arch_optimizer={optimizer}",
         f"search_space={space}",

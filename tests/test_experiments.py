@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from hydra.utils import get_class
 from omegaconf import OmegaConf
 
 from darts_lab.export.artifacts import read_status
@@ -24,7 +25,6 @@ EXPERIMENTS = [
     "admm_fimt_crb",
 ]
 SMALL = [
-    "dataset=digits",
     "dataset.batch_size=16",
     "trainer.limit_train_batches=2",
     "trainer.limit_val_batches=1",
@@ -38,7 +38,10 @@ def test_the_darts_prime_rows_are_all_there() -> None:
 
 @pytest.mark.parametrize("name", options("experiment"))
 def test_experiment_runs(name: str, tmp_path: Path) -> None:
-    cfg = make_cfg(f"+experiment={name}", *SMALL)
+    text = get_class(make_cfg(f"+experiment={name}").task._target_).inputs == "text"
+    cfg = make_cfg(
+        f"+experiment={name}", "dataset=tiny_corpus" if text else "dataset=digits", *SMALL
+    )
     run_search(cfg, tmp_path)
     assert read_status(tmp_path) == "finished"
     assert (tmp_path / "genotype.json").exists()

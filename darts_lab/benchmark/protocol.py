@@ -30,7 +30,7 @@ from darts_lab.search_space.nb201 import Nb201Genotype, Nb201Network
 
 @dataclass(frozen=True)
 class Protocol:
-    ops: tuple[str, ...] = ("none", "skip_connect", "nor_conv_3x3")
+    ops: tuple[str, ...] = ("none", "skip_connect", "nor_conv_3x3", "avg_pool_3x3")
     channels: int = 4
     cells_per_stage: int = 2
     epochs: int = 5

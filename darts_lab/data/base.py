@@ -41,6 +41,7 @@ class EpochShuffle(Sampler[int]):
 
 
 class SearchDataModule(L.LightningDataModule):
+    kind = "image"  # what its batches hold; the task and the search space must take the same
     in_channels: int
     num_classes: int
     image_size: int
@@ -95,6 +96,29 @@ class SearchDataModule(L.LightningDataModule):
     def nb201_split(self) -> tuple[torch.Tensor, torch.Tensor]:
         """NAS-Bench-201's search split: half of the training set each (25k/25k on CIFAR-10)."""
         return nb201_split.training_halves(len(self.train_aug), self.split_file)
+
+    # -- what the search asks of a datamodule ------------------------------------------------
+    def space_sizes(self) -> dict:
+        """The search space's data-given sizes."""
+        return {"in_channels": self.in_channels, "num_classes": self.num_classes}
+
+    def task_sizes(self) -> dict:
+        return {"num_classes": self.num_classes}
+
+    def trainer_options(self) -> dict:
+        """What this data needs of the Lightning Trainer (nothing for images)."""
+        return {}
+
+    def describe(self) -> str:
+        self.setup()
+        return (
+            f"data: {type(self).__name__}, {len(self.w_indices)} w-train and "
+            f"{len(self.a_indices)} α-val images, batch {self.batch_size}"
+        )
+
+    def arch_stream(self, rank: int = 0, world: int = 1, skip: int = 0) -> Iterator:
+        """Endless α batches (see `arch_dataloader`); `skip` = batches already drawn."""
+        return cycle(self.arch_dataloader(rank, world), skip=skip)
 
     # -- the split and the loaders --------------------------------------------------------
     def setup(self, stage: str | None = None) -> None:

@@ -19,14 +19,13 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from darts_lab.arch.architecture import Architecture, mean_entropy
 from darts_lab.config import ConfigError, check, check_choice
-from darts_lab.data.base import cycle
 from darts_lab.lit.reliability import NonFiniteError, ReliableSearch  # noqa: F401 - re-exported
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 from darts_lab.task.base import Task
 
-Batch = Any  # the task's (images, labels) now; text with hidden state next
+Batch = Any  # the task's: (images, labels), or a TextBatch window
 
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
@@ -168,15 +167,31 @@ class SearchModule(ReliableSearch, L.LightningModule):
         if grad_norm is None:
             return None
         self.check_finite("w-gradient norm (train loss)", grad_norm)  # before w moves
-        w_opt.step()
+        self.scaled_step(w_opt, self.task.lr_scale(batch))
         if self.hparams.lr_interval == "step":
             self.w_lr_scheduler().step()
         self.w_steps += 1
-        self.train_metric(output.detach(), target)
+        self.train_metric(*self.task.metric_inputs(output, target))
         name = self.task.metric_name
-        self.log("train/loss", loss.detach(), on_step=True, on_epoch=True, prog_bar=True)
+        size = self.task.batch_size(batch)
+        self.log(
+            "train/loss", loss.detach(), on_step=True, on_epoch=True, prog_bar=True, batch_size=size
+        )
         self.log(f"train/{name}", self.train_metric, on_step=False, on_epoch=True, prog_bar=True)
         return grad_norm.square()
+
+    @staticmethod
+    def scaled_step(opt: Optimizer, scale: float) -> None:
+        """One optimizer step at `scale` × its learning rate (DARTS RNN: window length/bptt)."""
+        if scale == 1.0:
+            opt.step()
+            return
+        lrs = [group["lr"] for group in opt.param_groups]
+        for group, lr in zip(opt.param_groups, lrs, strict=True):
+            group["lr"] = lr * scale
+        opt.step()
+        for group, lr in zip(opt.param_groups, lrs, strict=True):
+            group["lr"] = lr
 
     def clip_true_gradients(self) -> torch.Tensor | None:
         """Clip the w-gradient at `grad_clip` and return its unclipped norm ‖G‖ (clipping
@@ -206,7 +221,9 @@ class SearchModule(ReliableSearch, L.LightningModule):
         if self.arch.prune():  # CRB: ops whose α fell to ≤ 0 leave the supernet for good
             self.net.set_alive(self.arch.alive())
         self.a_steps += 1
-        self.log("arch/loss", loss, on_step=True, on_epoch=True)
+        self.log(
+            "arch/loss", loss, on_step=True, on_epoch=True, batch_size=self.task.batch_size(batch)
+        )
         if metrics := self.regularizer.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
 
@@ -218,10 +235,9 @@ class SearchModule(ReliableSearch, L.LightningModule):
         """The next α batch: bilevel from the α-val split, ERM an independent training batch."""
         if self._arch_batches is None:
             # on resume, continue the α stream where the checkpoint left it
-            loader = self.trainer.datamodule.arch_dataloader(
-                self.trainer.global_rank, self.trainer.world_size
+            self._arch_batches = self.trainer.datamodule.arch_stream(
+                self.trainer.global_rank, self.trainer.world_size, skip=int(self.a_steps)
             )
-            self._arch_batches = cycle(loader, skip=int(self.a_steps))
         batch = next(self._arch_batches)
         return self.task.prepare(self.trainer.strategy.batch_to_device(batch, self.device))
 
@@ -246,6 +262,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
         self.arch_max_diff = self.arch_disagreement()
 
     def on_train_epoch_start(self) -> None:
+        self.task.reset()  # DARTS RNN: zero hidden states at each epoch
         self._epoch_start_steps = (int(self.w_steps), int(self.a_steps))
         self.arch.set_epoch(self.current_epoch, self.trainer.max_epochs)
 
@@ -284,11 +301,15 @@ class SearchModule(ReliableSearch, L.LightningModule):
             }
         )
 
+    def on_validation_epoch_start(self) -> None:
+        self.task.reset()
+
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         output, target = self.task(
             self.net, self.task.prepare(batch), *self.arch.mixing(sample=False)
         )  # GDAS: the argmax ops
-        self.val_metric(output, target)
+        self.val_metric(*self.task.metric_inputs(output, target))
         name = self.task.metric_name
-        self.log("val/loss", self.task.loss(output, target), on_epoch=True, prog_bar=True)
+        loss, size = self.task.loss(output, target), self.task.batch_size(batch)
+        self.log("val/loss", loss, on_epoch=True, prog_bar=True, batch_size=size)
         self.log(f"val/{name}", self.val_metric, on_epoch=True, prog_bar=True)

@@ -43,6 +43,7 @@ class GenotypeBase(ABC):
 
     json_key: ClassVar[str]
     retrainable: ClassVar[bool] = False  # darts_lab.train can build and train it
+    inputs: ClassVar[str] = "image"  # what it reads (a retraining preset must take the same)
     registry: ClassVar[dict[str, type[GenotypeBase]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -81,6 +82,7 @@ class SearchSpace(nn.Module, ABC):
     capabilities: ClassVar[Capabilities] = Capabilities()
     genotype_type: ClassVar[type[GenotypeBase]]
     tiny: ClassVar[dict[str, int]] = {}  # the smallest sizes worth testing with
+    inputs: ClassVar[str] = "image"  # what it reads; the dataset's `kind` must match
     ops: list[str]
 
     @abstractmethod

@@ -1,6 +1,7 @@
 """The task interface the search step calls (NNI's pattern: the module calls the task's own step),
 so the loss, the metric and the batch layout are not hard-wired into the step. Image
-classification now; language modelling with hidden-state carry-over plugs in here."""
+classification (classification.py) and language modelling with hidden-state carry-over
+(language_model.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from darts_lab.search_space.base import SearchSpace
 
 class Task(nn.Module):
     metric_name: str = "acc"
+    inputs: str = "image"  # what batches hold; a dataset of the same `kind` supplies them
 
     def prepare(self, batch: Any) -> Any:
         """Put a batch from the loader into the layout the supernet wants."""
@@ -33,6 +35,21 @@ class Task(nn.Module):
 
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    def metric_inputs(self, output: Any, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the metric is updated with (detached)."""
+        return output.detach(), target
+
+    def batch_size(self, batch: Any) -> int:
+        """How many predictions the batch's mean loss averages (epoch means weight by it)."""
+        return len(batch[1])
+
+    def lr_scale(self, batch: Any) -> float:
+        """Factor on the w learning rate for this batch's step (DARTS RNN: window length)."""
+        return 1.0
+
+    def reset(self) -> None:
+        """Forget state carried between batches (called at each epoch and evaluation start)."""
 
     def metric(self) -> Metric:
         """A fresh metric object (one per split)."""

@@ -1,0 +1,42 @@
+"""Retraining a CNN genotype on images (DARTS evaluation protocol): the whole training set with
+its augmentation and cutout, EvalNetwork, TrainModule; scored by test accuracy. Reads the
+`model`, `optimizer`, `cutout` and `grad_clip` keys of conf/train.yaml."""
+
+from __future__ import annotations
+
+import lightning as L
+from omegaconf import DictConfig
+from torch.utils.data import DataLoader
+
+from darts_lab.data.base import SearchDataModule
+from darts_lab.eval.cutout import Cutout
+from darts_lab.eval.network import EvalNetwork
+from darts_lab.eval.train_module import TrainModule
+from darts_lab.search_space.genotype import Genotype
+
+
+class ImageRetraining:
+    """`retraining` for CNN genotypes (eval=digits, cifar10, cifar100, cifar10_gaea)."""
+
+    inputs = "image"
+
+    def trainer_options(self, cfg: DictConfig, data: SearchDataModule) -> dict:
+        return {"gradient_clip_val": cfg.grad_clip, "limit_val_batches": 0}
+
+    def fit(
+        self, cfg: DictConfig, genotype: Genotype, data: SearchDataModule, trainer: L.Trainer
+    ) -> dict:
+        train_set, _ = data.search_sets()  # the whole training set, with its augmentation
+        loader = {"batch_size": data.batch_size, "num_workers": data.num_workers}
+        loader["pin_memory"] = data.pin_memory
+        train = DataLoader(Cutout(train_set, cfg.cutout), shuffle=True, **loader)
+        test = DataLoader(data.test_set(), shuffle=False, **loader)
+        net = EvalNetwork(genotype, data.in_channels, data.num_classes, **cfg.model)
+        module = TrainModule(net, **cfg.optimizer)
+        trainer.fit(module, train_dataloaders=train)
+        accuracy = float(trainer.test(module, dataloaders=test, verbose=False)[0]["test/acc"])
+        return {
+            "test_acc": accuracy,
+            "test_error": 100.0 * (1.0 - accuracy),
+            "params_m": net.num_params_m(),
+        }
