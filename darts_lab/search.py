@@ -132,6 +132,8 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         )
         datamodule.check()
         net = build_space(cfg, activation, datamodule)
+        arch_step = instantiate(cfg.arch_step)
+        arch_step.check(cfg.mode, sampling=bool(cfg.get("sampler")))
         arch = Architecture(
             net.arch_shapes(),
             activation,
@@ -148,7 +150,7 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             schedule,
             instantiate(cfg.regularizer),
             instantiate(cfg.task, **datamodule.task_sizes()),
-            instantiate(cfg.arch_step),
+            arch_step,
             arch_lr_anneal=cfg.arch_lr_anneal,
             arch_warmup_epochs=cfg.arch_warmup_epochs,
             mode=cfg.mode,

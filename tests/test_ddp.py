@@ -10,8 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
-def test_two_rank_ddp_search_keeps_alpha_identical(tmp_path: Path) -> None:
+
+@pytest.mark.parametrize("arch_step", ["first_order", "second_order"])
+def test_two_rank_ddp_search_keeps_alpha_identical(arch_step: str, tmp_path: Path) -> None:
     cmd = [
         sys.executable,
         "-m",
@@ -28,6 +31,7 @@ def test_two_rank_ddp_search_keeps_alpha_identical(tmp_path: Path) -> None:
         "trainer.accelerator=cpu",
         "trainer.devices=2",
         "trainer.strategy=ddp_find_unused_parameters_true",
+        f"arch_step={arch_step}",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)

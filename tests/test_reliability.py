@@ -34,6 +34,7 @@ DARTS_TINY = ["search_space.layers=3", "search_space.init_channels=4"]
         ("darts", DARTS_TINY),
         ("darts_prime", DARTS_TINY),
         ("admm_fimt_crb", DARTS_TINY),
+        ("darts_2nd", DARTS_TINY),  # the α-step before the w-step, unrolling it
         # ERM's α batches come from a stream of their own, which must resume where it stopped
         ("gaea_darts_erm", ["search_space.cells_per_stage=1", "search_space.init_channels=4"]),
     ],

@@ -13,6 +13,11 @@ if TYPE_CHECKING:  # the module imports this file's siblings through the config 
 
 
 class FirstOrder:
+    precedes_w_step = False  # Algorithm 1: the schedule sees the w-step, then the α-step
+
+    def check(self, mode: str, sampling: bool) -> None:
+        """Composes with every mode and sampler."""
+
     def backward(
         self, module: SearchModule, arch_batch: Any, w_batch: Any, penalty: torch.Tensor
     ) -> torch.Tensor:

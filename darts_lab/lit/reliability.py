@@ -28,7 +28,17 @@ class ReliableSearch:
         ddp = isinstance(model, DistributedDataParallel)
         with model.no_sync() if ddp else nullcontext():
             self.manual_backward(loss, inputs=list(self.arch.parameters()))
-        if ddp:
+        self.average_arch_grad()
+
+    def set_arch_grad(self, grads: list[torch.Tensor]) -> None:
+        """Put an α-gradient computed outside autograd's .grad (second order) into α.grad, and
+        average it over DDP ranks like `arch_backward` does."""
+        for alpha, grad in zip(self.arch.parameters(), grads, strict=True):
+            alpha.grad = grad.detach().clone()
+        self.average_arch_grad()
+
+    def average_arch_grad(self) -> None:
+        if isinstance(self.trainer.strategy.model, DistributedDataParallel):
             for alpha in self.arch.parameters():
                 if alpha.grad is not None:
                     dist.all_reduce(alpha.grad)

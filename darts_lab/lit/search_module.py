@@ -34,6 +34,10 @@ OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
 class ArchGradient(Protocol):
     """How the α-step's gradient is taken (darts_lab/arch_step/)."""
 
+    precedes_w_step: bool  # second order: the α-step unrolls the iteration's coming w-step
+
+    def check(self, mode: str, sampling: bool) -> None: ...
+
     def backward(
         self, module: SearchModule, arch_batch: Batch, w_batch: Batch, penalty: torch.Tensor
     ) -> torch.Tensor: ...
@@ -96,8 +100,9 @@ class SearchModule(ReliableSearch, L.LightningModule):
         self._arch_batches: Iterator[Batch] | None = None
         self._epoch_start_steps = (0, 0)  # (w, α) step totals when this epoch began
         self.arch_max_diff = 0.0  # largest α difference between DDP ranks, at the end
-        # GAEA's single-level code takes the α-step before the w-step of the same iteration
-        self.arch_step_first = mode == "erm"
+        # GAEA's single-level code takes the α-step before the w-step of the same iteration, and
+        # so does DARTS's second order (its virtual step is that w-step)
+        self.arch_step_first = mode == "erm" or arch_gradient.precedes_w_step
 
     def configure_model(self) -> None:
         """GPU fast paths: NHWC memory format (tensor cores), torch.compile of the supernet
@@ -138,7 +143,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
     def training_step(self, batch: Batch, batch_idx: int) -> None:
         w_opt, a_opt = self.optimizers()
         batch = self.task.prepare(batch)
-        if self.arch_step_first:  # GAEA ERM: the α-step precedes the iteration's w-step
+        if self.arch_step_first:  # GAEA ERM, second order: the α-step precedes the w-step
             self.maybe_arch_step(a_opt, batch, batch_idx)
         fimt = self.weight_step(w_opt, batch)
         if fimt is not None:  # None: an fp16 overflow the loss scaler skips; nothing to observe

@@ -5,7 +5,8 @@ classification (classification.py) and language modelling with hidden-state carr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -47,6 +48,12 @@ class Task(nn.Module):
     def lr_scale(self, batch: Any) -> float:
         """Factor on the w learning rate for this batch's step (DARTS RNN: window length)."""
         return 1.0
+
+    @contextmanager
+    def virtual(self) -> Iterator[None]:
+        """Forward passes that are not a stream's next step (second order's virtual w-step):
+        carried state stays, the loss is the plain objective."""
+        yield
 
     def reset(self) -> None:
         """Forget state carried between batches (called at each epoch and evaluation start)."""

@@ -9,7 +9,8 @@ are the reported losses. The w learning rate of a window is scaled by its drawn 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import torch
@@ -36,6 +37,16 @@ class LanguageModel(Task):
         super().__init__()
         self.tar, self.bptt = tar, bptt
         self.hidden: dict[str, torch.Tensor] = {}
+        self._virtual = False
+
+    @contextmanager
+    def virtual(self) -> Iterator[None]:
+        """Second order's extra passes: no stream advances, no TAR (DARTS's `model._loss`)."""
+        self._virtual = True
+        try:
+            yield
+        finally:
+            self._virtual = False
 
     def reset(self) -> None:
         """Every stream starts from a zero state (DARTS: at each epoch and each evaluation)."""
@@ -52,8 +63,9 @@ class LanguageModel(Task):
         if state is not None and state.size(0) != batch.data.size(1):
             state = None  # a stream with another batch size (never within one stream)
         log_prob, raw = net(batch.data, weights, choices, hidden=state)
-        self.hidden[batch.stream] = raw[-1].detach()  # carried over, not back-propagated through
-        tar = self.tar if batch.stream == "train" else 0.0
+        if not self._virtual:
+            self.hidden[batch.stream] = raw[-1].detach()  # carried, not back-propagated through
+        tar = self.tar if batch.stream == "train" and not self._virtual else 0.0
         return LmOutput(log_prob, raw, tar), batch.target
 
     def loss(self, output: LmOutput, target: torch.Tensor) -> torch.Tensor:
