@@ -8,6 +8,7 @@
     on a train batch — written the way quark0/darts's `train()` is, on our SearchNetwork.
 (b) darts_lab: `SearchModule` run by a Lightning Trainer (CSV logging and progress bar on).
 (c) (b) with schedule=fimt. (d) GDAS (sampler=gumbel). (e) PC-DARTS, K=4 with edge weights.
+(f) (b) with the second-order (unrolled) α-gradient (arch_step=second_order).
 Then the FIMT overhead on the w-step alone: batches without an α-step under `fimt` vs a schedule
 that never steps α. All paths see random tensors of one shape, in one process, one after the
 other; the table gives the median per-step time after warm-up, its ratio to (a), and the peak
@@ -41,6 +42,7 @@ from darts_lab.arch.activation import Softmax  # noqa: E402
 from darts_lab.arch.architecture import Architecture  # noqa: E402
 from darts_lab.arch.gumbel import Gumbel  # noqa: E402
 from darts_lab.arch_step.first_order import FirstOrder  # noqa: E402
+from darts_lab.arch_step.second_order import SecondOrder  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.regularizer.none import NoRegularizer  # noqa: E402
@@ -185,7 +187,7 @@ class StepTimer(L.Callback):
 
 
 def time_lightning(
-    args: argparse.Namespace, schedule: Schedule, variant: str = "darts"
+    args: argparse.Namespace, schedule: Schedule, variant: str = "darts", second: bool = False
 ) -> tuple[list[tuple[float, bool]], float]:
     net, arch = build(args, variant)
     module = SearchModule(
@@ -195,7 +197,7 @@ def time_lightning(
         schedule,
         NoRegularizer(),
         Classification(10),
-        FirstOrder(),
+        SecondOrder() if second else FirstOrder(),
     )
     n = 2 * args.batch * (args.warmup + args.steps)
     dm = RandomImages(n, args.channels, args.size, batch_size=args.batch, train_fraction=0.5)
@@ -227,6 +229,7 @@ PATHS: dict[str, tuple[str, Callable[[], Schedule], str]] = {
     "c": ("(c) + schedule=fimt", Fimt, "darts"),
     "d": ("(d) GDAS", Alternate, "gdas"),
     "e": ("(e) PC-DARTS K=4", Alternate, "pcdarts"),
+    "f": ("(f) second order", Alternate, "darts"),
 }
 
 
@@ -236,13 +239,13 @@ def run_path(args: argparse.Namespace, path: str) -> tuple[float, float]:
         times, mb = time_raw(args)
         return statistics.median(times), mb
     _, schedule, variant = PATHS[path]
-    times, mb = time_lightning(args, schedule(), variant)
+    times, mb = time_lightning(args, schedule(), variant, second=path == "f")
     return statistics.median(t for t, _ in times), mb
 
 
 def table(args: argparse.Namespace) -> None:
     rows: list[tuple[str, float, float]] = []
-    for path in "abcde":
+    for path in "abcdef":
         seconds, mb = run_path(args, path)
         if args.device == "cpu" and not args.no_memory:
             mb = memory_in_fresh_process(args, path)
@@ -256,6 +259,7 @@ def table(args: argparse.Namespace) -> None:
     for name, t, mb in rows:
         print(f"{name:<26}{t:>10.3f}{t / rows[0][1]:>8.2f}{mb:>10.0f}")
     print(f"GDAS / DARTS step time: {rows[3][1] / rows[1][1]:.2f}")
+    print(f"second / first order step time: {rows[5][1] / rows[1][1]:.2f}")
     if args.no_fimt:
         return
     # Interleaved twice, best median of each kept: sequential runs drift by a few % on a
@@ -298,7 +302,7 @@ def main() -> None:
     p.add_argument(
         "--no-memory", action="store_true", help="CPU: skip the fresh-process memory runs"
     )
-    p.add_argument("--memory-of", choices=list("abcde"), help=argparse.SUPPRESS)
+    p.add_argument("--memory-of", choices=list("abcdef"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.memory_of:  # child of memory_in_fresh_process: print the peak MB of one path
         print(run_path(args, args.memory_of)[1])

@@ -118,10 +118,12 @@ def test_ptb_missing_or_empty_files_are_named(tmp_path: Path) -> None:
 def test_batchify_and_jittered_windows() -> None:
     source = batchify(torch.arange(23), 4)
     assert source.shape == (5, 4) and source[:, 1].tolist() == [5, 6, 7, 8, 9]
-    plan = jittered_windows(10_000, 35, 20, seed=3)
-    assert plan == jittered_windows(10_000, 35, 20, seed=3)  # depends only on the seed
+    search = jittered_windows(10_000, 35, 20, seed=3)  # DARTS's search: 35, or 17 (p = 0.05)
+    assert {n for _, n in search} == {35, 17}
+    plan = jittered_windows(10_000, 35, 20, seed=3, noise=5.0)  # its retraining
+    assert plan == jittered_windows(10_000, 35, 20, seed=3, noise=5.0)  # only the seed decides
     lengths = torch.tensor([n for _, n in plan], dtype=torch.float)
-    assert lengths.min() >= 5 and lengths.max() <= 55
+    assert lengths.min() >= 5 and lengths.max() <= 55 and len(set(lengths.tolist())) > 10
     assert 32 < lengths.mean() < 36  # 0.95·35 + 0.05·17.5 = 34.1
     starts = [s for s, _ in plan]
     assert starts[1:] == [s + n for s, n in plan[:-1]]  # windows tile the stream

@@ -1,9 +1,10 @@
 """Language-model data (DARTS RNN, quark0/darts `rnn/data.py` and `train_search.py`): a corpus as
 three token streams, batchified into B columns and cut into truncated-BPTT windows.
 
-Search: w-steps walk the training stream in windows of jittered length (DARTS: bptt, or bptt/2
-with probability 0.05, plus N(0, 5), at least 5 tokens; the w learning rate is scaled by
-length/bptt for that batch); α-steps walk the validation stream (bilevel, DARTS's `search_data`)
+Search: w-steps walk the training stream in windows of jittered length (bptt, or bptt/2 with
+probability 0.05; DARTS's retraining adds N(0, 5²) noise, at least 5 and at most bptt + 20 tokens,
+which its search script has commented out: `length_noise`); the w learning rate is scaled by
+length/bptt for that batch; α-steps walk the validation stream (bilevel, DARTS's `search_data`)
 or the training stream (ERM) in windows of bptt, wrapping around. The window plan of an epoch
 depends only on (seed, epoch), so a resumed search sees the same batches; its length varies per
 epoch, so the trainer rebuilds the train loader every epoch (`trainer_options`).
@@ -62,13 +63,17 @@ def batchify(tokens: torch.Tensor, batch: int) -> torch.Tensor:
     return tokens[: rows * batch].view(batch, rows).t().contiguous()
 
 
-def jittered_windows(rows: int, bptt: int, max_delta: int, seed: int) -> list[tuple[int, int]]:
+def jittered_windows(
+    rows: int, bptt: int, max_delta: int, seed: int, noise: float = 0.0
+) -> list[tuple[int, int]]:
     """(start, drawn length) of each training window over a stream of `rows` rows."""
     rng = np.random.default_rng(seed)
     out, i = [], 0
     while i < rows - 2:
         base = bptt if rng.random() < 0.95 else bptt / 2
-        seq_len = min(max(5, int(rng.normal(base, 5))), bptt + max_delta)
+        seq_len = int(base)  # DARTS's search
+        if noise:  # DARTS's retraining
+            seq_len = min(max(5, int(rng.normal(base, noise))), bptt + max_delta)
         out.append((i, seq_len))
         i += seq_len
     return out
@@ -107,6 +112,7 @@ class TextDataModule(L.LightningDataModule):
         eval_batch_size: int = 10,
         bptt: int = 35,
         max_seq_len_delta: int = 20,
+        length_noise: float = 0.0,
         train_fraction: float = 0.5,
         split_seed: int = 0,
         split: bool = True,
@@ -122,6 +128,7 @@ class TextDataModule(L.LightningDataModule):
         self.data_dir = Path(data_dir).expanduser()
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.bptt, self.max_seq_len_delta = bptt, max_seq_len_delta
+        self.length_noise = length_noise
         self.seed = split_seed
         self.split = split  # False (ERM): α-steps read the training stream too
         self.vocab: Vocabulary | None = None
@@ -177,8 +184,9 @@ class TextDataModule(L.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         epoch = self.trainer.current_epoch if self.trainer is not None else 0
+        seed = self.seed * 1_000_003 + epoch
         plan = jittered_windows(
-            len(self.train), self.bptt, self.max_seq_len_delta, self.seed * 1_000_003 + epoch
+            len(self.train), self.bptt, self.max_seq_len_delta, seed, self.length_noise
         )
         return self._loader(Windows(self.train, plan, "train"))
 
