@@ -3,6 +3,7 @@
     python benchmarks/search_step.py [--size 8] [--channels 3] [--init-channels 8] [--layers 3]
                                      [--batch 64] [--steps 30] [--warmup 3] [--device cpu]
     python benchmarks/search_step.py --scaling      # step time vs cells and channels
+    python benchmarks/search_step.py --original-darts PATH [--rounds 2]   # vs quark0/darts
 
 (a) raw: a plain first-order bilevel loop — α-step (Adam) on a val batch, w-step (SGD, clip 5)
     on a train batch — written the way quark0/darts's `train()` is, on our SearchNetwork.
@@ -14,11 +15,18 @@ that never steps α. All paths see random tensors of one shape, in one process, 
 other; the table gives the median per-step time after warm-up, its ratio to (a), and the peak
 memory the path adds (CUDA: max allocated; CPU: peak RSS growth over 3 steps of that path
 alone in a fresh process, since a heap grown by earlier paths would hide it).
+
+--original-darts PATH: the original DARTS code side by side. PATH is your own checkout of
+quark0/darts; its `cnn/model_search.py` is imported from there at run time (nothing of it is in
+this repository; on CPU its `.cuda()` calls are made no-ops). (o) is its first-order iteration as
+its `train_search.py` runs it (α-step: Adam on a val batch; w-step: SGD, clip 5), (b) darts_lab's;
+each runs in a fresh process (so peak RSS growth is its own), alternating, `--rounds` times.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import statistics
@@ -128,14 +136,23 @@ def rss() -> int:
         return 0
 
 
-def memory_in_fresh_process(args: argparse.Namespace, path: str) -> float:
-    """CPU peak memory of one path: a new process runs 3 steps of it, so the heap that earlier
+def in_fresh_process(args: argparse.Namespace, path: str, steps: int, warmup: int) -> dict:
+    """{"times": [...], "mb": peak} of one path run by a new process, so the heap that earlier
     paths grew does not hide its peak."""
-    cmd = [sys.executable, __file__, "--memory-of", path, "--steps", "2", "--warmup", "1"]
+    cmd = [sys.executable, __file__, "--run", path, "--steps", str(steps), "--warmup", str(warmup)]
     for key in ("size", "channels", "init_channels", "layers", "batch", "device"):
         cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return float(out.strip().splitlines()[-1])
+    if args.original_darts:
+        cmd += ["--original-darts", args.original_darts]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"path {path} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def memory_in_fresh_process(args: argparse.Namespace, path: str) -> float:
+    """CPU peak memory of one path over 3 steps in a new process."""
+    return in_fresh_process(args, path, steps=2, warmup=1)["mb"]
 
 
 def sync(device: torch.device) -> None:
@@ -143,12 +160,34 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def time_raw(args: argparse.Namespace) -> tuple[list[float], float]:
+def original_network(args: argparse.Namespace) -> tuple[torch.nn.Module, Callable]:
+    """quark0/darts's search Network from the user's checkout, and a (x) → weights shim so the
+    loop below runs it like ours (it reads its own α)."""
+    sys.path.insert(0, str(Path(args.original_darts).expanduser() / "cnn"))
+    if args.device == "cpu":  # run-time patch: the code puts α and new models on CUDA
+        torch.Tensor.cuda = lambda self, *a, **k: self
+        torch.nn.Module.cuda = lambda self, *a, **k: self
+    import model_search  # quark0/darts cnn/model_search.py
+
+    torch.manual_seed(0)
+    net = model_search.Network(args.init_channels, 10, args.layers, torch.nn.CrossEntropyLoss())
+    return net.to(args.device), net.arch_parameters
+
+
+def time_raw(args: argparse.Namespace, original: bool = False) -> tuple[list[float], float]:
     device = torch.device(args.device)
-    net, arch = build(args)
-    net, arch = net.to(device), arch.to(device)
+    if original:
+        net, alphas = original_network(args)
+        arch = torch.nn.ParameterList(alphas())
+    else:
+        net, arch = build(args)
+        net, arch = net.to(device), arch.to(device)
     w_opt = torch.optim.SGD(net.parameters(), 0.025, momentum=0.9, weight_decay=3e-4)
     a_opt = torch.optim.Adam(arch.parameters(), 3e-4, betas=(0.5, 0.999), weight_decay=1e-3)
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        return net(x) if original else net(x, arch.weights())
+
     shape = (args.batch, args.channels, args.size, args.size)
     times = []
     with peak_memory(device) as memory:
@@ -159,10 +198,10 @@ def time_raw(args: argparse.Namespace) -> tuple[list[float], float]:
             sync(device)
             t0 = time.perf_counter()
             a_opt.zero_grad()
-            F.cross_entropy(net(xv, arch.weights()), yv).backward()
+            F.cross_entropy(forward(xv), yv).backward()
             a_opt.step()
             w_opt.zero_grad()
-            F.cross_entropy(net(x, arch.weights()), y).backward()
+            F.cross_entropy(forward(x), y).backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
             w_opt.step()
             sync(device)
@@ -234,13 +273,38 @@ PATHS: dict[str, tuple[str, Callable[[], Schedule], str]] = {
 
 
 def run_path(args: argparse.Namespace, path: str) -> tuple[float, float]:
-    """(median s/step, peak MB) of path a-e."""
-    if path == "a":
-        times, mb = time_raw(args)
-        return statistics.median(times), mb
+    """(median s/step, peak MB) of path a-f, or o (the original DARTS code)."""
+    times, mb = step_times(args, path)
+    return statistics.median(times), mb
+
+
+def step_times(args: argparse.Namespace, path: str) -> tuple[list[float], float]:
+    if path in "ao":
+        return time_raw(args, original=path == "o")
     _, schedule, variant = PATHS[path]
     times, mb = time_lightning(args, schedule(), variant, second=path == "f")
-    return statistics.median(t for t, _ in times), mb
+    return [t for t, _ in times], mb
+
+
+def side_by_side(args: argparse.Namespace) -> None:
+    """(o) quark0/darts and (b) darts_lab, alternating fresh processes, `--rounds` times."""
+    results = {path: {"times": [], "mb": 0.0} for path in "ob"}
+    for _ in range(args.rounds):
+        for path in "ob":
+            got = in_fresh_process(args, path, args.steps, args.warmup)
+            results[path]["times"] += got["times"]
+            results[path]["mb"] = max(results[path]["mb"], got["mb"])
+    print(
+        f"\ninput {args.channels}x{args.size}x{args.size}, {args.init_channels} channels, "
+        f"{args.layers} cells, batch {args.batch}, device {args.device}, "
+        f"{torch.get_num_threads()} threads, first-order iteration (α-step + w-step), median of "
+        f"{args.steps} × {args.rounds} steps, each path in fresh processes"
+    )
+    base_t = statistics.median(results["o"]["times"])
+    print(f"{'path':<30}{'s/step':>10}{'ratio':>8}{'peak MB':>10}{'ratio':>8}")
+    for path, name in (("o", "(o) original DARTS (quark0)"), ("b", "(b) darts_lab+Lightning")):
+        t, mb = statistics.median(results[path]["times"]), results[path]["mb"]
+        print(f"{name:<30}{t:>10.3f}{t / base_t:>8.2f}{mb:>10.0f}{mb / results['o']['mb']:>8.2f}")
 
 
 def table(args: argparse.Namespace) -> None:
@@ -302,10 +366,15 @@ def main() -> None:
     p.add_argument(
         "--no-memory", action="store_true", help="CPU: skip the fresh-process memory runs"
     )
-    p.add_argument("--memory-of", choices=list("abcdef"), help=argparse.SUPPRESS)
+    p.add_argument("--original-darts", default=None, help="a checkout of quark0/darts")
+    p.add_argument("--rounds", type=int, default=2, help="--original-darts: alternations")
+    p.add_argument("--run", choices=list("abcdefo"), help=argparse.SUPPRESS)
     args = p.parse_args()
-    if args.memory_of:  # child of memory_in_fresh_process: print the peak MB of one path
-        print(run_path(args, args.memory_of)[1])
+    if args.run:  # child of in_fresh_process: one path's step times and peak MB, as JSON
+        times, mb = step_times(args, args.run)
+        print(json.dumps({"times": times, "mb": mb}))
+    elif args.original_darts:
+        side_by_side(args)
     elif args.scaling:
         scaling(args)
     else:
