@@ -16,7 +16,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-INIT_RANGE = 0.04  # DARTS's uniform init of W0 and the W_i
+INIT_RANGE = 0.04  # DARTS's uniform init of W0, the W_i and the (tied) embedding
 RNN_OPS: tuple[str, ...] = ("none", "tanh", "relu", "sigmoid", "identity")
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "tanh": torch.tanh,
@@ -163,7 +163,7 @@ class RnnLanguageModel(nn.Module):
         self.encoder = nn.Embedding(vocab_size, nhid)
         self.decoder = nn.Linear(nhid, vocab_size)
         self.decoder.weight = self.encoder.weight  # tied
-        nn.init.uniform_(self.encoder.weight, -0.1, 0.1)
+        nn.init.uniform_(self.encoder.weight, -INIT_RANGE, INIT_RANGE)  # DARTS: ±0.04 too
         nn.init.zeros_(self.decoder.bias)
 
     def init_hidden(self, batch: int) -> torch.Tensor:
