@@ -3,7 +3,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install search search-cnn regret test lint bench bench-scaling clean
+.PHONY: install search search-cnn search-rnn regret test lint bench bench-scaling clean
 
 # Re-installs only when pyproject.toml or the constraints change.
 $(STAMP): pyproject.toml constraints.txt
@@ -21,6 +21,10 @@ search: $(STAMP)
 # DARTS on the DARTS CNN cell (digits; no ground truth to score it against)
 search-cnn: $(STAMP)
 	WANDB_MODE=offline $(BIN)/python -m darts_lab.search $(ARGS)
+
+# DARTS-PRIME on the DARTS recurrent cell, on the embedded corpus (64 units, 10 epochs)
+search-rnn: $(STAMP)
+	WANDB_MODE=offline $(BIN)/python -m darts_lab.search +experiment=darts_prime_ptb +overlay=tiny_corpus $(ARGS)
 
 # The regret table of README "Search quality": 10 methods x 4 seeds (101-104) on the embedded benchmark,
 # 2 jobs at a time, then darts_lab.report (+ random search) into multirun/regret/report.md
