@@ -25,7 +25,7 @@ def alphas(run_dir: Path) -> dict:
     return json.loads((run_dir / "alphas.json").read_text())["weights"]
 
 
-DARTS_TINY = ["search_space.layers=3", "search_space.init_channels=4"]
+DARTS_TINY = ["dataset=digits", "search_space.layers=3", "search_space.init_channels=4"]
 
 
 @pytest.mark.parametrize(
@@ -36,18 +36,22 @@ DARTS_TINY = ["search_space.layers=3", "search_space.init_channels=4"]
         ("admm_fimt_crb", DARTS_TINY),
         ("darts_2nd", DARTS_TINY),  # the α-step before the w-step, unrolling it
         # ERM's α batches come from a stream of their own, which must resume where it stopped
-        ("gaea_darts_erm", ["search_space.cells_per_stage=1", "search_space.init_channels=4"]),
+        (
+            "gaea_darts_erm",
+            ["dataset=digits", "search_space.cells_per_stage=1", "search_space.init_channels=4"],
+        ),
+        # hidden states carried between windows, the α stream over the validation text
+        ("darts_prime_ptb", ["dataset=tiny_corpus", "search_space.nhid=8", "search_space.steps=2"]),
     ],
 )
 def test_resume_equals_uninterrupted(experiment: str, space: list[str], tmp_path: Path) -> None:
     common = [
         f"+experiment={experiment}",
-        "dataset=digits",
         *space,
         "dataset.batch_size=32",
         *FAST,
     ]
-    if experiment in ("darts_prime", "admm_fimt_crb"):  # make FIMT step α within a few batches
+    if experiment in ("darts_prime", "admm_fimt_crb", "darts_prime_ptb"):  # FIMT: α-steps soon
         common += ["schedule.r=2", "schedule.h0=1e6"]
     full, half, resumed = tmp_path / "full", tmp_path / "half", tmp_path / "resumed"
     cfg = make_cfg(*common, "trainer.max_epochs=2")
