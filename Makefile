@@ -26,7 +26,7 @@ search-cnn: $(STAMP)
 search-rnn: $(STAMP)
 	WANDB_MODE=offline $(BIN)/python -m darts_lab.search +experiment=darts_prime_ptb +overlay=tiny_corpus $(ARGS)
 
-# The regret table of README "Search quality": 10 methods x 4 seeds (101-104) on the embedded benchmark,
+# The regret table of README "Search quality": 12 methods x 4 seeds (101-104) on the embedded benchmark,
 # 2 jobs at a time, then darts_lab.report (+ random search) into multirun/regret/report.md
 REGRET := +overlay=embedded seed=101,102,103,104 logger=none trainer.enable_progress_bar=false \
 	hydra/launcher=joblib hydra.launcher.n_jobs=2 hydra.sweep.dir=multirun/regret \
@@ -34,9 +34,10 @@ REGRET := +overlay=embedded seed=101,102,103,104 logger=none trainer.enable_prog
 regret: $(STAMP)
 	rm -rf multirun/regret
 	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
-		+experiment=darts,darts_erm,cs10,fimt,pr,darts_prime,gdas $(REGRET)
+		+experiment=darts,darts_erm,cs10,fimt,pr,darts_prime,gdas,pcdarts $(REGRET)
 	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
-		+experiment=gaea_darts_erm,gaea_darts_bilevel,gaea_gdas arch_optimizer.lr=0.1 $(REGRET)
+		+experiment=gaea_darts_erm,gaea_darts_bilevel,gaea_gdas,gaea_pcdarts \
+		arch_optimizer.lr=0.1 $(REGRET)
 	$(BIN)/python -m darts_lab.report multirun/regret
 
 test: $(STAMP)

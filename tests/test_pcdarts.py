@@ -68,3 +68,27 @@ def test_beta_starts_uniform_on_the_simplex_and_weighs_the_edges() -> None:
     loss = net(x, arch.weights()).logsumexp(-1).mean()
     loss.backward()
     assert all(a.grad is not None and a.grad.abs().sum() > 0 for a in arch.alphas.values())
+
+
+def test_nb201_partial_channels_and_beta() -> None:
+    """PC-DARTS on the NAS-Bench-201 cell: C/K channels through the ops, β weighs each node's
+    incoming edges, Π_S (argmax per edge, every edge kept) is unchanged by β."""
+    from darts_lab.search_space.nb201 import Nb201MixedOp, Nb201Network
+
+    edge = Nb201MixedOp(8, ["none", "skip_connect"], partial_channels=4)
+    x = torch.randn(2, 8, 4, 4)
+    out = edge(x, torch.tensor([0.0, 0.5]))
+    torch.testing.assert_close(out, channel_shuffle(torch.cat([0.5 * x[:, :2], x[:, 2:]], 1), 4))
+    torch.manual_seed(0)
+    net = Nb201Network(1, 10, 4, 1, partial_channels=2, edge_weights=True)
+    shapes = net.arch_shapes()
+    assert shapes["cell_beta0"] == (1, 1) and shapes["cell_beta2"] == (1, 3)
+    weights = {k: torch.rand(s) for k, s in shapes.items()}
+    images = torch.randn(3, 1, 8, 8)
+    base = net(images, weights)
+    # halving node 3's β on its edges changes the output; Π_S ignores β
+    halved = dict(weights, cell_beta2=weights["cell_beta2"] * 0.5)
+    assert not torch.allclose(net(images, halved), base)
+    assert net.discretize(halved) == net.discretize(weights)
+    projected = net.project(weights, net.selectable())
+    assert projected["cell_beta1"].tolist() == [[1.0, 1.0]]

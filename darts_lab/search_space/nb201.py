@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from darts_lab.config import ConfigError
+from darts_lab.config import ConfigError, check
 from darts_lab.search_space.base import Capabilities, GenotypeBase, SearchSpace
+from darts_lab.search_space.darts_cnn import channel_shuffle
 from darts_lab.search_space.ops import CandidateOps, ReLUConvBN, check_ops
 
 NB201_OPS: tuple[str, ...] = (
@@ -38,32 +39,48 @@ _OPS = {
 
 
 class Nb201MixedOp(CandidateOps):
-    """An NB201 edge (stride 1): the mixture of `CandidateOps`."""
+    """An NB201 edge (stride 1): the mixture of `CandidateOps`. PC-DARTS (partial_channels
+    K > 1): the first C/K channels go through the ops, the rest bypass them, then a channel
+    shuffle (as `darts_cnn.MixedOp`)."""
 
-    def __init__(self, c: int, ops: Sequence[str]) -> None:
+    def __init__(self, c: int, ops: Sequence[str], partial_channels: int = 1) -> None:
         super().__init__()
-        self.ops = nn.ModuleDict({name: _OPS[name](c) for name in ops if name != "none"})
+        self.k, self.c_op = partial_channels, c // partial_channels
+        self.ops = nn.ModuleDict({name: _OPS[name](self.c_op) for name in ops if name != "none"})
         self.index = [i for i, name in enumerate(ops) if name != "none"]
         self.set_alive(torch.ones(len(ops), dtype=torch.bool))
 
+    def forward(
+        self, x: torch.Tensor, weights: torch.Tensor, choice: int | None = None
+    ) -> torch.Tensor:
+        if self.k == 1:
+            return self.mix(x, weights, choice)
+        part, rest = x[:, : self.c_op], x[:, self.c_op :]
+        return channel_shuffle(torch.cat([self.mix(part, weights, choice), rest], dim=1), self.k)
+
 
 class Nb201Cell(nn.Module):
-    def __init__(self, c: int, ops: Sequence[str]) -> None:
+    def __init__(self, c: int, ops: Sequence[str], partial_channels: int = 1) -> None:
         super().__init__()
-        self.edges = nn.ModuleList(Nb201MixedOp(c, ops) for _ in EDGES)
+        self.edges = nn.ModuleList(Nb201MixedOp(c, ops, partial_channels) for _ in EDGES)
 
     def forward(
-        self, x: torch.Tensor, weights: torch.Tensor, choices: list[int] | None = None
+        self,
+        x: torch.Tensor,
+        weights: torch.Tensor,
+        choices: list[int] | None = None,
+        edge_weights: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        """weights [6, ops]; choices: GDAS; edge_weights [6] (PC-DARTS β) or None."""
         nodes = [x]
         for i in range(1, NODES):
-            nodes.append(
-                sum(
-                    self.edges[e](nodes[j], weights[e], None if choices is None else choices[e])
-                    for e, (j, to) in enumerate(EDGES)
-                    if to == i
-                )
-            )
+            terms = []
+            for e, (j, to) in enumerate(EDGES):
+                if to != i:
+                    continue
+                out = self.edges[e](nodes[j], weights[e], None if choices is None else choices[e])
+                terms.append(out if edge_weights is None else edge_weights[e] * out)
+            nodes.append(sum(terms))
         return nodes[-1]
 
 
@@ -83,8 +100,14 @@ class ResidualReduction(nn.Module):
 
 
 class Nb201Network(SearchSpace):
+    """PC-DARTS options as on the DARTS cell: `partial_channels` K and `edge_weights` (β per
+    node over its incoming edges; NB201's Π_S keeps every edge, so β weighs the supernet's sums
+    only)."""
+
     cell_types = ("cell",)
-    capabilities = Capabilities(pruning=True, oracles=("nb201", "embedded"))
+    capabilities = Capabilities(
+        partial_channels=True, edge_weights=True, pruning=True, oracles=("nb201", "embedded")
+    )
     tiny = {"cells_per_stage": 1, "init_channels": 4}
 
     def __init__(
@@ -94,6 +117,8 @@ class Nb201Network(SearchSpace):
         init_channels: int = 16,
         cells_per_stage: int = 5,
         ops: Sequence[str] = NB201_OPS,
+        partial_channels: int = 1,
+        edge_weights: bool = False,
     ) -> None:
         super().__init__()
         check_ops(list(ops), NB201_OPS)
@@ -102,7 +127,14 @@ class Nb201Network(SearchSpace):
                 f"search_space needs init_channels >= 1 and cells_per_stage >= 1; got "
                 f"init_channels={init_channels}, cells_per_stage={cells_per_stage}"
             )
+        check(
+            "search_space.partial_channels",
+            partial_channels,
+            lambda k: isinstance(k, int) and k >= 1 and init_channels % k == 0,
+            f"a positive integer dividing init_channels={init_channels}",
+        )
         self.ops = list(ops)
+        self.edge_weights = edge_weights
         c = init_channels
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)
@@ -111,7 +143,7 @@ class Nb201Network(SearchSpace):
         for stage in range(3):
             blocks = [] if stage == 0 else [ResidualReduction(c, 2 * c)]
             c = c if stage == 0 else 2 * c
-            blocks += [Nb201Cell(c, self.ops) for _ in range(cells_per_stage)]
+            blocks += [Nb201Cell(c, self.ops, partial_channels) for _ in range(cells_per_stage)]
             self.stages.extend(blocks)
         self.last = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU())
         self.classifier = nn.Linear(c, num_classes)
@@ -119,12 +151,18 @@ class Nb201Network(SearchSpace):
     def edges(self) -> list[tuple[int, int]]:
         return list(EDGES)
 
+    def beta_keys(self) -> list[str]:
+        """PC-DARTS β: one [1, i] row per node i = 1..3 over its incoming edges."""
+        return [f"cell_beta{i}" for i in range(NODES - 1)] if self.edge_weights else []
+
     def arch_shapes(self) -> dict[str, tuple[int, int]]:
-        return {"cell": (len(EDGES), len(self.ops))}
+        return {"cell": (len(EDGES), len(self.ops))} | {
+            key: (1, i + 1) for i, key in enumerate(self.beta_keys())
+        }
 
     def selectable(self) -> dict[str, torch.Tensor]:
         """NB201 keeps every edge and may choose any op, "none" included (argmax per edge)."""
-        return {"cell": torch.ones(len(EDGES), len(self.ops), dtype=torch.bool)}
+        return {k: torch.ones(shape, dtype=torch.bool) for k, shape in self.arch_shapes().items()}
 
     def set_alive(self, alive: Mapping[str, torch.Tensor]) -> None:
         for block in self.stages:
@@ -139,7 +177,8 @@ class Nb201Network(SearchSpace):
         weights' device: export passes CPU copies of α while the masks live with the model)."""
         mask = selectable["cell"].to(weights["cell"].device)
         w = weights["cell"].detach().masked_fill(~mask, float("-inf"))
-        return {"cell": torch.nn.functional.one_hot(w.argmax(-1), w.shape[-1]).to(weights["cell"])}
+        onehot = torch.nn.functional.one_hot(w.argmax(-1), w.shape[-1]).to(weights["cell"])
+        return {"cell": onehot} | {k: torch.ones_like(weights[k]) for k in self.beta_keys()}
 
     def forward(
         self,
@@ -148,9 +187,11 @@ class Nb201Network(SearchSpace):
         choices: Mapping[str, list[int]] | None = None,
     ) -> torch.Tensor:
         h = self.stem(x)
+        keys = self.beta_keys()
+        beta = torch.cat([weights[k][0] for k in keys]) if keys else None  # in EDGES order
         for block in self.stages:
             if isinstance(block, Nb201Cell):
-                h = block(h, weights["cell"], choices["cell"] if choices else None)
+                h = block(h, weights["cell"], choices["cell"] if choices else None, beta)
             else:
                 h = block(h)
         return self.classifier(self.last(h).mean(dim=(2, 3)))
