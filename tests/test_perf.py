@@ -82,3 +82,25 @@ def test_fp16_loss_scale_is_undone_for_clipping_and_the_trace(tmp_path: Path) ->
         torch.testing.assert_close(got, want * clip / true_norm, rtol=1e-4, atol=1e-7)
     params[0].grad[0] = float("inf")  # an overflow: the scaler skips the step, no NaN stop
     assert module.clip_true_gradients() is None
+
+
+def test_shared_relu_gives_the_same_search(tmp_path: Path, monkeypatch) -> None:
+    """ReLU(x) computed once per edge (ops.after_relu) is the same step as every op applying
+    its own: the same α and w after 5 steps of a DARTS search, PC-DARTS and the reducing skip
+    included."""
+    import torch
+
+    import darts_lab.search_space.ops as ops
+
+    steps = ["trainer.limit_train_batches=5", "trainer.limit_val_batches=1", "seed=3"]
+    run_search(make_cfg(*steps), tmp_path / "shared")
+    monkeypatch.setattr(ops, "after_relu", lambda op: None)  # every op applies its own ReLU
+    run_search(make_cfg(*steps), tmp_path / "own")
+    assert alphas(tmp_path / "own") == pytest.approx(alphas(tmp_path / "shared"), abs=1e-6)
+    w = [
+        torch.load(tmp_path / run / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
+        for run in ("shared", "own")
+    ]
+    for key, value in w[0].items():
+        if torch.is_tensor(value) and value.is_floating_point():
+            torch.testing.assert_close(w[1][key], value, atol=2e-5, rtol=1e-4)  # float32 sums

@@ -87,7 +87,9 @@ class FactorizedReduce(nn.Module):
         self.bn = nn.BatchNorm2d(c_out, affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.relu(x)
+        return self.after_relu(self.relu(x))
+
+    def after_relu(self, x: torch.Tensor) -> torch.Tensor:
         a = self.conv_1(x)
         b = self.conv_2(nn.functional.pad(x[:, :, 1:, 1:], (0, 1, 0, 1)))
         return self.bn(torch.cat([a, b], dim=1))
@@ -122,9 +124,23 @@ def check_ops(ops: list[str] | tuple[str, ...], allowed: tuple[str, ...] = PRIMI
         raise ConfigError(f"search_space.ops lists an op twice: {list(ops)}")
 
 
+def after_relu(op: nn.Module) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """The rest of an op that starts with ReLU (applied to ReLU(x)), or None. The ops keep their
+    modules and parameters; this only skips their first ReLU."""
+    if isinstance(op, FactorizedReduce):
+        return op.after_relu
+    if isinstance(op, nn.Sequential) and len(op) and isinstance(op[0], nn.ReLU):
+        return nn.Sequential(*list(op)[1:])
+    if isinstance(op, SepConv):
+        return nn.Sequential(*list(op[0])[1:], op[1])
+    return None
+
+
 class CandidateOps(nn.Module):
     """The candidate ops of one edge, mixed by their weights: Σ_o w_o · o(x). "none" is never
     computed (it adds 0), nor are pruned ops (CRB); given a `choice` (GDAS) only that op runs.
+    ReLU(x) is computed once per edge and shared by the ops that start with it (DARTS's sep and
+    dil convs, the reducing skip, NB201's convs): one stored activation instead of up to five.
 
     Subclasses build `self.ops` (name → module) with `self.index` (each op's position in the
     weight vector), call `set_alive`, and say what an edge of zeros looks like (`zeros`)."""
@@ -137,6 +153,7 @@ class CandidateOps(nn.Module):
             (i, op) for i, op in zip(self.index, self.ops.values(), strict=True) if bool(alive[i])
         ]
         self.by_index = dict(self.active)
+        self.tails = {i: tail for i, op in self.active if (tail := after_relu(op)) is not None}
 
     def zeros(self, x: torch.Tensor) -> torch.Tensor:
         return torch.zeros_like(x)
@@ -149,7 +166,11 @@ class CandidateOps(nn.Module):
             return (weights[choice] * op(x) if op is not None else self.zeros(x)) + others
         if not self.active:  # every op pruned: the edge contributes nothing
             return self.zeros(x)
-        return sum(weights[i] * op(x) for i, op in self.active)
+        relu = torch.relu(x) if self.tails else None
+        return sum(
+            weights[i] * (self.tails[i](relu) if i in self.tails else op(x))
+            for i, op in self.active
+        )
 
     def forward(
         self, x: torch.Tensor, weights: torch.Tensor, choice: int | None = None
