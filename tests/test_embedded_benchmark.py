@@ -112,7 +112,7 @@ def test_kendall_tau_by_hand() -> None:
 
 def test_the_shipped_table_loads_with_the_codes_protocol() -> None:
     table = load_table()
-    assert table.protocol == Protocol().to_json() and len(table.cells) == 102
+    assert table.protocol == Protocol().to_json() and len(table.cells) == 1066
     assert all(len(e["runs"]) == len(Protocol().seeds) for e in table.cells.values())
 
 

@@ -81,7 +81,7 @@ def test_crb_gets_what_it_declares_from_space_and_optimizer(tmp_path: Path) -> N
     from darts_lab.search import build
 
     module, _, trainer = build(
-        make_cfg("+experiment=admm_fimt_crb", *SMALL),
+        make_cfg("+experiment=admm_fimt_crb", "dataset=digits", *SMALL),
         tmp_path,
     )
     assert "none" not in module.net.ops and len(module.net.ops) == 7
