@@ -142,6 +142,8 @@ def in_fresh_process(args: argparse.Namespace, path: str, steps: int, warmup: in
     cmd = [sys.executable, __file__, "--run", path, "--steps", str(steps), "--warmup", str(warmup)]
     for key in ("size", "channels", "init_channels", "layers", "batch", "device"):
         cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
+    if args.channels_last:
+        cmd.append("--channels-last")
     if args.original_darts:
         cmd += ["--original-darts", args.original_darts]
     done = subprocess.run(cmd, capture_output=True, text=True)
@@ -235,8 +237,9 @@ def time_lightning(
         lambda p: torch.optim.Adam(p, 3e-4, betas=(0.5, 0.999), weight_decay=1e-3),
         schedule,
         NoRegularizer(),
-        Classification(10),
+        Classification(10, channels_last=args.channels_last),
         SecondOrder() if second else FirstOrder(),
+        channels_last=args.channels_last,
     )
     n = 2 * args.batch * (args.warmup + args.steps)
     dm = RandomImages(n, args.channels, args.size, batch_size=args.batch, train_fraction=0.5)
@@ -302,7 +305,8 @@ def side_by_side(args: argparse.Namespace) -> None:
     )
     base_t = statistics.median(results["o"]["times"])
     print(f"{'path':<30}{'s/step':>10}{'ratio':>8}{'peak MB':>10}{'ratio':>8}")
-    for path, name in (("o", "(o) original DARTS (quark0)"), ("b", "(b) darts_lab+Lightning")):
+    ours = "(b) darts_lab+Lightning" + (" NHWC" if args.channels_last else "")
+    for path, name in (("o", "(o) original DARTS (quark0)"), ("b", ours)):
         t, mb = statistics.median(results[path]["times"]), results[path]["mb"]
         print(f"{name:<30}{t:>10.3f}{t / base_t:>8.2f}{mb:>10.0f}{mb / results['o']['mb']:>8.2f}")
 
@@ -368,6 +372,9 @@ def main() -> None:
     )
     p.add_argument("--original-darts", default=None, help="a checkout of quark0/darts")
     p.add_argument("--rounds", type=int, default=2, help="--original-darts: alternations")
+    p.add_argument(
+        "--channels-last", action="store_true", help="darts_lab paths with perf.channels_last"
+    )
     p.add_argument("--run", choices=list("abcdefo"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.run:  # child of in_fresh_process: one path's step times and peak MB, as JSON
