@@ -16,12 +16,13 @@ from darts_lab.search_space.genotype import (
     edge_endpoints,
     project_onehot,
 )
-from darts_lab.search_space.ops import (
+from darts_lab.search_space.ops import (  # noqa: F401 - channel_shuffle re-exported
     OPS,
     PRIMITIVES,
     CandidateOps,
     FactorizedReduce,
     ReLUConvBN,
+    channel_shuffle,
     check_ops,
 )
 
@@ -53,22 +54,6 @@ class MixedOp(CandidateOps):
     def zeros(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, w = x.shape
         return x.new_zeros(n, c, -(-h // self.stride), -(-w // self.stride))
-
-    def forward(
-        self, x: torch.Tensor, weights: torch.Tensor, choice: int | None = None
-    ) -> torch.Tensor:
-        if self.k == 1:
-            return self.mix(x, weights, choice)
-        part, rest = x[:, : self.c_op], x[:, self.c_op :]
-        out = torch.cat([self.mix(part, weights, choice), self.bypass(rest)], dim=1)
-        return channel_shuffle(out, self.k)
-
-
-def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
-    """PC-DARTS: interleave the channels of `groups` groups, so every channel takes a turn
-    through the ops across cells."""
-    n, c, h, w = x.shape
-    return x.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
 
 
 class SearchCell(nn.Module):

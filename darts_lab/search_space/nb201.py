@@ -17,7 +17,6 @@ from torch import nn
 
 from darts_lab.config import ConfigError, check
 from darts_lab.search_space.base import Capabilities, GenotypeBase, SearchSpace
-from darts_lab.search_space.darts_cnn import channel_shuffle
 from darts_lab.search_space.ops import CandidateOps, ReLUConvBN, check_ops
 
 NB201_OPS: tuple[str, ...] = (
@@ -41,22 +40,15 @@ _OPS = {
 class Nb201MixedOp(CandidateOps):
     """An NB201 edge (stride 1): the mixture of `CandidateOps`. PC-DARTS (partial_channels
     K > 1): the first C/K channels go through the ops, the rest bypass them, then a channel
-    shuffle (as `darts_cnn.MixedOp`)."""
+    shuffle (`CandidateOps.forward`)."""
 
     def __init__(self, c: int, ops: Sequence[str], partial_channels: int = 1) -> None:
         super().__init__()
         self.k, self.c_op = partial_channels, c // partial_channels
         self.ops = nn.ModuleDict({name: _OPS[name](self.c_op) for name in ops if name != "none"})
         self.index = [i for i, name in enumerate(ops) if name != "none"]
+        self.bypass = nn.Identity()
         self.set_alive(torch.ones(len(ops), dtype=torch.bool))
-
-    def forward(
-        self, x: torch.Tensor, weights: torch.Tensor, choice: int | None = None
-    ) -> torch.Tensor:
-        if self.k == 1:
-            return self.mix(x, weights, choice)
-        part, rest = x[:, : self.c_op], x[:, self.c_op :]
-        return channel_shuffle(torch.cat([self.mix(part, weights, choice), rest], dim=1), self.k)
 
 
 class Nb201Cell(nn.Module):

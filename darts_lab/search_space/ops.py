@@ -136,17 +136,31 @@ def after_relu(op: nn.Module) -> Callable[[torch.Tensor], torch.Tensor] | None:
     return None
 
 
+def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
+    """PC-DARTS: interleave the channels of `groups` groups, so every channel takes a turn
+    through the ops across cells."""
+    n, c, h, w = x.shape
+    return x.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
+
+
 class CandidateOps(nn.Module):
     """The candidate ops of one edge, mixed by their weights: Σ_o w_o · o(x). "none" is never
     computed (it adds 0), nor are pruned ops (CRB); given a `choice` (GDAS) only that op runs.
     ReLU(x) is computed once per edge and shared by the ops that start with it (DARTS's sep and
     dil convs, the reducing skip, NB201's convs): one stored activation instead of up to five.
 
+    PC-DARTS (`k` > 1): only the first C/K channels (`c_op`) go through the ops, the rest take
+    `bypass` (identity, or max-pooled on a reducing edge), then a channel shuffle mixes the two.
+
     Subclasses build `self.ops` (name → module) with `self.index` (each op's position in the
-    weight vector), call `set_alive`, and say what an edge of zeros looks like (`zeros`)."""
+    weight vector), set `k`, `c_op` and `bypass`, call `set_alive`, and say what an edge of
+    zeros looks like (`zeros`)."""
 
     ops: nn.ModuleDict
     index: list[int]
+    k: int
+    c_op: int
+    bypass: nn.Module
 
     def set_alive(self, alive: torch.Tensor) -> None:
         self.active = [
@@ -175,4 +189,8 @@ class CandidateOps(nn.Module):
     def forward(
         self, x: torch.Tensor, weights: torch.Tensor, choice: int | None = None
     ) -> torch.Tensor:
-        return self.mix(x, weights, choice)
+        if self.k == 1:
+            return self.mix(x, weights, choice)
+        part, rest = x[:, : self.c_op], x[:, self.c_op :]
+        out = torch.cat([self.mix(part, weights, choice), self.bypass(rest)], dim=1)
+        return channel_shuffle(out, self.k)
