@@ -25,18 +25,22 @@ class ImageRetraining:
 
     def fit(
         self, cfg: DictConfig, genotype: Genotype, data: SearchDataModule, trainer: L.Trainer
-    ) -> dict:
+    ) -> None:
         train_set, _ = data.search_sets()  # the whole training set, with its augmentation
         loader = {"batch_size": data.batch_size, "num_workers": data.num_workers}
         loader["pin_memory"] = data.pin_memory
         train = DataLoader(Cutout(train_set, cfg.cutout), shuffle=True, **loader)
-        test = DataLoader(data.test_set(), shuffle=False, **loader)
-        net = EvalNetwork(genotype, data.in_channels, data.num_classes, **cfg.model)
-        module = TrainModule(net, **cfg.optimizer)
-        trainer.fit(module, train_dataloaders=train)
-        accuracy = float(trainer.test(module, dataloaders=test, verbose=False)[0]["test/acc"])
+        self.test = DataLoader(data.test_set(), shuffle=False, **loader)
+        self.net = EvalNetwork(genotype, data.in_channels, data.num_classes, **cfg.model)
+        self.module = TrainModule(self.net, **cfg.optimizer)
+        trainer.fit(self.module, train_dataloaders=train)
+
+    def score(self, data: SearchDataModule, trainer: L.Trainer) -> dict:
+        """Test accuracy of the trained network (after `fit`)."""
+        result = trainer.test(self.module, dataloaders=self.test, verbose=False)[0]
+        accuracy = float(result["test/acc"])
         return {
             "test_acc": accuracy,
             "test_error": 100.0 * (1.0 - accuracy),
-            "params_m": net.num_params_m(),
+            "params_m": self.net.num_params_m(),
         }

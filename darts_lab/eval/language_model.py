@@ -160,15 +160,18 @@ class TextRetraining:
 
     def fit(
         self, cfg: DictConfig, genotype: RnnGenotype, data: TextDataModule, trainer: L.Trainer
-    ) -> dict:
-        net = RnnEvalModel(genotype, data.vocab_size, **self.model)
+    ) -> None:
+        self.net = RnnEvalModel(genotype, data.vocab_size, **self.model)
         task = LanguageModel(tar=self.tar, bptt=data.bptt)
-        module = LmTrainModule(net, task, **self.optimizer)
-        trainer.fit(module, datamodule=data)
-        test = trainer.test(module, datamodule=data, verbose=False)[0]["test/ppl"]
+        self.module = LmTrainModule(self.net, task, **self.optimizer)
+        trainer.fit(self.module, datamodule=data)
+
+    def score(self, data: TextDataModule, trainer: L.Trainer) -> dict:
+        """Best validation perplexity and the test perplexity of its weights (after `fit`)."""
+        test = trainer.test(self.module, datamodule=data, verbose=False)[0]["test/ppl"]
         return {
-            "valid_ppl": math.exp(min(module.val_history)),
+            "valid_ppl": math.exp(min(self.module.val_history)),
             "test_ppl": float(test),
-            "params_m": net.num_params_m(),
-            "asgd_epoch": module.asgd_epoch,
+            "params_m": self.net.num_params_m(),
+            "asgd_epoch": self.module.asgd_epoch,
         }
