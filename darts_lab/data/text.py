@@ -113,11 +113,9 @@ class TextDataModule(L.LightningDataModule):
         bptt: int = 35,
         max_seq_len_delta: int = 20,
         length_noise: float = 0.0,
-        train_fraction: float = 0.5,
+        train_fraction: float = 0.5,  # unused: α windows come from the validation stream
         split_seed: int = 0,
         split: bool = True,
-        num_workers: int = 0,
-        pin_memory: bool = False,
     ) -> None:
         super().__init__()
         if batch_size < 1 or eval_batch_size < 1 or bptt < 2:
@@ -209,9 +207,6 @@ class TextDataModule(L.LightningDataModule):
     def test_dataloader(self) -> DataLoader:
         """The test stream at batch 1 (DARTS's test perplexity)."""
         return self._eval_loader("test", 1, "test")
-
-    def state_dict(self) -> dict:
-        return {}
 
 
 def read_lines(path: Path) -> list[str]:

@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 from torch.optim import ASGD, SGD, Optimizer
 
 from darts_lab.data.text import TextBatch, TextDataModule
+from darts_lab.lit.search_module import scaled_step
 from darts_lab.search_space.darts_rnn import RnnGenotype
 from darts_lab.search_space.rnn_cell import DiscreteCell, RnnLanguageModel
 from darts_lab.task.language_model import LanguageModel
@@ -87,11 +88,8 @@ class LmTrainModule(L.LightningModule):
         opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.hparams.clip)
-        scale = self.task.lr_scale(batch)
-        for group in opt.param_groups:
-            group["lr"] = self.hparams.lr * scale
-        opt.step()
-        self.log("train/loss", loss.detach(), prog_bar=True, batch_size=target.numel())
+        scaled_step(opt, self.task.lr_scale(batch))
+        self.log("train/loss", loss.detach(), prog_bar=True, batch_size=self.task.batch_size(batch))
 
     def averaged(self) -> dict | None:
         """ASGD's averaged weights by parameter name (None before the switch)."""
@@ -116,7 +114,8 @@ class LmTrainModule(L.LightningModule):
     def _eval_step(self, batch: TextBatch, metric, prefix: str) -> None:
         output, target = self.task(self.net, batch, None)
         metric(*self.task.metric_inputs(output, target))
-        self.log(f"{prefix}/ppl", metric, batch_size=target.numel(), prog_bar=prefix == "val")
+        size = self.task.batch_size(batch)
+        self.log(f"{prefix}/ppl", metric, batch_size=size, prog_bar=prefix == "val")
 
     def validation_step(self, batch: TextBatch, batch_idx: int) -> None:
         self._eval_step(batch, self.val_metric, "val")

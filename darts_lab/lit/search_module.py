@@ -31,6 +31,19 @@ Batch = Any  # the task's: (images, labels), or a TextBatch window
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
 
 
+def scaled_step(opt: Optimizer, scale: float) -> None:
+    """One optimizer step at `scale` × its learning rate (DARTS RNN: window length / bptt)."""
+    if scale == 1.0:
+        opt.step()
+        return
+    lrs = [group["lr"] for group in opt.param_groups]
+    for group, lr in zip(opt.param_groups, lrs, strict=True):
+        group["lr"] = lr * scale
+    opt.step()
+    for group, lr in zip(opt.param_groups, lrs, strict=True):
+        group["lr"] = lr
+
+
 class ArchGradient(Protocol):
     """How the α-step's gradient is taken (darts_lab/arch_step/)."""
 
@@ -172,7 +185,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
         if grad_norm is None:
             return None
         self.check_finite("w-gradient norm (train loss)", grad_norm)  # before w moves
-        self.scaled_step(w_opt, self.task.lr_scale(batch))
+        scaled_step(w_opt, self.task.lr_scale(batch))
         if self.hparams.lr_interval == "step":
             self.w_lr_scheduler().step()
         self.w_steps += 1
@@ -184,19 +197,6 @@ class SearchModule(ReliableSearch, L.LightningModule):
         )
         self.log(f"train/{name}", self.train_metric, on_step=False, on_epoch=True, prog_bar=True)
         return grad_norm.square()
-
-    @staticmethod
-    def scaled_step(opt: Optimizer, scale: float) -> None:
-        """One optimizer step at `scale` × its learning rate (DARTS RNN: window length/bptt)."""
-        if scale == 1.0:
-            opt.step()
-            return
-        lrs = [group["lr"] for group in opt.param_groups]
-        for group, lr in zip(opt.param_groups, lrs, strict=True):
-            group["lr"] = lr * scale
-        opt.step()
-        for group, lr in zip(opt.param_groups, lrs, strict=True):
-            group["lr"] = lr
 
     def clip_true_gradients(self) -> torch.Tensor | None:
         """Clip the w-gradient at `grad_clip` and return its unclipped norm ‖G‖ (clipping
