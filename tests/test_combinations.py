@@ -21,12 +21,12 @@ REFUSED = {
     ("simplex", "adam"): "stores simplex",  # an additive step leaves the simplex
     ("simplex", "sgd"): "stores simplex",
 }
-CRB_ON_NB201 = "activation=crb needs a search space with node_batchnorm"
+CRB_ON_BENCHMARKS = "activation=crb needs a search space with node_batchnorm"
 
 
 def refusal(activation: str, optimizer: str, space: str) -> str | None:
-    if activation == "crb" and space == "nb201":  # checked first
-        return CRB_ON_NB201
+    if activation == "crb" and space in ("nb201", "nb1shot1"):  # checked first
+        return CRB_ON_BENCHMARKS
     return REFUSED.get((activation, optimizer))
 
 

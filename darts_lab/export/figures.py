@@ -48,7 +48,7 @@ def plot_alpha_trajectories(
         ax.set_visible(True)
         for o, op in enumerate(ops):
             ax.plot(epochs, curves[:, e, o].tolist(), label=op, lw=1.2)
-        ax.set_title(f"{a} → {b}", fontsize=8)
+        ax.set_title(f"{a} → {b}" if a != b else f"node {a}", fontsize=8)
         ax.tick_params(labelsize=7)
     handles, labels = next(ax for ax in axes.flat if ax.get_visible()).get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower left", fontsize=7, ncol=2, frameon=False)

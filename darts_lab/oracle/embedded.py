@@ -7,25 +7,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightning as L
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from darts_lab.benchmark.table import SHIPPED, load_table  # noqa: E402
-from darts_lab.config import ConfigError  # noqa: E402
-from darts_lab.oracle.base import Oracle  # noqa: E402
-from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
+from darts_lab.benchmark.table import SHIPPED, load_table
+from darts_lab.config import ConfigError
+from darts_lab.oracle.base import RegretOracle
+from darts_lab.search_space.base import GenotypeBase, SearchSpace
 
 
-class EmbeddedOracle(Oracle):
+class EmbeddedOracle(RegretOracle):
     name = "embedded"
+    title = "embedded benchmark: regret per epoch"
 
     def __init__(self, table: str | None = None) -> None:
+        super().__init__()
         self.path = Path(table).expanduser() if table else SHIPPED
         self.table = load_table(self.path)
-        self.history: list[dict[str, float]] = []
 
     def check(self, space: SearchSpace) -> None:
         ops = list(self.table.protocol["ops"])
@@ -35,10 +30,8 @@ class EmbeddedOracle(Oracle):
                 f"{list(space.ops)} (use +overlay=embedded)"
             )
 
-    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        score = self.table.score(str(module.genotype()))
-        self.history.append(score)
-        module.log_dict({f"oracle/{key}": value for key, value in score.items()})
+    def score(self, genotype: GenotypeBase) -> dict[str, float]:
+        return self.table.score(str(genotype))
 
     def summary(self, report: dict) -> str:
         return (
@@ -46,14 +39,6 @@ class EmbeddedOracle(Oracle):
             f"{100 * report['regret']:.2f} points, percentile {report['percentile']:.0f} "
             f"(embedded oracle)"
         )
-
-    def state_dict(self) -> dict:
-        """The per-epoch scores travel in Lightning checkpoints, so a resumed run's
-        benchmark.json and oracle.png cover the whole search."""
-        return {"history": self.history}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.history = list(state_dict.get("history", []))
 
     def report(self, genotype: GenotypeBase) -> dict:
         return {
@@ -64,16 +49,3 @@ class EmbeddedOracle(Oracle):
             "table_code_version": self.table.code_version,
             "per_epoch": self.history,
         }
-
-    def figures(self, run_dir: Path) -> list[Path]:
-        if not self.history:
-            return []
-        fig, ax = plt.subplots(figsize=(5, 3.2))
-        ax.plot(range(1, len(self.history) + 1), [100 * h["regret"] for h in self.history], "o-")
-        ax.set(xlabel="epoch", ylabel="regret of Π_S(α) (test acc. points)", ylim=(0, None))
-        ax.set_title("embedded benchmark: regret per epoch")
-        fig.tight_layout()
-        path = run_dir / "oracle.png"
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        return [path]

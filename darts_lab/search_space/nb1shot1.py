@@ -1,0 +1,326 @@
+"""NAS-Bench-1Shot1 (Zela et al. 2020): three subsets of the NAS-Bench-101 cell, searched with
+the one-shot model of automl/nasbench-1shot1 (`optimizers/darts/model_search.py`).
+
+Cell: one input (the previous cell), intermediate nodes 1..n-1 and the output node n. Every node
+sums its inputs (weighted by α over its candidate inputs where it has a choice) and then applies
+ONE mixed op over {maxpool3x3, conv3x3-bn-relu, conv1x1-bn-relu}: ops follow nodes, not edges.
+The input reaches each node through its own 1×1 ConvBnRelu projection (NB101's rule); the
+output is the weighted concatenation of the nodes plus the weighted projected input. Spaces
+1/2/3 differ in node count and in how many inputs each node keeps (`PARENTS`).
+
+Network (NB101's skeleton, scaled down): a 3×3 ConvBnRelu stem, `layers` cells in three stacks
+joined by 2×2 max-pools (stride 2, padding 1) that double the channels, a ReLU-1×1 conv-BN,
+global pooling, a linear classifier. α is shared by every cell.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from darts_lab.config import ConfigError, check
+from darts_lab.search_space.base import Capabilities, GenotypeBase, SearchSpace
+from darts_lab.search_space.ops import CandidateOps, ReLUConvBN, check_ops
+
+NB101_OPS: tuple[str, ...] = ("maxpool3x3", "conv3x3-bn-relu", "conv1x1-bn-relu")  # ref. order
+INPUT, OUTPUT = "input", "output"
+# Inputs kept per node 1..n (the last is the output), Zela et al. Table 1 / the reference code
+PARENTS: dict[int, tuple[int, ...]] = {
+    1: (1, 2, 2, 2, 2),
+    2: (1, 1, 2, 2, 3),
+    3: (1, 1, 1, 2, 2, 2),
+}
+NB101_VERTICES = 7  # NB101 cells have 7 vertices: spaces 1/2 get an unused node before output
+
+
+class ConvBnRelu(nn.Sequential):
+    """NB101's conv-BN-ReLU. BN momentum as the reference: it passes TensorFlow's decay 0.997
+    as PyTorch's momentum, so running statistics follow the latest batch almost entirely."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, momentum: float) -> None:
+        super().__init__(
+            nn.Conv2d(c_in, c_out, kernel, padding=kernel // 2, bias=False),
+            nn.BatchNorm2d(c_out, momentum=momentum, eps=1e-5),
+            nn.ReLU(),
+        )
+
+
+class NodeOps(CandidateOps):
+    """The mixed op of one node. PC-DARTS (`partial_channels` K): C/K channels go through the
+    ops, the rest bypass them, then a channel shuffle (no edge weights β: the input weights
+    already weigh the edges, as in the reference)."""
+
+    def __init__(self, c: int, ops: Sequence[str], partial_channels: int, momentum: float):
+        super().__init__()
+        self.k, self.c_op = partial_channels, c // partial_channels
+        make = {
+            "maxpool3x3": lambda: nn.MaxPool2d(3, stride=1, padding=1),
+            "conv3x3-bn-relu": lambda: ConvBnRelu(self.c_op, self.c_op, 3, momentum),
+            "conv1x1-bn-relu": lambda: ConvBnRelu(self.c_op, self.c_op, 1, momentum),
+        }
+        self.ops = nn.ModuleDict({name: make[name]() for name in ops})
+        self.index = list(range(len(ops)))
+        self.bypass = nn.Identity()
+        self.set_alive(torch.ones(len(ops), dtype=torch.bool))
+
+
+def input_keys(space: int) -> dict[int, str]:
+    """The α key of every intermediate node that chooses among its inputs (node i has i
+    candidates: the input and nodes 1..i-1; it chooses when it keeps fewer)."""
+    parents = PARENTS[space][:-1]
+    return {i: f"cell_in{i}" for i, k in enumerate(parents, start=1) if k < i}
+
+
+class Nb1Shot1Cell(nn.Module):
+    def __init__(
+        self, space: int, c_in: int, c: int, ops: Sequence[str], k: int, momentum: float
+    ) -> None:
+        super().__init__()
+        self.steps = len(PARENTS[space]) - 1
+        self.keys = input_keys(space)
+        # one projection of the cell input per node, one more for the input → output edge
+        self.projections = nn.ModuleList(
+            [ConvBnRelu(c_in, c, 1, momentum) for _ in range(self.steps)]
+            + [ConvBnRelu(c_in, c * self.steps, 1, momentum)]
+        )
+        self.nodes = nn.ModuleList(NodeOps(c, ops, k, momentum) for _ in range(self.steps))
+
+    def forward(
+        self,
+        s0: torch.Tensor,
+        weights: Mapping[str, torch.Tensor],
+        choices: list[int] | None = None,
+    ) -> torch.Tensor:
+        states: list[torch.Tensor] = []
+        for b, node in enumerate(self.nodes):
+            inputs = [self.projections[b](s0), *states]
+            key = self.keys.get(b + 1)
+            if key is not None:
+                inputs = [w * t for w, t in zip(weights[key][0], inputs, strict=True)]
+            choice = None if choices is None else choices[b]
+            states.append(node(sum(inputs), weights["cell"][b], choice))
+        w_out = weights["cell_out"][0]
+        concat = torch.cat([w * s for w, s in zip(w_out[1:], states, strict=True)], dim=1)
+        return w_out[0] * self.projections[-1](s0) + concat
+
+
+class Nb1Shot1Network(SearchSpace):
+    cell_types = ("cell",)
+    capabilities = Capabilities(partial_channels=True, oracles=("nb101",))
+    tiny = {"init_channels": 4, "layers": 3}
+
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        space: int = 1,
+        init_channels: int = 16,
+        layers: int = 9,
+        ops: Sequence[str] = NB101_OPS,
+        partial_channels: int = 1,
+        bn_momentum: float = 0.997,
+    ) -> None:
+        super().__init__()
+        check("search_space.space", space, lambda s: s in PARENTS, "1, 2 or 3")
+        check_ops(list(ops), NB101_OPS)
+        check("search_space.layers", layers, lambda n: isinstance(n, int) and n >= 1, ">= 1")
+        check(
+            "search_space.partial_channels",
+            partial_channels,
+            lambda k: isinstance(k, int) and k >= 1 and init_channels % k == 0,
+            f"a positive integer dividing init_channels={init_channels}",
+        )
+        if init_channels < 1:
+            raise ConfigError(f"search_space.init_channels must be >= 1; got {init_channels}")
+        self.space, self.ops, self.layers = space, list(ops), layers
+        self.steps = len(PARENTS[space]) - 1
+        self.downsample = {layers // 3, 2 * layers // 3} - {0}
+        c = init_channels
+        self.stem = ConvBnRelu(in_channels, c, 3, bn_momentum)
+        self.cells = nn.ModuleList()
+        c_prev = c
+        for i in range(layers):
+            c = 2 * c if i in self.downsample else c
+            c_in = c_prev if i == 0 else c_prev * self.steps
+            self.cells.append(Nb1Shot1Cell(space, c_in, c, self.ops, partial_channels, bn_momentum))
+            c_prev = c
+        self.postprocess = ReLUConvBN(c * self.steps, c, 1, 1, 0, affine=False)
+        self.classifier = nn.Linear(c, num_classes)
+        self.pool = nn.MaxPool2d(2, stride=2, padding=1)
+
+    def edges(self) -> list[tuple[int, int]]:
+        """The op-weight rows are nodes 1..n-1 (a node's op acts after its inputs' sum)."""
+        return [(i, i) for i in range(1, self.steps + 1)]
+
+    def arch_shapes(self) -> dict[str, tuple[int, int]]:
+        keys = input_keys(self.space)
+        return (
+            {"cell": (self.steps, len(self.ops))}
+            | {key: (1, i) for i, key in keys.items()}
+            | {"cell_out": (1, self.steps + 1)}
+        )
+
+    def selectable(self) -> dict[str, torch.Tensor]:
+        return {k: torch.ones(shape, dtype=torch.bool) for k, shape in self.arch_shapes().items()}
+
+    def set_alive(self, alive: Mapping[str, torch.Tensor]) -> None:
+        for cell in self.cells:
+            for b, node in enumerate(cell.nodes):
+                node.set_alive(alive["cell"][b])
+
+    def kept(self) -> dict[str, int]:
+        """How many inputs Π_S keeps per input-weight key."""
+        parents = PARENTS[self.space]
+        return {key: parents[i - 1] for i, key in input_keys(self.space).items()} | {
+            "cell_out": parents[-1]
+        }
+
+    def project(
+        self, weights: Mapping[str, torch.Tensor], selectable: Mapping[str, torch.Tensor]
+    ) -> dict[str, torch.Tensor]:
+        """Π_S: the strongest op per node; the k strongest inputs of every node that keeps k."""
+        out = {}
+        for key, w in weights.items():
+            w = w.detach().masked_fill(~selectable[key].to(w.device), float("-inf"))
+            k = self.kept().get(key, 1)
+            out[key] = torch.zeros_like(w, dtype=weights[key].dtype).scatter_(
+                -1, w.topk(k, dim=-1).indices, 1.0
+            )
+        return out
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        weights: Mapping[str, torch.Tensor],
+        choices: Mapping[str, list[int]] | None = None,
+    ) -> torch.Tensor:
+        h = self.stem(x)
+        node_choices = None if choices is None else choices["cell"]
+        for i, cell in enumerate(self.cells):
+            h = cell(self.pool(h) if i in self.downsample else h, weights, node_choices)
+        h = self.postprocess(h)
+        return self.classifier(h.mean(dim=(2, 3)))
+
+    def discretize(
+        self,
+        weights: Mapping[str, torch.Tensor],
+        selectable: Mapping[str, torch.Tensor] | None = None,
+    ) -> Nb1Shot1Genotype:
+        onehot = self.project(weights, selectable or self.selectable())
+        keys = input_keys(self.space)
+        parents = [
+            tuple(int(j) for j in onehot[keys[i]][0].nonzero()) if i in keys else tuple(range(i))
+            for i in range(1, self.steps + 1)
+        ]
+        parents.append(tuple(int(j) for j in onehot["cell_out"][0].nonzero()))
+        ops = tuple(self.ops[int(i)] for i in onehot["cell"].argmax(-1))
+        return Nb1Shot1Genotype(self.space, ops, tuple(parents))
+
+
+@dataclass(frozen=True)
+class Nb1Shot1Genotype(GenotypeBase):
+    """Per intermediate node its op, per node 1..n (output last) the inputs it keeps. Nodes
+    that do not reach the output ("loose ends") are dropped from the NAS-Bench-101 cell, as the
+    reference's discretization does. Its accuracy comes from NAS-Bench-101 (oracle=nb101)."""
+
+    json_key = "nb1shot1"
+    space: int
+    ops: tuple[str, ...]
+    parents: tuple[tuple[int, ...], ...]
+
+    def live(self) -> set[int]:
+        """Intermediate nodes on a path to the output."""
+        out, live, frontier = len(self.parents), set(), [len(self.parents)]
+        while frontier:
+            for p in self.parents[frontier.pop() - 1]:
+                if p and p not in live:
+                    live.add(p)
+                    frontier.append(p)
+        return live - {out}
+
+    def nb101(self) -> tuple[list[list[int]], list[str]]:
+        """(adjacency matrix, op labels) in NAS-Bench-101's 7-vertex format, loose ends kept out;
+        spaces 1 and 2 (4 intermediate nodes) get an unused conv1x1 vertex before the output."""
+        n = len(self.parents)  # the output node
+        pad = NB101_VERTICES - (n + 1)
+        index = {v: v for v in range(n)} | {n: n + pad}
+        matrix = [[0] * NB101_VERTICES for _ in range(NB101_VERTICES)]
+        for v in [n, *self.live()]:
+            for p in self.parents[v - 1]:
+                matrix[index[p]][index[v]] = 1
+        return matrix, [INPUT, *self.ops, *["conv1x1-bn-relu"] * pad, OUTPUT]
+
+    def __str__(self) -> str:
+        live = self.live()
+        nodes = [
+            f"{i}:{op}<-{','.join(map(str, self.parents[i - 1]))}"
+            for i, op in enumerate(self.ops, start=1)
+            if i in live
+        ]
+        return f"space{self.space} " + " ".join(
+            [*nodes, f"out<-{','.join(map(str, self.parents[-1]))}"]
+        )
+
+    def cells(self) -> dict[str, tuple[list[list[tuple[str, int]]], list[int], int]]:
+        """For drawing: each kept input of a node labelled with the node's op."""
+        live = self.live()
+        genes = [
+            [(op, p) for p in self.parents[i - 1]] if i in live else []
+            for i, op in enumerate(self.ops, start=1)
+        ]
+        return {"cell": (genes, list(self.parents[-1]), 1)}
+
+    def to_json(self) -> dict:
+        matrix, ops = self.nb101()
+        return {
+            "nb1shot1": {"space": self.space, "ops": list(self.ops), "parents": self.parents},
+            "nb101": {"matrix": matrix, "ops": ops},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Nb1Shot1Genotype:
+        d = data["nb1shot1"]
+        return cls(int(d["space"]), tuple(d["ops"]), tuple(tuple(p) for p in d["parents"]))
+
+
+Nb1Shot1Network.genotype_type = Nb1Shot1Genotype
+
+
+def parent_choices(space: int) -> Iterator[tuple[tuple[int, ...], ...]]:
+    """Every way to pick each node's inputs (loose ends included)."""
+    per_node = [itertools.combinations(range(i), k) for i, k in enumerate(PARENTS[space], 1)]
+    return itertools.product(*[list(c) for c in per_node])
+
+
+def architectures(space: int) -> Iterator[Nb1Shot1Genotype]:
+    """Every distinct cell the discretization can return: loose ends dropped, and the ops of
+    dropped nodes fixed (they do not change the cell)."""
+    steps = len(PARENTS[space]) - 1
+    seen = set()
+    for parents in parent_choices(space):
+        live = Nb1Shot1Genotype(space, ("",) * steps, parents).live()
+        kept = tuple(p if i in live or i == steps + 1 else () for i, p in enumerate(parents, 1))
+        if kept in seen:
+            continue
+        seen.add(kept)
+        for ops in itertools.product(NB101_OPS, repeat=len(live)):
+            chosen = iter(ops)
+            node_ops = tuple(
+                next(chosen) if i in live else NB101_OPS[0] for i in range(1, steps + 1)
+            )
+            yield Nb1Shot1Genotype(space, node_ops, parents)
+
+
+def count_with_loose_ends(space: int) -> int:
+    """Zela et al.'s count "with loose ends": per choice of inputs, 3^(intermediate nodes that
+    feed another node)."""
+    steps = len(PARENTS[space]) - 1
+    total = 0
+    for parents in parent_choices(space):
+        feeding = {p for ps in parents for p in ps} & set(range(1, steps + 1))
+        total += len(NB101_OPS) ** len(feeding)
+    return total
