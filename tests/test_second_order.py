@@ -117,6 +117,12 @@ COMPOSED = {
         "dataset=digits",
         "arch_warmup_epochs=0",
     ],
+    "gaea_pcdarts_nb1shot1": [
+        "+experiment=gaea_pcdarts_nb1shot1",
+        "arch_step=second_order",
+        "dataset=digits",
+        "search_space.space=3",
+    ],
     "rnn_darts_prime": [
         "+experiment=darts_prime_ptb",
         "dataset=tiny_corpus",
