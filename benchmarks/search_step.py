@@ -4,6 +4,7 @@
                                      [--batch 64] [--steps 30] [--warmup 3] [--device cpu]
     python benchmarks/search_step.py --scaling      # step time vs cells and channels
     python benchmarks/search_step.py --original-darts PATH [--rounds 2]   # vs quark0/darts
+    [--channels-last] [--recompute-edges]: the darts_lab paths with those perf switches
 
 (a) raw: a plain first-order bilevel loop — α-step (Adam) on a val batch, w-step (SGD, clip 5)
     on a train batch — written the way quark0/darts's `train()` is, on our SearchNetwork.
@@ -19,8 +20,9 @@ alone in a fresh process, since a heap grown by earlier paths would hide it).
 --original-darts PATH: the original DARTS code side by side. PATH is your own checkout of
 quark0/darts; its `cnn/model_search.py` is imported from there at run time (nothing of it is in
 this repository; on CPU its `.cuda()` calls are made no-ops). (o) is its first-order iteration as
-its `train_search.py` runs it (α-step: Adam on a val batch; w-step: SGD, clip 5), (b) darts_lab's;
-each runs in a fresh process (so peak RSS growth is its own), alternating, `--rounds` times.
+its `train_search.py` runs it (α-step: Adam on a val batch; w-step: SGD, clip 5), (b) darts_lab's
+by default and with each perf switch (channels_last, recompute_edges, both); each runs in a
+fresh process (so peak RSS growth is its own), alternating, `--rounds` times.
 """
 
 from __future__ import annotations
@@ -144,6 +146,8 @@ def in_fresh_process(args: argparse.Namespace, path: str, steps: int, warmup: in
         cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
     if args.channels_last:
         cmd.append("--channels-last")
+    if args.recompute_edges:
+        cmd.append("--recompute-edges")
     if args.original_darts:
         cmd += ["--original-darts", args.original_darts]
     done = subprocess.run(cmd, capture_output=True, text=True)
@@ -240,6 +244,7 @@ def time_lightning(
         Classification(10, channels_last=args.channels_last),
         SecondOrder() if second else FirstOrder(),
         channels_last=args.channels_last,
+        recompute_edges=args.recompute_edges,
     )
     n = 2 * args.batch * (args.warmup + args.steps)
     dm = RandomImages(n, args.channels, args.size, batch_size=args.batch, train_fraction=0.5)
@@ -289,26 +294,40 @@ def step_times(args: argparse.Namespace, path: str) -> tuple[list[float], float]
     return [t for t, _ in times], mb
 
 
+# darts_lab's side-by-side rows: (label, perf.channels_last, perf.recompute_edges)
+VARIANTS = [
+    ("(b) darts_lab+Lightning", False, False),
+    ("(b) + channels_last", True, False),
+    ("(b) + recompute_edges", False, True),
+    ("(b) + both", True, True),
+]
+
+
 def side_by_side(args: argparse.Namespace) -> None:
-    """(o) quark0/darts and (b) darts_lab, alternating fresh processes, `--rounds` times."""
-    results = {path: {"times": [], "mb": 0.0} for path in "ob"}
+    """(o) quark0/darts and darts_lab (default and with each perf switch), alternating fresh
+    processes, `--rounds` times."""
+    rows = [("(o) original DARTS (quark0)", "o", False, False)]
+    rows += [(name, "b", nhwc, recompute) for name, nhwc, recompute in VARIANTS]
+    results = {name: {"times": [], "mb": 0.0} for name, *_ in rows}
     for _ in range(args.rounds):
-        for path in "ob":
-            got = in_fresh_process(args, path, args.steps, args.warmup)
-            results[path]["times"] += got["times"]
-            results[path]["mb"] = max(results[path]["mb"], got["mb"])
+        for name, path, nhwc, recompute in rows:
+            variant = argparse.Namespace(**{**vars(args), "channels_last": nhwc})
+            variant.recompute_edges = recompute
+            got = in_fresh_process(variant, path, args.steps, args.warmup)
+            results[name]["times"] += got["times"]
+            results[name]["mb"] = max(results[name]["mb"], got["mb"])
     print(
         f"\ninput {args.channels}x{args.size}x{args.size}, {args.init_channels} channels, "
         f"{args.layers} cells, batch {args.batch}, device {args.device}, "
         f"{torch.get_num_threads()} threads, first-order iteration (α-step + w-step), median of "
         f"{args.steps} × {args.rounds} steps, each path in fresh processes"
     )
-    base_t = statistics.median(results["o"]["times"])
+    base = results[rows[0][0]]
+    base_t = statistics.median(base["times"])
     print(f"{'path':<30}{'s/step':>10}{'ratio':>8}{'peak MB':>10}{'ratio':>8}")
-    ours = "(b) darts_lab+Lightning" + (" NHWC" if args.channels_last else "")
-    for path, name in (("o", "(o) original DARTS (quark0)"), ("b", ours)):
-        t, mb = statistics.median(results[path]["times"]), results[path]["mb"]
-        print(f"{name:<30}{t:>10.3f}{t / base_t:>8.2f}{mb:>10.0f}{mb / results['o']['mb']:>8.2f}")
+    for name, *_ in rows:
+        t, mb = statistics.median(results[name]["times"]), results[name]["mb"]
+        print(f"{name:<30}{t:>10.3f}{t / base_t:>8.2f}{mb:>10.0f}{mb / base['mb']:>8.2f}")
 
 
 def table(args: argparse.Namespace) -> None:
@@ -374,6 +393,11 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=2, help="--original-darts: alternations")
     p.add_argument(
         "--channels-last", action="store_true", help="darts_lab paths with perf.channels_last"
+    )
+    p.add_argument(
+        "--recompute-edges",
+        action="store_true",
+        help="darts_lab paths with perf.recompute_edges (activation checkpointing)",
     )
     p.add_argument("--run", choices=list("abcdefo"), help=argparse.SUPPRESS)
     args = p.parse_args()

@@ -133,7 +133,9 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         datamodule.check()
         net = build_space(cfg, activation, datamodule)
         arch_step = instantiate(cfg.arch_step)
-        arch_step.check(cfg.mode, sampling=bool(cfg.get("sampler")))
+        arch_step.check(
+            cfg.mode, sampling=bool(cfg.get("sampler")), recompute=cfg.perf.recompute_edges
+        )
         arch = Architecture(
             net.arch_shapes(),
             activation,
@@ -155,6 +157,7 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             arch_warmup_epochs=cfg.arch_warmup_epochs,
             mode=cfg.mode,
             channels_last=cfg.perf.channels_last,
+            recompute_edges=cfg.perf.recompute_edges,
             compile_backend=cfg.perf.compile_backend if cfg.perf.compile else None,
             **cfg.w_optimizer,
         )

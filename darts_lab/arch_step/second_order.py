@@ -51,8 +51,14 @@ class SecondOrder:
             raise ConfigError(f"arch_step.r must be positive, got {r}")
         self.r = r
 
-    def check(self, mode: str, sampling: bool) -> None:
-        """GDAS and single-level ERM have no second-order form."""
+    def check(self, mode: str, sampling: bool, recompute: bool = False) -> None:
+        """GDAS and single-level ERM have no second-order form; recomputed edges would rebuild
+        their activations with the real w, not the virtual w' the gradient is taken at."""
+        if recompute:
+            raise ConfigError(
+                "arch_step=second_order differentiates through substituted weights, which "
+                "perf.recompute_edges would not see in its recomputation; turn one of them off"
+            )
         if mode == "erm":
             raise ConfigError(
                 "arch_step=second_order unrolls a w-step to score α on held-out data; mode=erm "

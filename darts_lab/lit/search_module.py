@@ -49,7 +49,7 @@ class ArchGradient(Protocol):
 
     precedes_w_step: bool  # second order: the α-step unrolls the iteration's coming w-step
 
-    def check(self, mode: str, sampling: bool) -> None: ...
+    def check(self, mode: str, sampling: bool, recompute: bool = False) -> None: ...
 
     def backward(
         self, module: SearchModule, arch_batch: Batch, w_batch: Batch, penalty: torch.Tensor
@@ -79,6 +79,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
         mode: str = "bilevel",
         channels_last: bool = False,
         compile_backend: str | None = None,
+        recompute_edges: bool = False,
     ) -> None:
         super().__init__()
         check_choice("mode", mode, ("bilevel", "erm"))
@@ -102,6 +103,10 @@ class SearchModule(ReliableSearch, L.LightningModule):
             + ["arch_gradient"]
         )
         self.net, self.arch = net, arch
+        if recompute_edges and not net.set_recompute(True):
+            raise ConfigError(
+                f"perf.recompute_edges checkpoints mixed ops, and {type(net).__name__} has none"
+            )
         self.schedule, self.regularizer = schedule, regularizer
         self.task, self.arch_gradient = task, arch_gradient
         self.arch_optimizer_factory = arch_optimizer
@@ -243,8 +248,9 @@ class SearchModule(ReliableSearch, L.LightningModule):
             self._arch_batches = self.trainer.datamodule.arch_stream(
                 self.trainer.global_rank, self.trainer.world_size, skip=int(self.a_steps)
             )
-        batch = next(self._arch_batches)
-        return self.task.prepare(self.trainer.strategy.batch_to_device(batch, self.device))
+        batch = self.trainer.strategy.batch_to_device(next(self._arch_batches), self.device)
+        # as Lightning treats the step's own batch (e.g. float64 under precision=64-true)
+        return self.task.prepare(self.trainer.precision_plugin.convert_input(batch))
 
     def progress(self, batch_idx: int) -> float:
         """Fraction of the search done, 0 at the first batch → 1 at the last."""

@@ -109,6 +109,15 @@ class SearchSpace(nn.Module, ABC):
     def set_alive(self, alive: Weights) -> None:
         """Which ops are still in the search (pruning); the others are never computed."""
 
+    def set_recompute(self, on: bool) -> int:
+        """Activation checkpointing of every mixed op (`CandidateOps`); returns how many."""
+        from darts_lab.search_space.ops import CandidateOps
+
+        edges = [m for m in self.modules() if isinstance(m, CandidateOps)]
+        for edge in edges:
+            edge.recompute = on
+        return len(edges)
+
     @abstractmethod
     def forward(
         self, x: torch.Tensor, weights: Weights, choices: Mapping[str, list[int]] | None = None

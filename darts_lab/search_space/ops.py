@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 
 import torch
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from darts_lab.config import ConfigError
 
@@ -136,6 +138,21 @@ def after_relu(op: nn.Module) -> Callable[[torch.Tensor], torch.Tensor] | None:
     return None
 
 
+@contextmanager
+def running_stats_kept(module: nn.Module) -> Iterator[None]:
+    """BatchNorm layers in `module` leave their running statistics as they are (momentum 0):
+    a recomputed forward must not count its batch twice."""
+    norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.momentum = 0.0
+    try:
+        yield
+    finally:
+        for m, momentum in zip(norms, momenta, strict=True):
+            m.momentum = momentum
+
+
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     """PC-DARTS: interleave the channels of `groups` groups, so every channel takes a turn
     through the ops across cells."""
@@ -152,6 +169,10 @@ class CandidateOps(nn.Module):
     PC-DARTS (`k` > 1): only the first C/K channels (`c_op`) go through the ops, the rest take
     `bypass` (identity, or max-pooled on a reducing edge), then a channel shuffle mixes the two.
 
+    `recompute` (perf.recompute_edges): activation checkpointing of the edge. Only its input
+    and output stay stored; the backward pass runs the edge again to rebuild the rest
+    (BatchNorm running statistics are not updated a second time).
+
     Subclasses build `self.ops` (name → module) with `self.index` (each op's position in the
     weight vector), set `k`, `c_op` and `bypass`, call `set_alive`, and say what an edge of
     zeros looks like (`zeros`)."""
@@ -161,6 +182,7 @@ class CandidateOps(nn.Module):
     k: int
     c_op: int
     bypass: nn.Module
+    recompute: bool = False
 
     def set_alive(self, alive: torch.Tensor) -> None:
         self.active = [
@@ -189,6 +211,18 @@ class CandidateOps(nn.Module):
     def forward(
         self, x: torch.Tensor, weights: torch.Tensor, choice: int | None = None
     ) -> torch.Tensor:
+        if self.recompute and torch.is_grad_enabled():
+            return checkpoint(
+                self.edge,
+                x,
+                weights,
+                choice,
+                use_reentrant=False,
+                context_fn=lambda: (nullcontext(), running_stats_kept(self)),
+            )
+        return self.edge(x, weights, choice)
+
+    def edge(self, x: torch.Tensor, weights: torch.Tensor, choice: int | None) -> torch.Tensor:
         if self.k == 1:
             return self.mix(x, weights, choice)
         part, rest = x[:, : self.c_op], x[:, self.c_op :]
