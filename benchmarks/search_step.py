@@ -295,7 +295,7 @@ def step_times(args: argparse.Namespace, path: str) -> tuple[list[float], float]
 
 
 # darts_lab's side-by-side rows: (label, perf.channels_last, perf.recompute_edges)
-VARIANTS = [
+PERF_ROWS = [
     ("(b) darts_lab+Lightning", False, False),
     ("(b) + channels_last", True, False),
     ("(b) + recompute_edges", False, True),
@@ -307,7 +307,7 @@ def side_by_side(args: argparse.Namespace) -> None:
     """(o) quark0/darts and darts_lab (default and with each perf switch), alternating fresh
     processes, `--rounds` times."""
     rows = [("(o) original DARTS (quark0)", "o", False, False)]
-    rows += [(name, "b", nhwc, recompute) for name, nhwc, recompute in VARIANTS]
+    rows += [(name, "b", nhwc, recompute) for name, nhwc, recompute in PERF_ROWS]
     results = {name: {"times": [], "mb": 0.0} for name, *_ in rows}
     for _ in range(args.rounds):
         for name, path, nhwc, recompute in rows:
