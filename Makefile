@@ -41,7 +41,7 @@ regret: $(STAMP)
 	$(BIN)/python -m darts_lab.report multirun/regret
 
 test: $(STAMP)
-	WANDB_MODE=offline $(BIN)/python -m pytest tests
+	WANDB_MODE=offline $(BIN)/python -m pytest -n 2 --dist worksteal tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check darts_lab tests benchmarks

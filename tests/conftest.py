@@ -13,6 +13,10 @@ from hydra.utils import get_class
 from omegaconf import DictConfig
 
 os.environ["WANDB_MODE"] = "offline"
+if os.environ.get("PYTEST_XDIST_WORKER"):  # `make test` runs 2 workers on 2 cores: 1 thread each
+    import torch
+
+    torch.set_num_threads(1)
 os.environ.setdefault("WANDB_SILENT", "true")
 
 CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from darts_lab.config import ConfigError, check
+from darts_lab.config import ConfigError
 from darts_lab.search_space.base import Capabilities, SearchSpace
 from darts_lab.search_space.genotype import (
     Genotype,
@@ -24,6 +24,7 @@ from darts_lab.search_space.ops import (  # noqa: F401 - channel_shuffle re-expo
     ReLUConvBN,
     channel_shuffle,
     check_ops,
+    check_partial_channels,
 )
 
 
@@ -151,12 +152,7 @@ class SearchNetwork(SearchSpace):
                 f"init_channels={init_channels}, steps={steps}, "
                 f"multiplier={multiplier}"
             )
-        check(
-            "search_space.partial_channels",
-            partial_channels,
-            lambda k: isinstance(k, int) and k >= 1 and init_channels % k == 0,
-            f"a positive integer dividing init_channels={init_channels}",
-        )
+        check_partial_channels(partial_channels, init_channels)
         self.ops = list(ops)
         self.steps = steps
         self.multiplier = multiplier

@@ -24,7 +24,12 @@ from torch import nn
 
 from darts_lab.config import ConfigError, check
 from darts_lab.search_space.base import Capabilities, GenotypeBase, SearchSpace
-from darts_lab.search_space.ops import CandidateOps, ReLUConvBN, check_ops
+from darts_lab.search_space.ops import (
+    CandidateOps,
+    ReLUConvBN,
+    check_ops,
+    check_partial_channels,
+)
 
 NB101_OPS: tuple[str, ...] = ("maxpool3x3", "conv3x3-bn-relu", "conv1x1-bn-relu")  # ref. order
 INPUT, OUTPUT = "input", "output"
@@ -128,12 +133,7 @@ class Nb1Shot1Network(SearchSpace):
         check("search_space.space", space, lambda s: s in PARENTS, "1, 2 or 3")
         check_ops(list(ops), NB101_OPS)
         check("search_space.layers", layers, lambda n: isinstance(n, int) and n >= 1, ">= 1")
-        check(
-            "search_space.partial_channels",
-            partial_channels,
-            lambda k: isinstance(k, int) and k >= 1 and init_channels % k == 0,
-            f"a positive integer dividing init_channels={init_channels}",
-        )
+        check_partial_channels(partial_channels, init_channels)
         if init_channels < 1:
             raise ConfigError(f"search_space.init_channels must be >= 1; got {init_channels}")
         self.space, self.ops, self.layers = space, list(ops), layers

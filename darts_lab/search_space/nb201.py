@@ -15,9 +15,14 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from darts_lab.config import ConfigError, check
+from darts_lab.config import ConfigError
 from darts_lab.search_space.base import Capabilities, GenotypeBase, SearchSpace
-from darts_lab.search_space.ops import CandidateOps, ReLUConvBN, check_ops
+from darts_lab.search_space.ops import (
+    CandidateOps,
+    ReLUConvBN,
+    check_ops,
+    check_partial_channels,
+)
 
 NB201_OPS: tuple[str, ...] = (
     "none",
@@ -119,12 +124,7 @@ class Nb201Network(SearchSpace):
                 f"search_space needs init_channels >= 1 and cells_per_stage >= 1; got "
                 f"init_channels={init_channels}, cells_per_stage={cells_per_stage}"
             )
-        check(
-            "search_space.partial_channels",
-            partial_channels,
-            lambda k: isinstance(k, int) and k >= 1 and init_channels % k == 0,
-            f"a positive integer dividing init_channels={init_channels}",
-        )
+        check_partial_channels(partial_channels, init_channels)
         self.ops = list(ops)
         self.edge_weights = edge_weights
         c = init_channels

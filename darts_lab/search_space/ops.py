@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from darts_lab.config import ConfigError
+from darts_lab.config import ConfigError, check
 
 PRIMITIVES: tuple[str, ...] = (
     "none",
@@ -124,6 +124,16 @@ def check_ops(ops: list[str] | tuple[str, ...], allowed: tuple[str, ...] = PRIMI
         )
     if len(set(ops)) != len(ops):
         raise ConfigError(f"search_space.ops lists an op twice: {list(ops)}")
+
+
+def check_partial_channels(k: int, channels: int) -> None:
+    """PC-DARTS's K must split the first stage's channels evenly."""
+    check(
+        "search_space.partial_channels",
+        k,
+        lambda v: isinstance(v, int) and v >= 1 and channels % v == 0,
+        f"a positive integer dividing init_channels={channels}",
+    )
 
 
 def after_relu(op: nn.Module) -> Callable[[torch.Tensor], torch.Tensor] | None:
