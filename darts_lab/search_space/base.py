@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from darts_lab.search_space.ops import CandidateOps
+
 Weights = Mapping[str, torch.Tensor]
 
 
@@ -89,9 +91,10 @@ class SearchSpace(nn.Module, ABC):
     def arch_shapes(self) -> dict[str, tuple[int, int]]:
         """Rows × options of every architecture tensor (op weights, and e.g. PC-DARTS β)."""
 
-    @abstractmethod
     def selectable(self) -> dict[str, torch.Tensor]:
-        """Per key, a bool mask of what Π_S may choose (e.g. not "none")."""
+        """Per key, a bool mask of what Π_S may choose (e.g. not "none"); by default every
+        option of every architecture tensor (NB201, NB1Shot1)."""
+        return {k: torch.ones(shape, dtype=torch.bool) for k, shape in self.arch_shapes().items()}
 
     @abstractmethod
     def project(self, weights: Weights, selectable: Weights) -> dict[str, torch.Tensor]:
@@ -111,8 +114,6 @@ class SearchSpace(nn.Module, ABC):
 
     def set_recompute(self, on: bool) -> int:
         """Activation checkpointing of every mixed op (`CandidateOps`); returns how many."""
-        from darts_lab.search_space.ops import CandidateOps
-
         edges = [m for m in self.modules() if isinstance(m, CandidateOps)]
         for edge in edges:
             edge.recompute = on

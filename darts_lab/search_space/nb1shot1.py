@@ -164,9 +164,6 @@ class Nb1Shot1Network(SearchSpace):
             | {"cell_out": (1, self.steps + 1)}
         )
 
-    def selectable(self) -> dict[str, torch.Tensor]:
-        return {k: torch.ones(shape, dtype=torch.bool) for k, shape in self.arch_shapes().items()}
-
     def set_alive(self, alive: Mapping[str, torch.Tensor]) -> None:
         for cell in self.cells:
             for b, node in enumerate(cell.nodes):
@@ -183,13 +180,11 @@ class Nb1Shot1Network(SearchSpace):
         self, weights: Mapping[str, torch.Tensor], selectable: Mapping[str, torch.Tensor]
     ) -> dict[str, torch.Tensor]:
         """Π_S: the strongest op per node; the k strongest inputs of every node that keeps k."""
-        out = {}
+        kept, out = self.kept(), {}
         for key, w in weights.items():
             w = w.detach().masked_fill(~selectable[key].to(w.device), float("-inf"))
-            k = self.kept().get(key, 1)
-            out[key] = torch.zeros_like(w, dtype=weights[key].dtype).scatter_(
-                -1, w.topk(k, dim=-1).indices, 1.0
-            )
+            top = w.topk(kept.get(key, 1), dim=-1).indices  # one op per node ("cell")
+            out[key] = torch.zeros_like(w).scatter_(-1, top, 1.0)
         return out
 
     def forward(

@@ -152,10 +152,6 @@ class Nb201Network(SearchSpace):
             key: (1, i + 1) for i, key in enumerate(self.beta_keys())
         }
 
-    def selectable(self) -> dict[str, torch.Tensor]:
-        """NB201 keeps every edge and may choose any op, "none" included (argmax per edge)."""
-        return {k: torch.ones(shape, dtype=torch.bool) for k, shape in self.arch_shapes().items()}
-
     def set_alive(self, alive: Mapping[str, torch.Tensor]) -> None:
         for block in self.stages:
             if isinstance(block, Nb201Cell):
