@@ -32,10 +32,21 @@ def check_choice(key: str, value: Any, choices: Iterable[str]) -> None:
         raise ConfigError(f"{key}={value!r} is not allowed: it must be one of {', '.join(choices)}")
 
 
+SEED_MAX = 2**32 - 1  # numpy's seed range, which Lightning's seed_everything feeds
+
+
 def validate(cfg: DictConfig) -> None:
+    """The value checks shared by a search (conf/search.yaml) and a retraining
+    (conf/train.yaml); keys a config does not have are skipped."""
     rules: list[tuple[tuple[str, ...], Callable[[Any], bool], str]] = [
         (
-            ("w_optimizer.lr", "arch_optimizer.lr", "w_optimizer.grad_clip"),
+            (
+                "w_optimizer.lr",
+                "arch_optimizer.lr",
+                "w_optimizer.grad_clip",
+                "optimizer.lr",  # retraining (conf/train.yaml)
+                "grad_clip",
+            ),
             lambda v: v > 0,
             "a positive number",
         ),
@@ -45,12 +56,22 @@ def validate(cfg: DictConfig) -> None:
                 "trainer.max_epochs",
                 "search_space.layers",
                 "search_space.init_channels",
+                "model.layers",
+                "model.init_channels",
             ),
             lambda v: isinstance(v, int) and v > 0,
             "a positive integer",
         ),
         (
-            ("w_optimizer.lr_min", "w_optimizer.weight_decay", "w_optimizer.momentum"),
+            (
+                "w_optimizer.lr_min",
+                "w_optimizer.weight_decay",
+                "w_optimizer.momentum",
+                "optimizer.lr_min",
+                "optimizer.weight_decay",
+                "optimizer.momentum",
+                "optimizer.auxiliary_weight",
+            ),
             lambda v: v >= 0,
             ">= 0",
         ),
@@ -62,7 +83,13 @@ def validate(cfg: DictConfig) -> None:
         ),
     ]
     rules += [
-        (("seed",), lambda v: isinstance(v, int), "an integer"),
+        (
+            ("seed",),
+            lambda v: isinstance(v, int) and 0 <= v <= SEED_MAX,
+            f"an integer from 0 to {SEED_MAX} (2^32 - 1)",
+        ),
+        (("cutout",), lambda v: isinstance(v, int) and v >= 0, "an integer >= 0 (0: none)"),
+        (("optimizer.drop_path_prob",), lambda v: 0 <= v < 1, "a probability in [0, 1)"),
         (("arch_init_scale",), lambda v: v >= 0, "a number >= 0"),
     ]
     for keys, ok, allowed in rules:

@@ -20,7 +20,7 @@ import torch  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
 from hydra.core.global_hydra import GlobalHydra  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
-from hydra.errors import InstantiationException  # noqa: E402
+from hydra.errors import HydraException, InstantiationException  # noqa: E402
 from hydra.utils import get_class, instantiate  # noqa: E402
 from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint  # noqa: E402
 from lightning.pytorch.loggers import WandbLogger  # noqa: E402
@@ -40,6 +40,7 @@ from darts_lab.export.artifacts import (  # noqa: E402
 )
 from darts_lab.export.figures import search_figures  # noqa: E402
 from darts_lab.export.plots import plot_cell  # noqa: E402
+from darts_lab.lit.fingerprint import Fingerprint, check_resume, fingerprint  # noqa: E402
 from darts_lab.lit.search_module import (  # noqa: E402
     NonFiniteError,
     OptimizerFactory,
@@ -48,7 +49,7 @@ from darts_lab.lit.search_module import (  # noqa: E402
 from darts_lab.loggers import choice, make_loggers, run_labels  # noqa: E402
 from darts_lab.oracle.base import Oracle  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
-from darts_lab.train import run_train  # noqa: E402
+from darts_lab.train import check_train, run_train  # noqa: E402
 
 log = logging.getLogger(__name__)
 CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
@@ -164,6 +165,12 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         oracles = [instantiate(cfg.oracle)] if cfg.oracle else []
         for oracle in oracles:
             oracle.check(net)
+        identity = fingerprint(cfg, list(net.ops), run_labels(cfg)[0])
+        if ckpt_path := resume_path(cfg.get("resume")):
+            check_resume(ckpt_path, identity)  # safe to load, and of this very search
+        if cfg.get("then_train"):  # a typo in the retraining must not cost the whole search
+            where = f"then_train={cfg.then_train}: {option(cfg, 'search_space')}"
+            check_train(train_config(cfg, run_dir), space_class.genotype_type, where)
     except InstantiationException as e:  # Hydra wraps constructor errors
         if isinstance(e.__cause__, (ConfigError, DataError)):  # bad input: one line
             raise e.__cause__ from None
@@ -178,7 +185,7 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         cfg.trainer,
         default_root_dir=str(run_dir),
         logger=loggers or False,
-        callbacks=[checkpoints, on_exception, *oracles],
+        callbacks=[checkpoints, on_exception, Fingerprint(identity), *oracles],
         **({"limit_val_batches": 0} if erm else {}),  # ERM holds no data out of the search
         **datamodule.trainer_options(),
     )
@@ -281,8 +288,9 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
     write_status(run_dir, "running")
     start = time.perf_counter()
     try:
-        # our own checkpoints hold RNG states and schedule floats, not only tensors
-        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=False)
+        # checkpoints hold tensors and plain data only (lit/reliability.py): a received one
+        # cannot run code on resume
+        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
         seconds = time.perf_counter() - start
         if trainer.interrupted:
             write_status(run_dir, "interrupted", "stopped before the last epoch; no genotype")
@@ -323,9 +331,10 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
     return genotype
 
 
-def train_after_search(cfg: DictConfig, run_dir: Path) -> dict:
-    """search_then_train: retrain this run's genotype with the `then_train` preset (conf/eval/,
-    e.g. cifar10) into run_dir/train, same seed and data_dir, plus `train_overrides`."""
+def train_config(cfg: DictConfig, run_dir: Path) -> DictConfig:
+    """The retraining config of `then_train` (conf/eval/, e.g. cifar10) and `train_overrides`
+    for this run's genotype, same seed and data_dir; an unknown preset or override is a
+    ConfigError."""
     overrides = [
         f"eval={cfg.then_train}",
         f"genotype={run_dir}",
@@ -333,12 +342,26 @@ def train_after_search(cfg: DictConfig, run_dir: Path) -> dict:
         f"data_dir={cfg.data_dir}",
         *cfg.get("train_overrides", []),
     ]
-    if GlobalHydra.instance().is_initialized():  # inside the CLI app
-        train_cfg = compose("train", overrides=overrides)
-    else:
+    try:
+        if GlobalHydra.instance().is_initialized():  # inside the CLI app
+            return compose("train", overrides=overrides)
         with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-            train_cfg = compose("train", overrides=overrides)
-    return run_train(train_cfg, run_dir / "train")
+            return compose("train", overrides=overrides)
+    except HydraException as e:  # unknown preset, key or value: Hydra says which
+        first = str(e).strip().splitlines()[0]
+        raise ConfigError(
+            f"then_train={cfg.then_train} train_overrides={list(cfg.get('train_overrides', []))}"
+            f": {first} (presets: {', '.join(eval_presets())})"
+        ) from None
+
+
+def eval_presets() -> list[str]:
+    return sorted(p.stem for p in (Path(CONF_DIR) / "eval").glob("*.yaml"))
+
+
+def train_after_search(cfg: DictConfig, run_dir: Path) -> dict:
+    """search_then_train: retrain this run's genotype into run_dir/train (`train_config`)."""
+    return run_train(train_config(cfg, run_dir), run_dir / "train")
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="search")

@@ -11,18 +11,20 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("WANDB_MODE", "offline")
 
 import hydra  # noqa: E402
 import lightning as L  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
+from hydra.errors import InstantiationException  # noqa: E402
 from hydra.utils import instantiate  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
-from darts_lab.config import ConfigError  # noqa: E402
+from darts_lab.config import ConfigError, validate  # noqa: E402
 from darts_lab.console import quiet_libraries  # noqa: E402
-from darts_lab.data.base import DataError  # noqa: E402
+from darts_lab.data.base import DataError, SearchDataModule  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase  # noqa: E402
 
@@ -36,33 +38,63 @@ def load_genotype(spec: str | None) -> GenotypeBase:
         raise ConfigError(f"genotype={spec!r}: no genotype.json at {path}")
     try:
         genotype = read_genotype(path)
-    except (ValueError, KeyError, TypeError) as e:  # JSONDecodeError is a ValueError
-        raise ConfigError(f"genotype={spec!r}: {path} is not a genotype.json ({e!r})") from None
-    if not genotype.retrainable:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AttributeError,
+    ) as e:  # JSONDecodeError too
         raise ConfigError(
-            f"{path} holds a {type(genotype).__name__}, which darts_lab.train cannot build: its "
+            f"genotype={spec!r}: {path} is not a genotype.json ({type(e).__name__}: {e})"
+        ) from None
+    return genotype
+
+
+def check_retrainable(kind: type[GenotypeBase], where: str) -> None:
+    if not kind.retrainable:
+        raise ConfigError(
+            f"{where} holds a {kind.__name__}, which darts_lab.train cannot build: its "
             f"accuracy comes from its benchmark (e.g. NAS-Bench-201: oracle=nb201)"
         )
-    return genotype
+
+
+def check_train(
+    cfg: DictConfig, kind: type[GenotypeBase], where: str
+) -> tuple[Any, SearchDataModule]:
+    """Everything about retraining a `kind` of genotype (from `where`) that can be checked before
+    it exists: values, preset, data. Raises ConfigError/DataError in one line; returns the
+    retraining recipe and the data."""
+    validate(cfg)
+    check_retrainable(kind, where)
+    inputs = kind.inputs
+    try:
+        retraining = instantiate(cfg.retraining)
+        data = instantiate(
+            cfg.dataset, data_dir=cfg.data_dir, train_fraction=0.5, split_seed=cfg.seed, split=False
+        )  # no split: retraining uses the whole training set
+    except InstantiationException as e:  # Hydra wraps constructor errors
+        if isinstance(e.__cause__, (ConfigError, DataError)):
+            raise e.__cause__ from None
+        raise
+    if retraining.inputs != inputs:
+        raise ConfigError(
+            f"{where} holds a {inputs} architecture, but this retraining "
+            f"preset trains {retraining.inputs} ones (text: eval=ptb or eval=tiny_corpus; "
+            f"images: eval=digits, cifar10, cifar100 or cifar10_gaea)"
+        )
+    data.check()
+    return retraining, data
 
 
 def run_train(cfg: DictConfig, run_dir: Path) -> dict:
     """Retrain the genotype with the preset's `retraining` recipe (images: eval/classification.py,
     text: eval/language_model.py); writes result.json."""
+    validate(cfg)  # the seed first: seed_everything refuses some values with a traceback
     run_dir.mkdir(parents=True, exist_ok=True)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     genotype = load_genotype(cfg.get("genotype"))
-    retraining = instantiate(cfg.retraining)
-    if retraining.inputs != genotype.inputs:
-        raise ConfigError(
-            f"genotype={cfg.genotype} is a {genotype.inputs} architecture, but this retraining "
-            f"preset trains {retraining.inputs} ones (text: eval=ptb or eval=tiny_corpus; "
-            f"images: eval=digits, cifar10, cifar100 or cifar10_gaea)"
-        )
-    data = instantiate(
-        cfg.dataset, data_dir=cfg.data_dir, train_fraction=0.5, split_seed=cfg.seed, split=False
-    )  # no split: retraining uses the whole training set
-    data.check()
+    retraining, data = check_train(cfg, type(genotype), f"genotype={cfg.genotype}")
     loggers = [instantiate(cfg.logger, save_dir=str(run_dir))] if cfg.get("logger") else []
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))

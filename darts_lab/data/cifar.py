@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import copy
 import os
-import pickle
 
+import numpy as np
 import torch
 from torch.utils.data import Dataset
 from torchvision import datasets
 from torchvision import transforms as T
+from torchvision.datasets import VisionDataset
 
 from darts_lab.data import nb201_split
 from darts_lab.data.base import DataError, SearchDataModule
+from darts_lab.safe_load import load_pickle
 
 # DARTS's CIFAR statistics and search augmentation (quark0/darts utils._data_transforms_cifar10).
 _STATS = {
@@ -22,39 +24,43 @@ _STATS = {
 
 
 def _checked(base: type[datasets.CIFAR10]) -> type[datasets.CIFAR10]:
-    """torchvision's reader, with its md5 check replaced by a presence check and pickle errors
-    turned into one clear line naming the file (md5 would reject any subset of the data)."""
+    """torchvision's dataset (its item access and class names), read by a restricted unpickler
+    (darts_lab/safe_load.py: numpy arrays and plain data only, as the real batches hold) with a
+    presence check instead of md5 (md5 would reject any subset of the data); a corrupt,
+    truncated or hostile batch file is one line naming it."""
 
     class Checked(base):
-        meta = {**base.meta, "md5": None}  # check_integrity(path, None) checks presence only
-
-        def _check_integrity(self) -> bool:
-            return all(
-                os.path.isfile(os.path.join(self.root, self.base_folder, name))
-                for name, _ in self.train_list + self.test_list
-            )
-
-        def __init__(self, *args, **kwargs) -> None:
-            try:
-                super().__init__(*args, **kwargs)
-            except (pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError) as e:
-                raise DataError(
-                    f"corrupt or truncated {base.__name__} file "
-                    f"{self._first_bad_file() or self.base_folder}: {e!r}"
-                ) from e
-
-        def _first_bad_file(self) -> str | None:
-            """Which batch file fails to unpickle (only looked for once loading has failed)."""
-            for name, _ in self.train_list + self.test_list + [(self.meta["filename"], None)]:
-                path = os.path.join(self.root, self.base_folder, name)
+        def __init__(self, root: str, train: bool = True, transform=None, **_: object) -> None:  # noqa: ANN001
+            VisionDataset.__init__(self, root, transform=transform)
+            self.train = train
+            folder = os.path.join(self.root, self.base_folder)
+            data, self.targets = [], []
+            for name, _md5 in self.train_list if train else self.test_list:
+                path = os.path.join(folder, name)
+                entry = _read(path)
                 try:
-                    with open(path, "rb") as f:
-                        entry = pickle.load(f, encoding="latin1")
-                    if name != self.meta["filename"]:
-                        entry["data"].reshape(-1, 3, 32, 32)
-                except Exception:
-                    return path
-            return None
+                    data.append(np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+                    labels = entry["labels"] if "labels" in entry else entry["fine_labels"]
+                    self.targets.extend(int(label) for label in labels)
+                except (KeyError, ValueError, TypeError) as e:
+                    raise DataError(
+                        f"corrupt or truncated {base.__name__} file {path}: {e!r}"
+                    ) from None
+            self.data = np.vstack(data).transpose((0, 2, 3, 1))  # HWC, as torchvision
+            meta = _read(os.path.join(folder, self.meta["filename"]))
+            self.classes = meta.get(self.meta["key"]) if isinstance(meta, dict) else None
+            if not isinstance(self.classes, list):
+                raise DataError(f"corrupt {base.__name__} file {folder}/{self.meta['filename']}")
+            self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
+
+    def _read(path: str) -> dict:
+        def error(reason: str) -> DataError:
+            return DataError(f"corrupt or truncated {base.__name__} file {reason}")
+
+        entry = load_pickle(path, f"{base.__name__} batch", error=error, encoding="latin1")
+        if not isinstance(entry, dict):
+            raise error(f"{path} holds a {type(entry).__name__}, not a batch dict")
+        return entry
 
     Checked.__name__ = base.__name__
     return Checked

@@ -66,9 +66,16 @@ class ReliableSearch:
         checkpoint["alpha_history"] = self.alpha_history
         checkpoint["schedule_history"] = self.schedule_history
         checkpoint["epoch_start_steps"] = self._epoch_start_steps
-        checkpoint["rng"] = {
+        name, keys, pos, has_gauss, gauss = np.random.get_state()
+        checkpoint["rng"] = {  # tensors and plain types only: checkpoints load weights_only
             "torch": torch.get_rng_state(),
-            "numpy": np.random.get_state(),
+            "numpy": {
+                "name": name,
+                "keys": torch.from_numpy(keys.astype(np.int64)),
+                "pos": int(pos),
+                "has_gauss": int(has_gauss),
+                "gauss": float(gauss),
+            },
             "python": random.getstate(),
         }
 
@@ -78,5 +85,9 @@ class ReliableSearch:
         self._epoch_start_steps = checkpoint.get("epoch_start_steps", (0, 0))
         if rng := checkpoint.get("rng"):  # so a resumed run draws what the original would have
             torch.set_rng_state(rng["torch"])
-            np.random.set_state(rng["numpy"])
+            state = rng["numpy"]
+            keys = state["keys"].numpy().astype(np.uint32)
+            np.random.set_state(
+                (state["name"], keys, state["pos"], state["has_gauss"], state["gauss"])
+            )
             random.setstate(rng["python"])
