@@ -13,14 +13,31 @@ import json
 import statistics
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from darts_lab.config import ConfigError
+
+
+def _read(path: Path, parse: Callable[[str], Any], kind: type) -> Any:
+    """A job file, parsed; a damaged one is a one-line ConfigError naming it (a report that
+    skipped it silently would be a table of the other seeds)."""
+    try:
+        value = parse(path.read_text())
+    except (ValueError, yaml.YAMLError, UnicodeDecodeError) as e:  # JSONDecodeError too
+        reason = (str(e).strip().splitlines() or [""])[0]
+        raise ConfigError(f"{path} is damaged ({type(e).__name__}: {reason})") from None
+    if not isinstance(value, kind):
+        raise ConfigError(f"{path} is damaged: a {type(value).__name__}, not a {kind.__name__}")
+    return value
+
 
 def _job(job_dir: Path) -> dict:
-    overrides = yaml.safe_load((job_dir / ".hydra" / "overrides.yaml").read_text()) or []
-    pairs = dict(o.lstrip("+").split("=", 1) for o in overrides if "=" in o)
+    overrides = _read(job_dir / ".hydra" / "overrides.yaml", yaml.safe_load, (list, type(None)))
+    pairs = dict(str(o).lstrip("+").split("=", 1) for o in overrides or [] if "=" in str(o))
     status_file = job_dir / "status"
     status = status_file.read_text().split("\n", 1) if status_file.exists() else ["missing", ""]
     job = {
@@ -30,13 +47,17 @@ def _job(job_dir: Path) -> dict:
         "status": status[0],
         "detail": status[1].strip() if len(status) > 1 else "",
     }
-    for name, path in (
-        ("timing", "timing.json"),
-        ("result", "train/result.json"),
-        ("benchmark", "benchmark.json"),
+    for name, path, needs in (
+        ("timing", "timing.json", ("search_seconds",)),
+        ("result", "train/result.json", ("params_m",)),
+        ("benchmark", "benchmark.json", ()),
     ):
         if (job_dir / path).exists():
-            job[name] = json.loads((job_dir / path).read_text())
+            job[name] = _read(job_dir / path, json.loads, dict)
+            if missing := [key for key in needs if key not in job[name]]:
+                raise ConfigError(f"{job_dir / path} is damaged: no {', '.join(missing)} in it")
+    if "result" in job and not {"test_error", "test_ppl"} & set(job["result"]):
+        raise ConfigError(f"{job_dir / 'train/result.json'} is damaged: no test_error/test_ppl")
     return job
 
 
@@ -62,9 +83,14 @@ def score_columns(results: list[dict]) -> dict[str, str]:
 
 
 def report(multirun: Path) -> tuple[str, list[dict]]:
+    if not multirun.is_dir():
+        raise ConfigError(f"{multirun} is not a directory: give a multirun directory")
     jobs = [_job(d) for d in sorted(multirun.iterdir()) if (d / ".hydra").is_dir()]
     if not jobs:
-        raise FileNotFoundError(f"no Hydra job directories under {multirun}")
+        raise ConfigError(
+            f"no Hydra job directories (with .hydra/) under {multirun}: give a multirun "
+            f"directory, e.g. multirun/DATE/TIME"
+        )
     by_experiment: dict[str, list[dict]] = defaultdict(list)
     for job in jobs:
         by_experiment[job["experiment"]].append(job)
@@ -128,12 +154,11 @@ def regret_section(scores: dict[str, list[dict]], multirun: Path) -> list[str]:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        print("usage: python -m darts_lab.report <multirun dir>", file=sys.stderr)
-        sys.exit(2)
     try:
-        markdown, _ = report(Path(sys.argv[1]))
-    except FileNotFoundError as e:
+        if len(sys.argv) != 2:
+            raise ConfigError("usage: python -m darts_lab.report <multirun dir> (one argument)")
+        markdown, _ = report(Path(sys.argv[1]).expanduser())
+    except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     print(markdown)

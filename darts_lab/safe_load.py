@@ -46,15 +46,16 @@ class _Restricted(pickle.Unpickler):
         raise pickle.UnpicklingError(f"Unsupported global: GLOBAL {module}.{name}")
 
 
-def _refusal(path: Path, what: str, error: Exception) -> str | None:
-    """The one-line reason for refusing a file whose load failed: a foreign global, if any."""
+def _refusal(path: Path, what: str, error: Exception, option: str | None) -> str:
+    """One line on why a file that failed to load is refused: a foreign global, or damage."""
+    where = f"{option}={path}" if option else str(path)
     found = re.search(r"GLOBAL ([\w.]+)", str(error))
     if found:
         return (
-            f"{path} holds a pickled {found.group(1)}, which is code, not data: refusing to load "
-            f"it (a genuine {what} holds only data; was the file changed by someone?)"
+            f"{where} holds a pickled {found.group(1)}, which is code, not data: refusing to "
+            f"load it (a genuine {what} holds only data; was the file changed by someone?)"
         )
-    return None
+    return f"{where} is not a readable {what}: truncated or another format ({_first_line(error)})"
 
 
 def _first_line(error: BaseException) -> str:
@@ -67,19 +68,18 @@ def load_pickle(
     what: str,
     allowed: Mapping[tuple[str, str], Any] = NUMPY_ARRAYS,
     error: Callable[[str], Exception] = ConfigError,
+    option: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Unpickle `path` admitting only the `allowed` globals ((module, name) → object).
-    `kwargs` go to pickle.Unpickler (e.g. encoding="latin1" for Python-2 pickles)."""
+    `kwargs` go to pickle.Unpickler (e.g. encoding="latin1" for Python-2 pickles); `option`, the
+    command-line key that named the file, starts the error line."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
             return _Restricted(f, allowed, **kwargs).load()
     except Exception as e:  # any failure to unpickle: a corrupt, foreign or hostile file
-        raise error(
-            _refusal(path, what, e)
-            or f"{path} is not a readable {what}: truncated or another format ({_first_line(e)})"
-        ) from None
+        raise error(_refusal(path, what, e, option)) from None
 
 
 def load_torch(
@@ -87,6 +87,7 @@ def load_torch(
     what: str,
     safe_globals: Sequence[Any] = (),
     error: Callable[[str], Exception] = ConfigError,
+    option: str | None = None,
 ) -> Any:
     """torch.load with weights_only=True (plus `safe_globals`), on the CPU; one-line errors."""
     path = Path(path)
@@ -94,7 +95,4 @@ def load_torch(
         with torch.serialization.safe_globals(list(safe_globals)):
             return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
-        raise error(
-            _refusal(path, what, e)
-            or f"{path} is not a readable {what}: truncated or another format ({_first_line(e)})"
-        ) from None
+        raise error(_refusal(path, what, e, option)) from None

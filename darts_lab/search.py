@@ -132,6 +132,7 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             split=not erm,
         )
         datamodule.check()
+        datamodule.setup()  # read the data now: a corrupt file fails before anything is written
         net = build_space(cfg, activation, datamodule)
         arch_step = instantiate(cfg.arch_step)
         arch_step.check(
@@ -371,7 +372,8 @@ def main(cfg: DictConfig) -> None:
     try:
         genotype = run_search(cfg, run_dir)
     except (ConfigError, DataError) as e:
-        write_status(run_dir, "failed", str(e))
+        if not (run_dir / "status").exists():  # a run dir resumed in place keeps its own
+            write_status(run_dir, "failed", str(e))
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     except NonFiniteError as e:  # status "failed" is already written

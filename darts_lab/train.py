@@ -132,7 +132,8 @@ def main(cfg: DictConfig) -> None:
     try:
         result = run_train(cfg, run_dir)
     except (ConfigError, DataError) as e:
-        write_status(run_dir, "failed", str(e))
+        if not (run_dir / "status").exists():  # a run dir resumed in place keeps its own
+            write_status(run_dir, "failed", str(e))
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     score = (

@@ -70,20 +70,31 @@ class Table:
         return {"protocol": self.protocol, "code_version": self.code_version, "cells": self.cells}
 
 
-def load_table(path: str | Path = SHIPPED, protocol: Protocol | None = None) -> Table:
+def load_table(
+    path: str | Path = SHIPPED, protocol: Protocol | None = None, option: str = "table"
+) -> Table:
     """The table at `path`; refuses one built with another protocol than `protocol` (the code's
-    default unless given)."""
+    default unless given), or a file that is not a table, in one line starting `option=path`."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise ConfigError(
-            f"no benchmark table at {path}: build one with python -m darts_lab.benchmark build"
+            f"{option}={path}: no benchmark table there: build one with "
+            f"python -m darts_lab.benchmark build"
         )
-    data = json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict) or not isinstance(data.get("cells"), dict):
+            raise ValueError("no 'cells' table in it")
+    except (ValueError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
+        raise ConfigError(
+            f"{option}={path} is not a darts_lab benchmark table ({type(e).__name__}: {e}); "
+            f"build one with python -m darts_lab.benchmark build"
+        ) from None
     expected = (protocol or Protocol()).to_json()
     if data.get("protocol") != expected:
         raise ConfigError(
-            f"{path} was built with protocol {data.get('protocol')}, the code's is {expected}: "
-            f"rebuild it with python -m darts_lab.benchmark build"
+            f"{option}={path} was built with protocol {data.get('protocol')}, the code's is "
+            f"{expected}: rebuild it with python -m darts_lab.benchmark build"
         )
     return Table(data["protocol"], data.get("code_version", "unknown"), data["cells"])
 

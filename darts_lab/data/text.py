@@ -210,4 +210,10 @@ class TextDataModule(L.LightningDataModule):
 
 
 def read_lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise DataError(f"corrupt text file {path}: not UTF-8 text ({e.reason} at byte {e.start})")
+    if any("\x00" in line for line in lines):
+        raise DataError(f"corrupt text file {path}: it holds NUL bytes (a binary file?)")
+    return lines

@@ -63,7 +63,7 @@ def check_resume(path: str | Path, identity: dict[str, Any]) -> None:
     """Refuse, in one line, a `resume=` file that is not a safe darts_lab search checkpoint of
     the search described by `identity`."""
     what = "darts_lab search checkpoint"
-    checkpoint = load_torch(path, what)
+    checkpoint = load_torch(path, what, option="resume")
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise ConfigError(f"resume={path}: not a Lightning checkpoint (no state_dict in it)")
     theirs = checkpoint.get(KEY)

@@ -20,7 +20,7 @@ class EmbeddedOracle(RegretOracle):
     def __init__(self, table: str | None = None) -> None:
         super().__init__()
         self.path = Path(table).expanduser() if table else SHIPPED
-        self.table = load_table(self.path)
+        self.table = load_table(self.path, option="oracle.table")
 
     def check(self, space: SearchSpace) -> None:
         ops = list(self.table.protocol["ops"])

@@ -131,15 +131,22 @@ class Nb101File:
         self.path, self.epochs = Path(path), epochs
         self.runs: dict[str, list[dict[str, float]]] = defaultdict(list)
         budgets = set()
-        for record in tfrecord_iterator(str(self.path)):
-            module_hash, budget, _, _, raw = json.loads(bytes(record).decode("utf-8"))
-            budgets.add(budget)
-            if budget != epochs:
-                continue
-            final = ModelMetrics.FromString(base64.b64decode(raw)).evaluation_data[-1]
-            self.runs[module_hash].append(
-                {"test": final.test_accuracy, "valid": final.validation_accuracy}
-            )
+        try:  # data only: TFRecord framing, JSON, base64 and a protobuf message (no pickle)
+            for record in tfrecord_iterator(str(self.path)):
+                module_hash, budget, _, _, raw = json.loads(bytes(record).decode("utf-8"))
+                budgets.add(budget)
+                if budget != epochs:
+                    continue
+                final = ModelMetrics.FromString(base64.b64decode(raw)).evaluation_data[-1]
+                self.runs[module_hash].append(
+                    {"test": final.test_accuracy, "valid": final.validation_accuracy}
+                )
+        except Exception as e:  # any damage: truncated framing, foreign records, bad protobuf
+            reason = (str(e).strip().splitlines() or [""])[0]
+            raise ConfigError(
+                f"oracle.benchmark_file={str(path)!r} is not a readable NAS-Bench-101 .tfrecord "
+                f"({type(e).__name__}: {reason})"
+            ) from None
         if not self.runs:
             raise ConfigError(
                 f"oracle.benchmark_file={str(path)!r} holds no {epochs}-epoch results (its "

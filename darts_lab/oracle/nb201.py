@@ -9,16 +9,48 @@ Numbers are the benchmark's 200-epoch training, averaged over its seeds.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import lightning as L
+import numpy as np
 
 from darts_lab.config import ConfigError
 from darts_lab.oracle.base import Oracle
+from darts_lab.safe_load import load_torch
 from darts_lab.search_space.base import GenotypeBase
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
+KEYS = ("meta_archs", "arch2infos", "evaluated_indexes")
+# What the real files hold beyond plain data: each result's `params` is a numpy float64 (the
+# 2019 AutoDL flop counter divides an np.int64 by 1e6), pickled with numpy 1.x's module path.
+# These rebuild a numeric scalar from its dtype and bytes; nothing else is admitted.
+SAFE_GLOBALS = [
+    (np._core.multiarray.scalar, "numpy.core.multiarray.scalar"),  # files of numpy 1.x
+    np._core.multiarray.scalar,  # files written with numpy >= 2
+    np.dtype,
+    np.dtypes.Float64DType,
+]
+
+
+class _Loaded(dict):
+    """The loaded file, handed to the API as a dict (so the API never calls torch.load itself)
+    without the deep copy it makes of a dict argument: the real file is GBs in memory."""
+
+    def __deepcopy__(self, memo: dict) -> _Loaded:
+        return self
+
+
+def load_benchmark(path: Path) -> dict:
+    """The NAS-Bench-201 file, loaded weights_only with exactly SAFE_GLOBALS; a truncated,
+    foreign or hostile file is one line."""
+    what = "NAS-Bench-201 benchmark file"
+    data = load_torch(path, what, SAFE_GLOBALS, option="oracle.benchmark_file")
+    missing = [key for key in KEYS if not isinstance(data, dict) or key not in data]
+    if missing:
+        raise ConfigError(
+            f"oracle.benchmark_file={str(path)!r} is not a {what}: no {', '.join(missing)} in it"
+        )
+    return _Loaded(data)
 
 
 class Nb201Oracle(Oracle):
@@ -38,23 +70,9 @@ class Nb201Oracle(Oracle):
                 "oracle=nb201 needs the NAS-Bench-201 API: pip install nas-bench-201"
             ) from None
         self.path = path
-        self._api_class = NASBench201API
-        self._api = None  # loaded on first use: the real file takes a while and ~GBs of memory
-
-    @property
-    def api(self):  # noqa: ANN201 - the benchmark's own API object
-        if self._api is None:
-            # the benchmark file is a full pickle (torch >= 2.6 defaults to weights-only loads)
-            previous = os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
-            os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = "1"
-            try:
-                self._api = self._api_class(str(self.path), verbose=False)
-            finally:
-                if previous is None:
-                    os.environ.pop("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
-                else:
-                    os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = previous
-        return self._api
+        # loaded now, before the search: a wrong file must fail before any compute is spent
+        # (the real file takes about a minute and GBs of memory)
+        self.api = NASBench201API(load_benchmark(path), verbose=False)
 
     def test_accuracy(self, arch: str) -> dict[str, float]:
         """Test accuracy (%) per dataset of an architecture string; {} if not in the benchmark."""
