@@ -10,8 +10,10 @@ and the first foreign global, before that global is ever imported or called.
 
 from __future__ import annotations
 
+import codecs
 import pickle
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ NUMPY_ARRAYS: dict[tuple[str, str], Any] = {
     },
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
+    ("_codecs", "encode"): codecs.encode,  # bytes under pickle protocol 2 (str → latin-1 bytes)
 }
 
 
@@ -59,8 +62,13 @@ def _refusal(path: Path, what: str, error: Exception, option: str | None) -> str
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+    text = str(error)
+    if "WeightsUnpickler error:" in text:  # torch's multi-paragraph refusal: keep its reason
+        text = text.split("WeightsUnpickler error:", 1)[1]
+        lines = [line for line in text.strip().splitlines() if line.strip()]
+        return f"weights-only unpickler: {lines[0].strip() if lines else 'refused'}"
+    lines = text.strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 def load_pickle(
@@ -92,7 +100,9 @@ def load_torch(
     """torch.load with weights_only=True (plus `safe_globals`), on the CPU; one-line errors."""
     path = Path(path)
     try:
-        with torch.serialization.safe_globals(list(safe_globals)):
+        with torch.serialization.safe_globals(list(safe_globals)), warnings.catch_warnings():
+            # its "Detected pickle protocol N" warning on foreign files: the refusal says it
+            warnings.filterwarnings("ignore", "Detected pickle protocol", UserWarning)
             return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
         raise error(_refusal(path, what, e, option)) from None

@@ -84,6 +84,7 @@ def check_train(
             f"images: eval=digits, cifar10, cifar100 or cifar10_gaea)"
         )
     data.check()
+    data.setup()  # read the data now: a corrupt file fails before anything is written
     return retraining, data
 
 

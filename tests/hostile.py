@@ -1,5 +1,5 @@
-"""Files as a user may receive them: damaged ones, foreign ones, and hostile ones whose unpickling
-would run a command (here: create a marker file). Shared by the bad-input and malicious-file tests."""
+"""Files as a user may receive them: damaged, foreign, and hostile ones whose unpickling would
+run a command (here: create a marker file). Shared by the bad-input and malicious-file tests."""
 
 from __future__ import annotations
 

@@ -39,17 +39,17 @@ def regret_rows(scores: dict[str, list[dict]]) -> list[dict]:
             continue
         acc = mean_std([100 * r["test_acc"] for r in runs])
         regret = mean_std([100 * r["regret"] for r in runs])
-        pct = mean_std([r["percentile"] for r in runs])
-        rows.append(
-            {
-                "method": method,
-                "seeds": len(runs),
-                "test acc (%)": f"{acc[0]:.2f} ± {acc[1]:.2f}",
-                "regret (points)": f"{regret[0]:.2f} ± {regret[1]:.2f}",
-                "percentile": f"{pct[0]:.0f} ± {pct[1]:.0f}",
-                "_regret": regret,
-            }
-        )
+        row = {
+            "method": method,
+            "seeds": len(runs),
+            "test acc (%)": f"{acc[0]:.2f} ± {acc[1]:.2f}",
+            "regret (points)": f"{regret[0]:.2f} ± {regret[1]:.2f}",
+            "_regret": regret,
+        }
+        if all("percentile" in r for r in runs):  # NAS-Bench-101's oracle has none
+            pct = mean_std([r["percentile"] for r in runs])
+            row["percentile"] = f"{pct[0]:.0f} ± {pct[1]:.0f}"
+        rows.append(row)
     return rows
 
 

@@ -213,7 +213,9 @@ def read_lines(path: Path) -> list[str]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as e:
-        raise DataError(f"corrupt text file {path}: not UTF-8 text ({e.reason} at byte {e.start})")
+        raise DataError(
+            f"corrupt text file {path}: not UTF-8 text ({e.reason} at byte {e.start})"
+        ) from None
     if any("\x00" in line for line in lines):
         raise DataError(f"corrupt text file {path}: it holds NUL bytes (a binary file?)")
     return lines

@@ -26,7 +26,8 @@ class ImageRetraining:
     def fit(
         self, cfg: DictConfig, genotype: Genotype, data: SearchDataModule, trainer: L.Trainer
     ) -> None:
-        train_set, _ = data.search_sets()  # the whole training set, with its augmentation
+        data.setup()  # read once (check_train already did): the whole training set, augmented
+        train_set = data.train_aug
         loader = {"batch_size": data.batch_size, "num_workers": data.num_workers}
         loader["pin_memory"] = data.pin_memory
         train = DataLoader(Cutout(train_set, cfg.cutout), shuffle=True, **loader)
