@@ -17,10 +17,8 @@ os.environ.setdefault("WANDB_MODE", "offline")  # never needs an account unless 
 import hydra  # noqa: E402
 import lightning as L  # noqa: E402
 import torch  # noqa: E402
-from hydra import compose, initialize_config_dir  # noqa: E402
-from hydra.core.global_hydra import GlobalHydra  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
-from hydra.errors import HydraException, InstantiationException  # noqa: E402
+from hydra.errors import InstantiationException  # noqa: E402
 from hydra.utils import get_class, instantiate  # noqa: E402
 from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint  # noqa: E402
 from lightning.pytorch.loggers import WandbLogger  # noqa: E402
@@ -49,10 +47,9 @@ from darts_lab.lit.search_module import (  # noqa: E402
 from darts_lab.loggers import choice, make_loggers, run_labels  # noqa: E402
 from darts_lab.oracle.base import Oracle  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
-from darts_lab.train import check_train, run_train  # noqa: E402
+from darts_lab.then_train import check_then_train, train_after_search  # noqa: E402
 
 log = logging.getLogger(__name__)
-CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
 
 def option(cfg: DictConfig, group: str) -> str:
@@ -170,8 +167,7 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         if ckpt_path := resume_path(cfg.get("resume")):
             check_resume(ckpt_path, identity)  # safe to load, and of this very search
         if cfg.get("then_train"):  # a typo in the retraining must not cost the whole search
-            where = f"then_train={cfg.then_train}: {option(cfg, 'search_space')}"
-            check_train(train_config(cfg, run_dir), space_class.genotype_type, where)
+            check_then_train(cfg, run_dir, space_class.genotype_type, option(cfg, "search_space"))
     except InstantiationException as e:  # Hydra wraps constructor errors
         if isinstance(e.__cause__, (ConfigError, DataError)):  # bad input: one line
             raise e.__cause__ from None
@@ -330,39 +326,6 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
     if cfg.get("then_train"):
         train_after_search(cfg, run_dir)
     return genotype
-
-
-def train_config(cfg: DictConfig, run_dir: Path) -> DictConfig:
-    """The retraining config of `then_train` (conf/eval/, e.g. cifar10) and `train_overrides`
-    for this run's genotype, same seed and data_dir; an unknown preset or override is a
-    ConfigError."""
-    overrides = [
-        f"eval={cfg.then_train}",
-        f"genotype={run_dir}",
-        f"seed={cfg.seed}",
-        f"data_dir={cfg.data_dir}",
-        *cfg.get("train_overrides", []),
-    ]
-    try:
-        if GlobalHydra.instance().is_initialized():  # inside the CLI app
-            return compose("train", overrides=overrides)
-        with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-            return compose("train", overrides=overrides)
-    except HydraException as e:  # unknown preset, key or value: Hydra says which
-        first = str(e).strip().splitlines()[0]
-        raise ConfigError(
-            f"then_train={cfg.then_train} train_overrides={list(cfg.get('train_overrides', []))}"
-            f": {first} (presets: {', '.join(eval_presets())})"
-        ) from None
-
-
-def eval_presets() -> list[str]:
-    return sorted(p.stem for p in (Path(CONF_DIR) / "eval").glob("*.yaml"))
-
-
-def train_after_search(cfg: DictConfig, run_dir: Path) -> dict:
-    """search_then_train: retrain this run's genotype into run_dir/train (`train_config`)."""
-    return run_train(train_config(cfg, run_dir), run_dir / "train")
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="search")
