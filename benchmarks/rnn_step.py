@@ -93,9 +93,9 @@ def time_darts_lab(args: argparse.Namespace) -> list[float]:
 
     from darts_lab.arch.activation import Softmax
     from darts_lab.arch.architecture import Architecture
-    from darts_lab.arch_step.first_order import FirstOrder
     from darts_lab.data.text import TextDataModule
     from darts_lab.lit.search_module import SearchModule
+    from darts_lab.method.darts import Darts
     from darts_lab.regularizer.none import NoRegularizer
     from darts_lab.schedule.alternate import Alternate
     from darts_lab.search_space.darts_rnn import DartsRnnSearch
@@ -122,7 +122,7 @@ def time_darts_lab(args: argparse.Namespace) -> list[float]:
         Alternate(),
         NoRegularizer(),
         LanguageModel(tar=1e-3, bptt=args.bptt),
-        FirstOrder(),
+        Darts(),
         lr=20.0,
         lr_min=20.0,
         momentum=0.0,

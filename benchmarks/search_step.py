@@ -9,7 +9,7 @@
 (a) raw: a plain first-order bilevel loop — α-step (Adam) on a val batch, w-step (SGD, clip 5)
     on a train batch — written the way quark0/darts's `train()` is, on our SearchNetwork.
 (b) darts_lab: `SearchModule` run by a Lightning Trainer (CSV logging and progress bar on).
-(c) (b) with schedule=fimt. (d) GDAS (sampler=gumbel). (e) PC-DARTS, K=4 with edge weights.
+(c) (b) with schedule=fimt. (d) GDAS (method=gdas). (e) PC-DARTS, K=4 with edge weights.
 (f) (b) with the second-order (unrolled) α-gradient (arch_step=second_order).
 Then the FIMT overhead on the w-step alone: batches without an α-step under `fimt` vs a schedule
 that never steps α. All paths see random tensors of one shape, in one process, one after the
@@ -50,11 +50,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from darts_lab.arch.activation import Softmax  # noqa: E402
 from darts_lab.arch.architecture import Architecture  # noqa: E402
-from darts_lab.arch.gumbel import Gumbel  # noqa: E402
-from darts_lab.arch_step.first_order import FirstOrder  # noqa: E402
-from darts_lab.arch_step.second_order import SecondOrder  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
+from darts_lab.method.darts import Darts  # noqa: E402
+from darts_lab.method.gdas import Gdas  # noqa: E402
+from darts_lab.method.second_order import SecondOrderDarts  # noqa: E402
 from darts_lab.regularizer.none import NoRegularizer  # noqa: E402
 from darts_lab.schedule.alternate import Alternate  # noqa: E402
 from darts_lab.schedule.base import Schedule  # noqa: E402
@@ -63,10 +63,10 @@ from darts_lab.schedule.fimt import Fimt  # noqa: E402
 from darts_lab.search_space.darts_cnn import SearchNetwork  # noqa: E402
 from darts_lab.task.classification import Classification  # noqa: E402
 
-VARIANTS = {  # supernet options and sampler per path
-    "darts": ({}, None),
-    "gdas": ({}, Gumbel),
-    "pcdarts": ({"partial_channels": 4, "edge_weights": True}, None),
+VARIANTS = {  # supernet options and method per path
+    "darts": ({}, Darts),
+    "gdas": ({}, Gdas),
+    "pcdarts": ({"partial_channels": 4, "edge_weights": True}, Darts),
 }
 
 
@@ -86,16 +86,10 @@ class RandomImages(SearchDataModule):
 
 def build(args: argparse.Namespace, variant: str = "darts") -> tuple[SearchNetwork, Architecture]:
     torch.manual_seed(0)
-    options, sampler = VARIANTS[variant]
+    options, _ = VARIANTS[variant]
     net = SearchNetwork(args.channels, 10, args.init_channels, args.layers, **options)
     arch = Architecture(
-        net.arch_shapes(),
-        Softmax(),
-        1e-3,
-        net.selectable(),
-        net.project,
-        net.cell_types,
-        sampler() if sampler else None,
+        net.arch_shapes(), Softmax(), 1e-3, net.selectable(), net.project, net.cell_types
     )
     return net, arch
 
@@ -242,7 +236,7 @@ def time_lightning(
         schedule,
         NoRegularizer(),
         Classification(10, channels_last=args.channels_last),
-        SecondOrder() if second else FirstOrder(),
+        SecondOrderDarts() if second else VARIANTS[variant][1](),
         channels_last=args.channels_last,
         recompute_edges=args.recompute_edges,
     )

@@ -12,7 +12,7 @@ from lightning.pytorch import loggers
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig, OmegaConf
 
-GROUPS = ("search_space", "activation", "arch_optimizer", "sampler", "schedule", "regularizer")
+GROUPS = ("method", "search_space", "activation", "arch_optimizer", "schedule", "regularizer")
 
 
 class WandbLogger(loggers.WandbLogger):
@@ -38,7 +38,7 @@ def choice(cfg: DictConfig, group: str) -> str:
 
 def run_labels(cfg: DictConfig) -> tuple[str, list[str]]:
     """(experiment name, one tag per config-group choice)."""
-    tags = [f"mode={cfg.mode}"] + [f"{g}={choice(cfg, g)}" for g in (*GROUPS, "dataset")]
+    tags = [f"{g}={choice(cfg, g)}" for g in (*GROUPS, "dataset")]
     choices = HydraConfig.get().runtime.choices if HydraConfig.initialized() else {}
     return choices.get("experiment") or "adhoc", tags
 

@@ -39,11 +39,8 @@ from darts_lab.export.artifacts import (  # noqa: E402
 from darts_lab.export.figures import search_figures  # noqa: E402
 from darts_lab.export.plots import plot_cell  # noqa: E402
 from darts_lab.lit.fingerprint import Fingerprint, check_resume, fingerprint  # noqa: E402
-from darts_lab.lit.search_module import (  # noqa: E402
-    NonFiniteError,
-    OptimizerFactory,
-    SearchModule,
-)
+from darts_lab.lit.reliability import NonFiniteError  # noqa: E402
+from darts_lab.lit.search_module import OptimizerFactory, SearchModule  # noqa: E402
 from darts_lab.loggers import choice, make_loggers, run_labels  # noqa: E402
 from darts_lab.oracle.base import Oracle  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
@@ -117,7 +114,7 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         space_class = get_class(cfg.search_space._target_)
         check_combination(cfg, space_class, activation)
         schedule = instantiate(cfg.schedule)
-        erm = cfg.mode == "erm"
+        method = instantiate(cfg.method)
         fraction = cfg.dataset.train_fraction
         if fraction is None:  # the split follows the schedule: r w-steps per α-step → r/(r+1)
             fraction = schedule.expected_ratio / (schedule.expected_ratio + 1)
@@ -126,15 +123,12 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             data_dir=cfg.data_dir,
             train_fraction=fraction,
             split_seed=cfg.seed,
-            split=not erm,
+            split=not method.single_level,
         )
         datamodule.check()
         datamodule.setup()  # read the data now: a corrupt file fails before anything is written
         net = build_space(cfg, activation, datamodule)
-        arch_step = instantiate(cfg.arch_step)
-        arch_step.check(
-            cfg.mode, sampling=bool(cfg.get("sampler")), recompute=cfg.perf.recompute_edges
-        )
+        method.check(net, recompute_edges=cfg.perf.recompute_edges)
         arch = Architecture(
             net.arch_shapes(),
             activation,
@@ -142,7 +136,6 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             net.selectable(),
             net.project,
             op_keys=net.cell_types,
-            sampler=instantiate(cfg.sampler) if cfg.get("sampler") else None,
         )
         module = SearchModule(
             net,
@@ -151,10 +144,9 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             schedule,
             instantiate(cfg.regularizer),
             instantiate(cfg.task, **datamodule.task_sizes()),
-            arch_step,
+            method,
             arch_lr_anneal=cfg.arch_lr_anneal,
             arch_warmup_epochs=cfg.arch_warmup_epochs,
-            mode=cfg.mode,
             channels_last=cfg.perf.channels_last,
             recompute_edges=cfg.perf.recompute_edges,
             compile_backend=cfg.perf.compile_backend if cfg.perf.compile else None,
@@ -183,7 +175,8 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         default_root_dir=str(run_dir),
         logger=loggers or False,
         callbacks=[checkpoints, on_exception, Fingerprint(identity), *oracles],
-        **({"limit_val_batches": 0} if erm else {}),  # ERM holds no data out of the search
+        # single level (ERM) holds no data out of the search
+        **({"limit_val_batches": 0} if method.single_level else {}),
         **datamodule.trainer_options(),
     )
     return module, datamodule, trainer

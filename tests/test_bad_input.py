@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("regularizer=admm regularizer.discount=2", r"regularizer.discount=2 is not allowed"),
         ("seed=abc", r"seed='abc' is not allowed: it must be an integer"),
         ("seed=1.5", r"seed=1.5 is not allowed: it must be an integer"),
-        ("mode=single", r"mode='single' is not allowed: it must be one of bilevel, erm"),
+        ("method=second_order method.r=0", r"method.r must be positive"),
         ("arch_warmup_epochs=-1", r"arch_warmup_epochs=-1 is not allowed"),
         ("arch_lr_anneal=maybe", r"arch_lr_anneal='maybe' is not allowed: it must be true or"),
         ("w_optimizer.lr_interval=batch", r"lr_interval='batch' is not allowed: .* epoch, step"),

@@ -1,4 +1,4 @@
-"""Every combination of (activation, arch_optimizer, search_space, sampler, mode), read from
+"""Every combination of (activation, arch_optimizer, search_space, method), read from
 conf/: the refused ones fail with one line naming both options, the others take 2 steps."""
 
 import itertools
@@ -12,8 +12,6 @@ from darts_lab.config import ConfigError
 from darts_lab.search import run_search
 from tests.conftest import CONF_DIR, make_cfg, options
 
-GROUPS = ("activation", "arch_optimizer", "search_space", "sampler")
-MODES = ("bilevel", "erm")
 # what the pieces declare they cannot do together (by hand, against build()'s checks)
 REFUSED = {
     ("softmax", "eg"): "stores logits",  # EG keeps the simplex
@@ -32,23 +30,19 @@ def refusal(activation: str, optimizer: str, space: str) -> str | None:
 
 # one option per search-space class (darts_cnn_paper is darts_cnn at another size)
 SPACES = [space for space in options("search_space") if not space.endswith("_paper")]
-COMBINATIONS = [
-    (activation, optimizer, space, sampler, mode)
-    for activation, optimizer, space, sampler in itertools.product(
-        options("activation"), options("arch_optimizer"), SPACES, options("sampler")
-    )
-    for mode in MODES
-]
+COMBINATIONS = list(
+    itertools.product(options("activation"), options("arch_optimizer"), SPACES, options("method"))
+)
 
 
 def test_the_groups_are_read_from_conf() -> None:
     assert {"softmax", "simplex", "crb"} <= set(options("activation"))
-    assert len(COMBINATIONS) >= 3 * 3 * 2 * 2 * 2
+    assert {"darts", "erm", "second_order", "gdas"} <= set(options("method"))
 
 
-@pytest.mark.parametrize("activation,optimizer,space,sampler,mode", COMBINATIONS)
+@pytest.mark.parametrize("activation,optimizer,space,method", COMBINATIONS)
 def test_combination(
-    activation: str, optimizer: str, space: str, sampler: str, mode: str, tmp_path: Path
+    activation: str, optimizer: str, space: str, method: str, tmp_path: Path
 ) -> None:
     target = OmegaConf.load(Path(CONF_DIR) / "search_space" / f"{space}.yaml")._target_
     data = (
@@ -59,8 +53,7 @@ def test_combination(
         f"activation={activation}",
         f"arch_optimizer={optimizer}",
         f"search_space={space}",
-        f"sampler={sampler}",
-        f"mode={mode}",
+        f"method={method}",
         "dataset.batch_size=16",
         "trainer.limit_train_batches=2",
         "trainer.limit_val_batches=1",

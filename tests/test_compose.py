@@ -1,4 +1,4 @@
-"""Composability: every architecture optimizer × mode × search space (with GDAS and PC-DARTS),
+"""Composability: every architecture optimizer × method × search space (with PC-DARTS),
 each with one of the schedule × regularizer pairs in turn, runs 2 batches on tiny digits."""
 
 import itertools
@@ -10,7 +10,7 @@ import pytest
 
 from darts_lab.export.artifacts import read_status
 from darts_lab.search import run_search
-from tests.conftest import make_cfg
+from tests.conftest import make_cfg, options
 
 PARAMETRIZATIONS = {
     "adam": ["arch_optimizer=adam"],
@@ -20,7 +20,6 @@ PARAMETRIZATIONS = {
 SPACES = {
     "darts": [],
     "pcdarts": ["search_space.partial_channels=2", "search_space.edge_weights=true"],
-    "gdas": ["sampler=gumbel"],
     "nb201": [
         "search_space=nb201",
         "search_space.init_channels=4",
@@ -28,30 +27,29 @@ SPACES = {
     ],
 }
 PAIRS = list(itertools.product(["alternate", "constant", "fimt"], ["none", "proximity", "admm"]))
+METHODS = options("method")  # read from conf/method/
 CASES = [
-    (param, mode, space, *PAIRS[i % len(PAIRS)])
-    for i, (param, mode, space) in enumerate(
-        itertools.product(PARAMETRIZATIONS, ["bilevel", "erm"], SPACES)
-    )
+    (param, method, space, *PAIRS[i % len(PAIRS)])
+    for i, (param, method, space) in enumerate(itertools.product(PARAMETRIZATIONS, METHODS, SPACES))
 ]
 # CRB is defined on the DARTS cell (it edits its op list and node BatchNorm): DARTS spaces only
 CASES += [
-    ("crb", mode, space, "fimt", "proximity")
-    for mode in ("bilevel", "erm")
-    for space in ("darts", "pcdarts", "gdas")
+    ("crb", method, space, "fimt", "proximity")
+    for method in METHODS
+    for space in ("darts", "pcdarts")
 ]
 PARAMETRIZATIONS["crb"] = ["activation=crb"]
 STEP_OFTEN = {"constant": "schedule.every=1", "fimt": "schedule.r=1"}  # α-steps within 2 batches
 
 
-@pytest.mark.parametrize(("param", "mode", "space", "schedule", "regularizer"), CASES)
+@pytest.mark.parametrize(("param", "method", "space", "schedule", "regularizer"), CASES)
 def test_combination_runs(
-    param: str, mode: str, space: str, schedule: str, regularizer: str, tmp_path: Path
+    param: str, method: str, space: str, schedule: str, regularizer: str, tmp_path: Path
 ) -> None:
     cfg = make_cfg(
         *PARAMETRIZATIONS[param],
         *SPACES[space],
-        f"mode={mode}",
+        f"method={method}",
         f"schedule={schedule}",
         f"regularizer={regularizer}",
         STEP_OFTEN.get(schedule, "seed=0"),

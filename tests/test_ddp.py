@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 
-@pytest.mark.parametrize("arch_step", ["first_order", "second_order"])
-def test_two_rank_ddp_search_keeps_alpha_identical(arch_step: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("method", ["darts", "second_order"])
+def test_two_rank_ddp_search_keeps_alpha_identical(method: str, tmp_path: Path) -> None:
     cmd = [
         sys.executable,
         "-m",
@@ -31,7 +31,7 @@ def test_two_rank_ddp_search_keeps_alpha_identical(arch_step: str, tmp_path: Pat
         "trainer.accelerator=cpu",
         "trainer.devices=2",
         "trainer.strategy=ddp_find_unused_parameters_true",
-        f"arch_step={arch_step}",
+        f"method={method}",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)

@@ -49,13 +49,15 @@ def test_experiment_runs(name: str, tmp_path: Path) -> None:
 
 def test_gaea_rows_set_the_appendix_c_options() -> None:
     erm = make_cfg("+experiment=gaea_darts_erm", tiny=False)
-    assert erm.mode == "erm" and erm.search_space._target_.endswith("Nb201Network")
+    assert erm.method._target_.endswith(".Erm")
+    assert erm.search_space._target_.endswith("Nb201Network")
     assert erm.activation._target_.endswith("Simplex") and erm.arch_optimizer.lr == 0.1
     assert "none" not in erm.search_space.ops and erm.trainer.max_epochs == 25
     assert (erm.search_space.init_channels, erm.search_space.cells_per_stage) == (16, 5)
-    assert make_cfg("+experiment=gaea_darts_bilevel", tiny=False).mode == "bilevel"
+    bilevel = make_cfg("+experiment=gaea_darts_bilevel", tiny=False)
+    assert bilevel.method._target_.endswith(".Darts")
     gdas = make_cfg("+experiment=gdas", tiny=False)
-    assert gdas.sampler.tau_max == 10.0 and gdas.sampler.tau_min == 0.1
+    assert gdas.method.tau_max == 10.0 and gdas.method.tau_min == 0.1
     assert gdas.search_space.ops[0] == "none" and gdas.trainer.max_epochs == 250
     w = gdas.w_optimizer  # AutoDL's GDAS config
     assert (w.weight_decay, w.nesterov, w.lr_interval, w.lr, w.lr_min) == (
@@ -95,12 +97,13 @@ def test_crb_gets_what_it_declares_from_space_and_optimizer(tmp_path: Path) -> N
 
 def test_code_presets_set_what_gaea_release_runs() -> None:
     erm = make_cfg("+experiment=gaea_darts_erm_code", tiny=False)
-    assert (erm.mode, erm.search_space.init_channels, erm.w_optimizer.lr_horizon) == ("erm", 24, 50)
+    assert erm.method._target_.endswith(".Erm")
+    assert (erm.search_space.init_channels, erm.w_optimizer.lr_horizon) == (24, 50)
     assert erm.trainer.max_epochs == 25
     gdas = make_cfg("+experiment=gaea_gdas_code", tiny=False)
     assert (gdas.arch_optimizer.lr, gdas.regularizer.weight) == (0.01, 0.01)
     assert gdas.regularizer._target_.endswith("UniformKl")
-    assert gdas.arch_warmup_epochs == gdas.sampler.hold_epochs == 50
+    assert gdas.arch_warmup_epochs == gdas.method.hold_epochs == 50
     assert gdas.arch_optimizer.order == "normalize_then_clamp"
     assert make_cfg("+experiment=gaea_pcdarts_code", tiny=False).arch_warmup_epochs == 0
 

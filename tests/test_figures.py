@@ -54,6 +54,6 @@ def test_wandb_runs_are_grouped_named_and_tagged(tmp_path: Path) -> None:
     _, _, trainer = build(cfg, tmp_path)
     init = trainer.loggers[0]._wandb_init
     assert init["group"] == "adhoc" and init["name"] == "adhoc/seed5"
-    assert {"schedule=fimt", "regularizer=proximity", "mode=bilevel"} <= set(init["tags"])
+    assert {"schedule=fimt", "regularizer=proximity", "method=darts"} <= set(init["tags"])
     assert trainer.loggers[0].experiment.config["schedule"]["r"] == 10  # full config logged
     trainer.loggers[0].experiment.finish()

@@ -16,9 +16,9 @@ from tests.conftest import make_cfg
 FEW = ["trainer.limit_train_batches=4", "trainer.limit_val_batches=1"]
 
 
-def spy_on_data(mode: str, tmp_path: Path) -> dict:
+def spy_on_data(method: str, tmp_path: Path) -> dict:
     """Run a search and record which training-set rows each w-step and α-step saw."""
-    module, dm, trainer = build(make_cfg(f"mode={mode}", *FEW), tmp_path)
+    module, dm, trainer = build(make_cfg(f"method={method}", *FEW), tmp_path)
     dm.setup()
     rows = {}
     for i, (x, _) in enumerate(dm.train_aug):
@@ -44,7 +44,7 @@ def spy_on_data(mode: str, tmp_path: Path) -> dict:
 
 
 def test_bilevel_never_trains_w_on_val_data(tmp_path: Path) -> None:
-    data = spy_on_data("bilevel", tmp_path)
+    data = spy_on_data("darts", tmp_path)
     assert data["w"] and data["a"] and not data["w"] & data["a"]
     assert data["seen"]["w"] <= data["w"]  # digits has duplicate images in both halves:
     # rows are matched by content: every α-batch image must be an image of the α-val split
@@ -67,20 +67,19 @@ def test_erm_arch_batch_is_an_independent_training_batch_before_the_w_step(
 
 
 def test_erm_arch_loader_shuffles_the_whole_training_set(tmp_path: Path) -> None:
-    _, dm, _ = build(make_cfg("mode=erm"), tmp_path)
+    _, dm, _ = build(make_cfg("method=erm"), tmp_path)
     dm.setup()
     arch, train = dm.arch_dataloader(), dm.train_dataloader()
     assert len(arch.dataset) == len(train.dataset) == len(dm.train_aug)
     assert list(arch.sampler) != list(train.sampler)  # a stream of its own
 
 
-def test_bad_mode_fails_before_training(tmp_path: Path) -> None:
-    from darts_lab.config import ConfigError
+def test_unknown_method_lists_the_methods() -> None:
+    from hydra.errors import ConfigCompositionException
 
-    with pytest.raises(
-        ConfigError, match="mode='single' is not allowed: it must be one of bilevel, erm"
-    ):
-        build(make_cfg("mode=single"), tmp_path)
+    with pytest.raises(ConfigCompositionException, match="method/single") as err:
+        make_cfg("method=single")
+    assert all(name in str(err.value) for name in ("darts", "erm", "gdas", "second_order"))
 
 
 def test_entropy_by_hand() -> None:
@@ -115,7 +114,7 @@ def test_eg_sparsifies_faster_than_adam(tmp_path: Path) -> None:
         "search_space=nb201",
         "search_space.init_channels=4",
         "search_space.cells_per_stage=1",
-        "mode=erm",
+        "method=erm",
         "trainer.limit_train_batches=8",
     ]
     end = {}
@@ -143,7 +142,7 @@ def test_gaea_darts_erm_on_nb201_digits_prints_an_arch_string(
         "logger=none",
         tiny=False,
     )
-    assert cfg.mode == "erm" and cfg.arch_optimizer.lr == 0.1
+    assert cfg.method._target_.endswith(".Erm") and cfg.arch_optimizer.lr == 0.1
     genotype = run_search(cfg, tmp_path)
     assert str(genotype).count("~") == 6 and str(genotype).startswith("|")
     cell = json.loads((tmp_path / "alphas.json").read_text())["weights"]["cell"]

@@ -8,6 +8,7 @@ import torch
 from darts_lab.arch.activation import Simplex, Softmax
 from darts_lab.arch.architecture import Architecture
 from darts_lab.arch.gumbel import Gumbel
+from darts_lab.method.gdas import Gdas
 from darts_lab.search import build
 from darts_lab.search_space.darts_cnn import MixedOp, SearchNetwork
 from tests.conftest import make_cfg
@@ -45,9 +46,9 @@ def test_network_on_a_sample_equals_the_one_hot_supernet(activation: torch.nn.Mo
     torch.manual_seed(1)
     net = SearchNetwork(1, 10, 4, 3, ops=OPS).eval()
     arch = Architecture(
-        net.arch_shapes(), activation, 1e-3, net.selectable(), net.project, net.cell_types, Gumbel()
+        net.arch_shapes(), activation, 1e-3, net.selectable(), net.project, net.cell_types
     )
-    weights, choices = arch.mixing()
+    weights, choices = Gdas().mixing(arch)
     assert set(choices) == {"normal", "reduce"} and len(choices["normal"]) == 14
     x = torch.randn(2, 1, 8, 8)
     onehot = {k: w.detach() for k, w in weights.items()}
@@ -77,7 +78,7 @@ def test_tau_held_through_warm_up_as_gaea_code() -> None:
 def test_search_anneals_tau_over_the_epochs(tmp_path: Path) -> None:
     module, dm, trainer = build(
         make_cfg(
-            "sampler=gumbel",
+            "method=gdas",
             "trainer.max_epochs=3",
             "trainer.limit_train_batches=2",
             "trainer.limit_val_batches=1",
@@ -85,7 +86,7 @@ def test_search_anneals_tau_over_the_epochs(tmp_path: Path) -> None:
         tmp_path,
     )
     seen = []
-    module.on_train_epoch_end = lambda: seen.append(float(module.arch.sampler.tau))
+    module.on_train_epoch_end = lambda: seen.append(float(module.method.tau))
     trainer.fit(module, datamodule=dm)
     assert seen == pytest.approx([10.0, 5.05, 0.1])
     assert int(module.a_steps) > 0
@@ -94,7 +95,7 @@ def test_search_anneals_tau_over_the_epochs(tmp_path: Path) -> None:
 def test_bad_temperatures_fail_with_one_line(tmp_path: Path) -> None:
     from darts_lab.config import ConfigError
 
-    with pytest.raises(ConfigError, match=r"sampler.tau_min=0.0 is not allowed"):
-        build(make_cfg("sampler=gumbel", "sampler.tau_min=0.0"), tmp_path)
-    with pytest.raises(ConfigError, match=r"sampler.tau_max=0.05 is not allowed"):
-        build(make_cfg("sampler=gumbel", "sampler.tau_max=0.05"), tmp_path)
+    with pytest.raises(ConfigError, match=r"method.tau_min=0.0 is not allowed"):
+        build(make_cfg("method=gdas", "method.tau_min=0.0"), tmp_path)
+    with pytest.raises(ConfigError, match=r"method.tau_max=0.05 is not allowed"):
+        build(make_cfg("method=gdas", "method.tau_max=0.05"), tmp_path)

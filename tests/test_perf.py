@@ -124,7 +124,7 @@ def test_frozen_weights_in_the_arch_step_give_the_same_search(tmp_path: Path, mo
     is the same search as with w live."""
     import contextlib
 
-    import darts_lab.arch_step.first_order as first_order
+    import darts_lab.arch_gradient.first_order as first_order
 
     run_search(make_cfg(*STEPS64), tmp_path / "frozen")
     monkeypatch.setattr(first_order, "frozen", lambda net: contextlib.nullcontext())
@@ -147,7 +147,7 @@ def test_recomputed_edges_give_the_same_search(space: str, tmp_path: Path) -> No
 @pytest.mark.parametrize(
     "overrides,says",
     [
-        (["arch_step=second_order"], "turn one of them off"),
+        (["method=second_order"], "turn one of them off"),
         (["search_space=darts_rnn", "task=language_model", "dataset=tiny_corpus"], "has none"),
     ],
 )

@@ -14,7 +14,7 @@ import torch
 
 import darts_lab.search as search
 from darts_lab.export.artifacts import read_genotype, read_status
-from darts_lab.lit.search_module import NonFiniteError
+from darts_lab.lit.reliability import NonFiniteError
 from darts_lab.search import run_search
 from tests.conftest import make_cfg
 

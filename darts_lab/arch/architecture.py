@@ -1,7 +1,7 @@
 """The architecture parameters α of a search, in one place: one [rows, options] tensor per key
 (op weights [edges, ops] per cell type; PC-DARTS edge weights β [1, inputs] per node), the
-activation that turns each row into weights, an optional sampler (GDAS), which ops are still
-alive (pruning), and the search space's projection Π_S."""
+activation that turns each row into weights, which ops are still alive (pruning), and the search
+space's projection Π_S. What a forward mixes with (sampled, perturbed) is the method's."""
 
 from __future__ import annotations
 
@@ -24,12 +24,10 @@ class Architecture(nn.Module):
         selectable: Weights,
         project: Projection,
         op_keys: tuple[str, ...] | None = None,
-        sampler: nn.Module | None = None,
     ) -> None:
         super().__init__()
         self.activation = activation
         self.project = project
-        self.sampler = sampler
         # keys holding op weights [edges, ops] (sampled, logged, entropy); others are β
         self.op_keys = tuple(op_keys if op_keys is not None else shapes)
         self.alphas = nn.ParameterDict(
@@ -40,10 +38,6 @@ class Architecture(nn.Module):
         for name, shape in shapes.items():
             self.register_buffer(f"alive_{name}", torch.ones(shape, dtype=torch.bool))
             self.register_buffer(f"choosable_{name}", selectable[name].clone())
-
-    @property
-    def cell_types(self) -> list[str]:
-        return list(self.alphas.keys())
 
     def per_cell_type(self, values: Weights) -> dict[str, torch.Tensor]:
         """Each cell type's values (its op weights and its PC-DARTS β rows) as one flat vector:
@@ -69,31 +63,6 @@ class Architecture(nn.Module):
         if self.activation.prunes:
             weights = {name: w * self.alive()[name] for name, w in weights.items()}
         return weights
-
-    def mixing(self, sample: bool = True) -> tuple[Weights, dict[str, list[int]] | None]:
-        """What the supernet mixes with, and per op key the op each edge computes (GDAS) or None.
-
-        With a sampler, op weights are a hard Gumbel sample (`sample=True`) or the one-hot of
-        the strongest op (`sample=False`, for validation); one host sync per op key."""
-        weights = self.weights()
-        if self.sampler is None:
-            return weights, None
-        choices = {}
-        for key in self.op_keys:
-            if sample:
-                weights[key], index = self.sampler(weights[key])
-            else:
-                index = weights[key].argmax(dim=-1)
-                weights[key] = torch.nn.functional.one_hot(index, weights[key].shape[-1]).to(
-                    weights[key].dtype
-                )
-            choices[key] = index.tolist()
-        return weights, choices
-
-    def set_epoch(self, epoch: int, epochs: int) -> None:
-        """An epoch starts (the GDAS temperature follows the epoch count)."""
-        if self.sampler is not None:
-            self.sampler.set_epoch(epoch, epochs)
 
     def op_weights(self) -> Weights:
         """Activated op weights only (no edge weights β), detached: for logging and export."""

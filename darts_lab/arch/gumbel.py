@@ -1,4 +1,5 @@
-"""GDAS (Dong & Yang 2019): sample one op per edge with the Gumbel-softmax trick.
+"""GDAS's sampler (Dong & Yang 2019; the method is darts_lab/method/gdas.py): one op per edge by
+the Gumbel-softmax trick.
 
 Forward: a hard one-hot per edge (only the sampled op is computed); backward: the straight-through
 gradient of softmax((log p + g) / τ), g ~ Gumbel(0, 1), where p are the op weights the
@@ -24,10 +25,10 @@ from darts_lab.config import check
 class Gumbel(nn.Module):
     def __init__(self, tau_max: float = 10.0, tau_min: float = 0.1, hold_epochs: int = 0) -> None:
         super().__init__()
-        check("sampler.tau_min", tau_min, lambda v: v > 0, "a positive number")
-        check("sampler.tau_max", tau_max, lambda v: v >= tau_min, f"a number >= tau_min={tau_min}")
+        check("method.tau_min", tau_min, lambda v: v > 0, "a positive number")
+        check("method.tau_max", tau_max, lambda v: v >= tau_min, f"a number >= tau_min={tau_min}")
         check(
-            "sampler.hold_epochs",
+            "method.hold_epochs",
             hold_epochs,
             lambda v: isinstance(v, int) and v >= 0,
             "an integer >= 0",

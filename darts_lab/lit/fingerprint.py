@@ -21,26 +21,24 @@ FORMAT = "darts_lab search checkpoint 1"
 KEY = "darts_lab"  # the checkpoint's top-level entry holding the fingerprint
 # the config groups whose choice changes what the checkpoint's tensors and states mean
 GROUPS = (
+    "method",
     "search_space",
     "activation",
     "arch_optimizer",
     "schedule",
     "regularizer",
-    "sampler",
-    "arch_step",
     "task",
     "dataset",
 )
 
 
 def fingerprint(cfg: DictConfig, ops: list[str], experiment: str) -> dict[str, Any]:
-    """The identity of a search: experiment, mode, the class of each group's choice, the
+    """The identity of a search: experiment, the class of each group's choice, the
     supernet's op set and the search space's options (sizes, partial channels, ...)."""
     space = OmegaConf.to_container(cfg.search_space, resolve=True)
     return {
         "format": FORMAT,
         "experiment": experiment,
-        "mode": str(cfg.mode),
         "ops": list(ops),
         **{g: OmegaConf.select(cfg, f"{g}._target_", default=None) or "none" for g in GROUPS},
         **{f"search_space.{k}": v for k, v in space.items() if k not in ("_target_", "ops")},

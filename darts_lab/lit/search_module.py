@@ -1,15 +1,15 @@
 """The search LightningModule: DARTS-PRIME Algorithm 1 as a manual-optimization training step.
 
 Which α-steps happen is the schedule's call, how α moves is the architecture optimizer's, what is
-added to the α loss is the regularizer's, how the α-gradient is taken is the arch step's (first
-order), and what a batch, a loss and a metric are is the task's; this module only wires them
-into the step.
+added to the α loss is the regularizer's; the order of the two steps, what each forward mixes and
+how the α-gradient is taken are the method's (DARTS, ERM, second order, GDAS); what a batch, a
+loss and a metric are is the task's. This module only wires them into the step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol
+from typing import Any
 
 import lightning as L
 import torch
@@ -19,7 +19,8 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from darts_lab.arch.architecture import Architecture, mean_entropy
 from darts_lab.config import ConfigError, check, check_choice
-from darts_lab.lit.reliability import NonFiniteError, ReliableSearch  # noqa: F401 - re-exported
+from darts_lab.lit.reliability import ReliableSearch
+from darts_lab.method.base import SearchMethod, StepContext
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
@@ -44,18 +45,6 @@ def scaled_step(opt: Optimizer, scale: float) -> None:
         group["lr"] = lr
 
 
-class ArchGradient(Protocol):
-    """How the α-step's gradient is taken (darts_lab/arch_step/)."""
-
-    precedes_w_step: bool  # second order: the α-step unrolls the iteration's coming w-step
-
-    def check(self, mode: str, sampling: bool, recompute: bool = False) -> None: ...
-
-    def backward(
-        self, module: SearchModule, arch_batch: Batch, w_batch: Batch, penalty: torch.Tensor
-    ) -> torch.Tensor: ...
-
-
 class SearchModule(ReliableSearch, L.LightningModule):
     def __init__(
         self,
@@ -65,7 +54,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
         schedule: Schedule,
         regularizer: Regularizer,
         task: Task,
-        arch_gradient: ArchGradient,
+        method: SearchMethod,
         lr: float = 0.025,
         lr_min: float = 0.001,
         momentum: float = 0.9,
@@ -76,13 +65,11 @@ class SearchModule(ReliableSearch, L.LightningModule):
         grad_clip: float = 5.0,
         arch_lr_anneal: bool = False,
         arch_warmup_epochs: int = 0,
-        mode: str = "bilevel",
         channels_last: bool = False,
         compile_backend: str | None = None,
         recompute_edges: bool = False,
     ) -> None:
         super().__init__()
-        check_choice("mode", mode, ("bilevel", "erm"))
         check_choice("w_optimizer.lr_interval", lr_interval, ("epoch", "step"))
         if lr_horizon is not None:
             check(
@@ -99,8 +86,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
         )
         self.automatic_optimization = False
         self.save_hyperparameters(
-            ignore=["net", "arch", "arch_optimizer", "schedule", "regularizer", "task"]
-            + ["arch_gradient"]
+            ignore=["net", "arch", "arch_optimizer", "schedule", "regularizer", "task", "method"]
         )
         self.net, self.arch = net, arch
         if recompute_edges and not net.set_recompute(True):
@@ -108,7 +94,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
                 f"perf.recompute_edges checkpoints mixed ops, and {type(net).__name__} has none"
             )
         self.schedule, self.regularizer = schedule, regularizer
-        self.task, self.arch_gradient = task, arch_gradient
+        self.task, self.method = task, method
         self.arch_optimizer_factory = arch_optimizer
         self.train_metric, self.val_metric = task.metric(), task.metric()
         self.register_buffer("w_steps", torch.zeros((), dtype=torch.long))
@@ -118,9 +104,6 @@ class SearchModule(ReliableSearch, L.LightningModule):
         self._arch_batches: Iterator[Batch] | None = None
         self._epoch_start_steps = (0, 0)  # (w, α) step totals when this epoch began
         self.arch_max_diff = 0.0  # largest α difference between DDP ranks, at the end
-        # GAEA's single-level code takes the α-step before the w-step of the same iteration, and
-        # so does DARTS's second order (its virtual step is that w-step)
-        self.arch_step_first = mode == "erm" or arch_gradient.precedes_w_step
 
     def configure_model(self) -> None:
         """GPU fast paths: NHWC memory format (tensor cores), torch.compile of the supernet
@@ -161,12 +144,12 @@ class SearchModule(ReliableSearch, L.LightningModule):
     def training_step(self, batch: Batch, batch_idx: int) -> None:
         w_opt, a_opt = self.optimizers()
         batch = self.task.prepare(batch)
-        if self.arch_step_first:  # GAEA ERM, second order: the α-step precedes the w-step
+        if self.method.arch_step_first:  # GAEA ERM, second order: the α-step comes first
             self.maybe_arch_step(a_opt, batch, batch_idx)
         fimt = self.weight_step(w_opt, batch)
         if fimt is not None:  # None: an fp16 overflow the loss scaler skips; nothing to observe
             self.schedule.observe(fimt)
-        if not self.arch_step_first:  # Algorithm 1: the schedule looks at this w-step first
+        if not self.method.arch_step_first:  # Algorithm 1: the schedule sees this w-step first
             self.maybe_arch_step(a_opt, batch, batch_idx)
         if metrics := self.schedule.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
@@ -179,10 +162,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
     def weight_step(self, w_opt: Optimizer, batch: Batch) -> torch.Tensor | None:
         """One SGD step on the w-train batch; returns tr(G Gᵀ) of its unclipped gradient G
         (None when an fp16 loss scale overflowed: the scaler skips that step)."""
-        weights, choices = self.arch.mixing()  # GDAS: a fresh sample for every forward
-        output, target = self.task(
-            self.net, batch, {k: w.detach() for k, w in weights.items()}, choices
-        )  # α fixed
+        output, target = self.task(self.net, batch, *self.method.w_mixing(self.arch))  # α fixed
         loss = self.task.loss(output, target)
         w_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
@@ -218,10 +198,10 @@ class SearchModule(ReliableSearch, L.LightningModule):
 
     def arch_step(self, a_opt: Optimizer, batch: Batch, progress: float, w_batch: Batch) -> None:
         """One step of the architecture optimizer on the α loss (+ regularizer); the α-gradient
-        rule (first order, ...) is the arch step's."""
+        (first order, unrolled, ...) is the method's."""
         penalty = self.regularizer.penalty(self.arch, progress)
         a_opt.zero_grad(set_to_none=True)
-        loss = self.arch_gradient.backward(self, batch, w_batch, penalty)
+        loss = self.method.arch_gradient(self.step_context(), batch, w_batch, penalty)
         self.check_finite(
             "α-gradient norm (α loss)",
             nn.utils.get_total_norm([a.grad for a in self.arch.parameters()]),
@@ -236,6 +216,17 @@ class SearchModule(ReliableSearch, L.LightningModule):
         )
         if metrics := self.regularizer.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
+
+    def step_context(self) -> StepContext:
+        """What the method sees of the search."""
+        return StepContext(
+            self.net,
+            self.task,
+            self.arch,
+            self.optimizers()[0],
+            self.arch_backward,
+            self.set_arch_grad,
+        )
 
     def arch_warm(self) -> bool:
         """No α-step in the first `arch_warmup_epochs` epochs (PC-DARTS / GAEA warm-up)."""
@@ -275,7 +266,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
     def on_train_epoch_start(self) -> None:
         self.task.reset()  # DARTS RNN: zero hidden states at each epoch
         self._epoch_start_steps = (int(self.w_steps), int(self.a_steps))
-        self.arch.set_epoch(self.current_epoch, self.trainer.max_epochs)
+        self.method.set_epoch(self.current_epoch, self.trainer.max_epochs)
 
     def w_lr_scheduler(self) -> CosineAnnealingLR:
         schedulers = self.lr_schedulers()
@@ -296,7 +287,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
                 "steps/w_epoch": float(int(self.w_steps) - w0),
                 "steps/arch_epoch": float(int(self.a_steps) - a0),
                 "arch/pruned": float(self.arch.num_pruned()),
-                **({"arch/tau": self.arch.sampler.tau} if self.arch.sampler is not None else {}),
+                **self.method.metrics(),
             }
         )
         weights = {k: w.cpu() for k, w in self.arch.op_weights().items()}
@@ -317,7 +308,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         output, target = self.task(
-            self.net, self.task.prepare(batch), *self.arch.mixing(sample=False)
+            self.net, self.task.prepare(batch), *self.method.eval_mixing(self.arch)
         )  # GDAS: the argmax ops
         self.val_metric(*self.task.metric_inputs(output, target))
         name = self.task.metric_name

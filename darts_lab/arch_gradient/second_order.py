@@ -8,8 +8,7 @@
 with ξ the current w learning rate, μ and λ the w-optimizer's momentum and weight decay, and the
 virtual step's gradient unclipped, as quark0's `_compute_unrolled_model`. The regularizer's
 penalty depends on α only and adds its own gradient. As in DARTS, the α-step comes before the
-iteration's w-step and its virtual step uses that w batch (`precedes_w_step`); under a FIMT
-schedule the α-step is then decided on the previous w-step's trace, as DARTS-PRIME's code does.
+iteration's w-step and its virtual step uses that w batch (darts_lab/method/second_order.py).
 
 The network is run with substituted weights through `torch.func.functional_call`, so no second
 supernet is built; each of the four passes frees its activations before the next. BatchNorm
@@ -19,7 +18,7 @@ in the search's losses (training-mode BatchNorm).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -29,7 +28,8 @@ from torch.func import functional_call
 from darts_lab.config import ConfigError
 
 if TYPE_CHECKING:
-    from darts_lab.lit.search_module import SearchModule
+    from darts_lab.arch.architecture import Architecture
+    from darts_lab.method.base import Mixing, StepContext
 
 
 class _Substituted(nn.Module):
@@ -43,41 +43,26 @@ class _Substituted(nn.Module):
         return functional_call(self.net, dict(self.params), args, kwargs)
 
 
-class SecondOrder:
-    precedes_w_step = True
-
+class Unrolled:
     def __init__(self, r: float = 0.01) -> None:
         if not r > 0:
-            raise ConfigError(f"arch_step.r must be positive, got {r}")
+            raise ConfigError(f"method.r must be positive, got {r}")
         self.r = r
 
-    def check(self, mode: str, sampling: bool, recompute: bool = False) -> None:
-        """GDAS and single-level ERM have no second-order form; recomputed edges would rebuild
-        their activations with the real w, not the virtual w' the gradient is taken at."""
-        if recompute:
-            raise ConfigError(
-                "arch_step=second_order differentiates through substituted weights, which "
-                "perf.recompute_edges would not see in its recomputation; turn one of them off"
-            )
-        if mode == "erm":
-            raise ConfigError(
-                "arch_step=second_order unrolls a w-step to score α on held-out data; mode=erm "
-                "has none (use arch_step=first_order)"
-            )
-        if sampling:
-            raise ConfigError(
-                "arch_step=second_order has no form for a sampled architecture (sampler=gumbel, "
-                "GDAS); use arch_step=first_order"
-            )
-
     def backward(
-        self, module: SearchModule, arch_batch: Any, w_batch: Any, penalty: torch.Tensor
+        self,
+        ctx: StepContext,
+        mixing: Callable[[], Mixing],
+        arch_batch: Any,
+        w_batch: Any,
+        penalty: torch.Tensor,
     ) -> torch.Tensor:
-        """Leave the unrolled ∇α(L_val + penalty) in α.grad; return L_val(w') (detached)."""
-        net, task, arch = module.net, module.task, module.arch
+        """Leave the unrolled ∇α(L_val + penalty) in α.grad; return L_val(w') (detached). The
+        op weights are the architecture's own (no sampling has a second-order form)."""
+        net, task, arch = ctx.net, ctx.task, ctx.arch
         alphas = list(arch.parameters())
         names, w = zip(*[(n, p.detach()) for n, p in net.named_parameters()], strict=True)
-        w_opt = module.optimizers()[0]
+        w_opt = ctx.w_optimizer
         group = w_opt.param_groups[0]
         xi, mu, decay = group["lr"], group["momentum"], group["weight_decay"]
 
@@ -109,23 +94,21 @@ class SecondOrder:
         if xi and norm > 0:
             eps = self.r / norm
             plus = self._arch_grad(
-                loss, [p + eps * g for p, g in zip(w, v, strict=True)], w_batch, module
+                loss, [p + eps * g for p, g in zip(w, v, strict=True)], w_batch, arch
             )
             minus = self._arch_grad(
-                loss, [p - eps * g for p, g in zip(w, v, strict=True)], w_batch, module
+                loss, [p - eps * g for p, g in zip(w, v, strict=True)], w_batch, arch
             )
             d_alpha = [
                 d - xi * (a - b) / (2 * eps) for d, a, b in zip(d_alpha, plus, minus, strict=True)
             ]
-        module.set_arch_grad(d_alpha)
+        ctx.set_arch_grad(d_alpha)
         return val.detach()
 
     @staticmethod
-    def _arch_grad(loss, params: list[torch.Tensor], batch: Any, module: SearchModule) -> list:
-        alphas = list(module.arch.parameters())
-        grads = torch.autograd.grad(
-            loss(params, batch, module.arch.weights()), alphas, allow_unused=True
-        )
+    def _arch_grad(loss, params: list[torch.Tensor], batch: Any, arch: Architecture) -> list:
+        alphas = list(arch.parameters())
+        grads = torch.autograd.grad(loss(params, batch, arch.weights()), alphas, allow_unused=True)
         return _zeros_for_unused(grads, alphas)
 
 

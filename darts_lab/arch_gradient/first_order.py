@@ -5,15 +5,15 @@ activations at the CIFAR search size, and the step's peak) nor computes those gr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
-if TYPE_CHECKING:  # the module imports this file's siblings through the config only
-    from darts_lab.lit.search_module import SearchModule
+if TYPE_CHECKING:
+    from darts_lab.method.base import Mixing, StepContext
 
 
 @contextmanager
@@ -30,17 +30,17 @@ def frozen(net: nn.Module) -> Iterator[None]:
 
 
 class FirstOrder:
-    precedes_w_step = False  # Algorithm 1: the schedule sees the w-step, then the α-step
-
-    def check(self, mode: str, sampling: bool, recompute: bool = False) -> None:
-        """Composes with every mode, sampler and perf switch."""
-
     def backward(
-        self, module: SearchModule, arch_batch: Any, w_batch: Any, penalty: torch.Tensor
+        self,
+        ctx: StepContext,
+        mixing: Callable[[], Mixing],
+        arch_batch: Any,
+        w_batch: Any,
+        penalty: torch.Tensor,
     ) -> torch.Tensor:
         """Leave ∇α(L_α + penalty) in α.grad; return L_α (detached) for logging."""
-        with frozen(module.net):
-            output, target = module.task(module.net, arch_batch, *module.arch.mixing())
-            loss = module.task.loss(output, target)
-            module.arch_backward(loss + penalty)
+        with frozen(ctx.net):
+            output, target = ctx.task(ctx.net, arch_batch, *mixing())
+            loss = ctx.task.loss(output, target)
+            ctx.arch_backward(loss + penalty)
         return loss.detach()

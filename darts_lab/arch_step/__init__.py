@@ -1,3 +1,0 @@
-"""α-gradient rules: how the α-step's gradient is computed: first order (first_order.py) or
-DARTS's unrolled second order (second_order.py). The optimizer step, the regularizer and the
-logging stay in SearchModule.arch_step."""

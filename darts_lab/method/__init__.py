@@ -1,0 +1,1 @@
+"""Search methods (conf/method/): DARTS, ERM, second order, GDAS; see base.py."""

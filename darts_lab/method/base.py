@@ -1,0 +1,95 @@
+"""A search method: what one iteration of DARTS-PRIME's Algorithm 1 does between "take a
+w-step" and "take an α-step when the schedule says so".
+
+A method decides the order of the two steps, whether α has data of its own (bilevel) or shares
+the training set (single level), what op weights each forward mixes with (plain, sampled,
+perturbed, ...), how the α-gradient is taken (an `ArchGradient`), what it logs and which
+combinations it refuses. It sees the search through a `StepContext`, never the LightningModule.
+DARTS (darts.py) is the default; ERM, second order and GDAS are small subclasses. A new method
+is one module here and one yaml in conf/method/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import torch
+from torch import nn
+from torch.optim import Optimizer
+
+if TYPE_CHECKING:
+    from darts_lab.arch.architecture import Architecture
+    from darts_lab.search_space.base import SearchSpace
+    from darts_lab.task.base import Task
+
+Weights = dict[str, torch.Tensor]
+Choices = dict[str, list[int]] | None  # per op key, the op each edge computes (single path)
+Mixing = tuple[Weights, Choices]
+
+
+@dataclass
+class StepContext:
+    """What a method may touch during a step."""
+
+    net: SearchSpace
+    task: Task
+    arch: Architecture
+    w_optimizer: Optimizer
+    arch_backward: Callable[[torch.Tensor], None]  # ∇α of a loss into α.grad (DDP-averaged)
+    set_arch_grad: Callable[[list[torch.Tensor]], None]  # an α-gradient computed elsewhere
+
+
+class ArchGradient(Protocol):
+    """How the α-step's gradient is taken (darts_lab/arch_gradient/)."""
+
+    def backward(
+        self,
+        ctx: StepContext,
+        mixing: Callable[[], Mixing],
+        arch_batch: Any,
+        w_batch: Any,
+        penalty: torch.Tensor,
+    ) -> torch.Tensor:
+        """Leave ∇α(α loss + penalty) in α.grad; return the α loss (detached) for logging."""
+        ...
+
+
+class SearchMethod(nn.Module):
+    """The DARTS iteration; subclasses change one decision each. An nn.Module, so any state a
+    method keeps (GDAS's temperature) travels in the checkpoint."""
+
+    arch_step_first: ClassVar[bool] = False  # Algorithm 1: the schedule sees the w-step first
+    single_level: ClassVar[bool] = False  # bilevel: α-steps on the α-val split
+    gradient: ArchGradient
+
+    def check(self, space: SearchSpace, recompute_edges: bool) -> None:
+        """Raise ConfigError (one line) for a combination this method cannot do."""
+
+    def mixing(self, arch: Architecture, sample: bool = True) -> Mixing:
+        """The op weights a training forward mixes with (and, single-path, the ops computed)."""
+        return arch.weights(), None
+
+    def w_mixing(self, arch: Architecture) -> Mixing:
+        """The w-step's (α held fixed)."""
+        weights, choices = self.mixing(arch)
+        return {k: w.detach() for k, w in weights.items()}, choices
+
+    def eval_mixing(self, arch: Architecture) -> Mixing:
+        """Validation's: deterministic."""
+        return self.mixing(arch, sample=False)
+
+    def arch_gradient(
+        self, ctx: StepContext, arch_batch: Any, w_batch: Any, penalty: torch.Tensor
+    ) -> torch.Tensor:
+        return self.gradient.backward(
+            ctx, lambda: self.mixing(ctx.arch), arch_batch, w_batch, penalty
+        )
+
+    def set_epoch(self, epoch: int, epochs: int) -> None:
+        """An epoch starts."""
+
+    def metrics(self) -> dict[str, float]:
+        """What the method logs once per epoch."""
+        return {}
