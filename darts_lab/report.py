@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import statistics
 import sys
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,6 +19,9 @@ from typing import Any
 import yaml
 
 from darts_lab.config import ConfigError
+from darts_lab.export.tables import markdown_table
+from darts_lab.oracle.base import Oracle
+from darts_lab.stats import mean_std_text
 
 
 def _read(path: Path, parse: Callable[[str], Any], kind: type) -> Any:
@@ -59,30 +61,23 @@ def _job(job_dir: Path) -> dict:
                 raise ConfigError(f"{job_dir / path} is damaged: no {', '.join(missing)} in it")
     if "result" in job and not {"test_error", "test_ppl"} & set(job["result"]):
         raise ConfigError(f"{job_dir / 'train/result.json'} is damaged: no test_error/test_ppl")
-    if "regret" in job.get("benchmark", {}) and "test_acc" not in job["benchmark"]:
-        raise ConfigError(f"{job_dir / 'benchmark.json'} is damaged: a regret without test_acc")
+    if "benchmark" in job:  # each oracle names itself in it and knows its own keys
+        name = job["benchmark"].get("oracle")
+        oracle = Oracle.available().get(name) if isinstance(name, str) else None
+        problem = "names no known oracle" if oracle is None else oracle.damaged(job["benchmark"])
+        if problem:
+            raise ConfigError(f"{job_dir / 'benchmark.json'} is damaged: {problem}")
     return job
-
-
-def mean_std(values: list[float]) -> tuple[float, float]:
-    """Mean and sample std over seeds (std 0 for a single seed)."""
-    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
-
-
-def _mean_std(values: list[float]) -> str:
-    if not values:
-        return "—"
-    return "{:.2f} ± {:.2f}".format(*mean_std(values))
 
 
 def score_columns(results: list[dict]) -> dict[str, str]:
     """Test error for retrained CNNs; validation and test perplexity for recurrent cells."""
     if results and all("test_ppl" in r for r in results):
         return {
-            "valid perplexity": _mean_std([r["valid_ppl"] for r in results]),
-            "test perplexity": _mean_std([r["test_ppl"] for r in results]),
+            "valid perplexity": mean_std_text([r["valid_ppl"] for r in results]),
+            "test perplexity": mean_std_text([r["test_ppl"] for r in results]),
         }
-    return {"test error (%)": _mean_std([r["test_error"] for r in results])}
+    return {"test error (%)": mean_std_text([r["test_error"] for r in results])}
 
 
 def report(multirun: Path) -> tuple[str, list[dict]]:
@@ -111,19 +106,21 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
                 "method": experiment,
                 "seeds": f"{len(done) or len(scored)}/{len(group)}",
                 **score_columns([j["result"] for j in done]),
-                "params (M)": _mean_std([j["result"]["params_m"] for j in done]),
-                "search (s)": _mean_std(
+                "params (M)": mean_std_text([j["result"]["params_m"] for j in done]),
+                "search (s)": mean_std_text(
                     [j["timing"]["search_seconds"] for j in group if "timing" in j]
                 ),
             }
         )
     lines = markdown_table(rows)
-    scores = {
-        experiment: [j["benchmark"] for j in group if "regret" in j.get("benchmark", {})]
-        for experiment, group in by_experiment.items()
-    }
-    if any(scores.values()):  # searches scored by the embedded benchmark: the regret table
-        lines += ["", *regret_section(scores, multirun)]
+    scores: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for experiment, group in by_experiment.items():
+        for job in group:
+            if job["status"] == "finished" and "benchmark" in job:
+                scores[job["benchmark"]["oracle"]][experiment].append(job["benchmark"])
+    for name, by_method in scores.items():  # each oracle aggregates its own runs
+        if section := Oracle.available()[name].aggregate(dict(by_method), multirun):
+            lines += ["", *section]
     if problems:
         lines += ["", "Seeds without a result:"] + [f"- {p}" for p in problems]
     markdown = "\n".join(lines) + "\n"
@@ -134,30 +131,6 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
         writer.writeheader()
         writer.writerows(rows)
     return markdown, rows
-
-
-def markdown_table(rows: list[dict]) -> list[str]:
-    header = [h for h in dict.fromkeys(k for r in rows for k in r) if not h.startswith("_")]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(str(r.get(h, "—")) for h in header) + " |" for r in rows]
-
-
-def regret_section(scores: dict[str, list[dict]], multirun: Path) -> list[str]:
-    """Regret table (+ random search from the shipped table) and report.png."""
-    from darts_lab.benchmark.regret import RANDOM_K, bar_chart, random_search, regret_rows
-    from darts_lab.benchmark.table import load_table
-
-    seeds = max(len(v) for v in scores.values())
-    embedded = {r.get("table") for runs in scores.values() for r in runs if "table" in r}
-    baseline = {}  # random search on the table the runs were scored by (oracle=embedded only)
-    if len(embedded) == 1:
-        table = load_table(embedded.pop())
-        baseline = {f"random search (k={RANDOM_K})": random_search(table, seeds=range(seeds))}
-    rows = regret_rows({**scores, **baseline})
-    bar_chart(rows, multirun / "report.png")
-    return ["Regret (true test accuracy of the final cell, from its oracle; report.png):", ""] + (
-        markdown_table(rows)
-    )
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 os.environ.setdefault("WANDB_MODE", "offline")  # never needs an account unless asked to
 
@@ -25,19 +26,18 @@ from lightning.pytorch.loggers import WandbLogger  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
 from darts_lab.arch.activation import Activation  # noqa: E402
-from darts_lab.arch.architecture import Architecture, mean_entropy  # noqa: E402
+from darts_lab.arch.architecture import Architecture  # noqa: E402
 from darts_lab.arch_optimizer import accepted_domains  # noqa: E402
+from darts_lab.callbacks.base import (  # noqa: E402
+    SearchCallback,
+    callback_configs,
+    instantiate_callbacks,
+)
 from darts_lab.config import ConfigError, validate  # noqa: E402
 from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import DataError, SearchDataModule  # noqa: E402
-from darts_lab.export.artifacts import (  # noqa: E402
-    alphas_json,
-    write_genotype,
-    write_json,
-    write_status,
-)
-from darts_lab.export.figures import search_figures  # noqa: E402
-from darts_lab.export.plots import plot_cell  # noqa: E402
+from darts_lab.export.artifacts import write_json, write_status  # noqa: E402
+from darts_lab.export.run import export_run  # noqa: E402
 from darts_lab.lit.fingerprint import Fingerprint, check_resume, fingerprint  # noqa: E402
 from darts_lab.lit.reliability import NonFiniteError  # noqa: E402
 from darts_lab.lit.search_module import OptimizerFactory, SearchModule  # noqa: E402
@@ -79,13 +79,8 @@ def check_combination(cfg: DictConfig, space: type[SearchSpace], activation: Act
             f"{option(cfg, 'activation')} stores {activation.domain} (exponentiated gradient "
             f"goes with activation=simplex; adam and sgd with softmax or crb)"
         )
-    if cfg.oracle and cfg.oracle.get("_target_"):
-        oracle_name = get_class(cfg.oracle._target_).name
-        if oracle_name not in space.capabilities.oracles:
-            raise ConfigError(
-                f"oracle={oracle_name} knows no architectures of {option(cfg, 'search_space')} "
-                f"(its oracles: {', '.join(space.capabilities.oracles) or 'none'})"
-            )
+    for config in callback_configs(cfg):  # before any is built (an oracle loads its file)
+        get_class(config._target_).check_space(space, option(cfg, "search_space"))
 
 
 def build_space(cfg: DictConfig, activation: Activation, data: SearchDataModule) -> SearchSpace:
@@ -104,7 +99,14 @@ def build_arch_optimizer(cfg: DictConfig, activation: Activation) -> OptimizerFa
     return factory
 
 
-def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModule, L.Trainer]:
+class Search(NamedTuple):
+    module: SearchModule
+    datamodule: SearchDataModule
+    trainer: L.Trainer
+    callbacks: list[SearchCallback]  # the plug-ins (conf/callbacks/, the oracle)
+
+
+def build(cfg: DictConfig, run_dir: Path) -> Search:
     """Everything a search needs, from the config. Raises ConfigError/DataError on bad input;
     anything else is a bug and keeps its traceback."""
     validate(cfg)
@@ -152,9 +154,9 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
             compile_backend=cfg.perf.compile_backend if cfg.perf.compile else None,
             **cfg.w_optimizer,
         )
-        oracles = [instantiate(cfg.oracle)] if cfg.oracle else []
-        for oracle in oracles:
-            oracle.check(net)
+        plugins = instantiate_callbacks(cfg)  # conf/callbacks/ and the oracle
+        for plugin in plugins:
+            plugin.check(net)
         identity = fingerprint(cfg, list(net.ops), run_labels(cfg)[0])
         if ckpt_path := resume_path(cfg.get("resume")):
             check_resume(ckpt_path, identity)  # safe to load, and of this very search
@@ -174,54 +176,12 @@ def build(cfg: DictConfig, run_dir: Path) -> tuple[SearchModule, SearchDataModul
         cfg.trainer,
         default_root_dir=str(run_dir),
         logger=loggers or False,
-        callbacks=[checkpoints, on_exception, Fingerprint(identity), *oracles],
+        callbacks=[checkpoints, on_exception, Fingerprint(identity), *plugins],
         # single level (ERM) holds no data out of the search
         **({"limit_val_batches": 0} if method.single_level else {}),
         **datamodule.trainer_options(),
     )
-    return module, datamodule, trainer
-
-
-def export(module: SearchModule, trainer: L.Trainer, run_dir: Path) -> GenotypeBase:
-    """Π_S of the final α → genotype.json, alphas.json and a PNG per cell, also sent to W&B;
-    with an oracle, its true accuracies of the final architecture (benchmark.json)."""
-    arch, net = module.arch, module.net
-    weights = {k: w.detach().cpu() for k, w in arch.weights().items()}
-    genotype = module.genotype(weights)
-    op_weights = {k: weights[k] for k in arch.op_keys}
-    write_json(
-        run_dir / "alphas.json",
-        alphas_json(op_weights, net.ops, net.edges(), mean_entropy(op_weights)),
-    )
-    cells = genotype.cells()
-    pngs = [
-        plot_cell(genes, concat, run_dir / f"{cell}_cell.png", f"{cell} cell", inputs)
-        for cell, (genes, concat, inputs) in cells.items()
-    ]
-    write_genotype(run_dir, genotype)
-    oracles = [c for c in trainer.callbacks if isinstance(c, Oracle)]
-    figures = search_figures(
-        module.alpha_history, module.schedule_history, net.ops, net.edges(), run_dir
-    ) + [path for oracle in oracles for path in oracle.figures(run_dir)]
-    for logger in trainer.loggers:
-        if hasattr(logger, "log_image"):  # W&B: cell diagrams, search figures, genotype text
-            logger.log_image("genotype/cells", [str(p) for p in pngs], caption=list(cells))
-            for figure in figures:
-                logger.log_image(f"figures/{figure.stem}", [str(figure)])
-            logger.log_text("genotype/text", columns=["genotype"], data=[[str(genotype)]])
-    for oracle in oracles:
-        report = oracle.report(genotype)
-        write_json(run_dir / "benchmark.json", report)
-        if line := oracle.summary(report):
-            log.info(line)
-    if not oracles and net.capabilities.oracles:
-        names = " or ".join(f"oracle={name}" for name in net.capabilities.oracles)
-        log.info(
-            "no oracle: %s (conf/oracle/) would log the true accuracy of the derived "
-            "architecture every epoch",
-            names,
-        )
-    return genotype
+    return Search(module, datamodule, trainer, plugins)
 
 
 def resume_path(resume: str | None) -> str | None:
@@ -261,12 +221,19 @@ def log_facts(
         trainer.strategy.root_device,
         run_dir,
     )
+    if not (cfg.get("oracle") or {}).get("_target_"):
+        if known := [n for n, o in Oracle.available().items() if o.knows(type(module.net))]:
+            log.info(
+                "no oracle: %s (conf/oracle/) would log the true accuracy of the derived "
+                "architecture every epoch",
+                " or ".join(f"oracle={name}" for name in known),
+            )
 
 
 def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
     """One search in `run_dir`. Returns the genotype, or None if the run was interrupted."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    module, datamodule, trainer = build(cfg, run_dir)
+    module, datamodule, trainer, plugins = build(cfg, run_dir)
     ckpt_path = resume_path(cfg.get("resume"))
     if ckpt_path is None and any((run_dir / "checkpoints").glob("*.ckpt")):
         # Lightning would silently resume from them (ckpt_path=None means "last" here)
@@ -290,7 +257,7 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
             raise RuntimeError(f"α differs between DDP ranks by up to {disagreement:g}")
         if not trainer.is_global_zero:  # rank 0 writes the run's files
             return module.genotype()
-        genotype = export(module, trainer, run_dir)
+        genotype = export_run(module, trainer, run_dir, plugins)
     except BaseException as e:
         status = "interrupted" if isinstance(e, (KeyboardInterrupt, SystemExit)) else "failed"
         write_status(run_dir, status, f"{type(e).__name__}: {e}")

@@ -80,8 +80,23 @@ REPORT = [
         "benchmark.json",
     ),
     (
+        "benchmark_no_oracle",
+        lambda t: [str(job(t, **{"benchmark.json": '{"test_acc": 0.5}'}))],
+        "names no known oracle",
+    ),
+    (
+        "benchmark_unknown_oracle",
+        lambda t: [str(job(t, **{"benchmark.json": '{"oracle": "nb301"}'}))],
+        "names no known oracle",
+    ),
+    (
+        "benchmark_nb201_damaged",
+        lambda t: [str(job(t, **{"benchmark.json": '{"oracle": "nb201", "test_accuracy": 5}'}))],
+        "test_accuracy",
+    ),
+    (
         "benchmark_no_scores",
-        lambda t: [str(job(t, **{"benchmark.json": '{"regret": 0.1}'}))],
+        lambda t: [str(job(t, **{"benchmark.json": '{"oracle": "embedded", "regret": 0.1}'}))],
         "benchmark.json",
     ),
     (

@@ -147,7 +147,7 @@ def test_report_has_the_regret_table_and_figure(tmp_path: Path) -> None:
         (job / ".hydra" / "overrides.yaml").write_text(f"- +experiment={method}\n- seed={i}\n")
         (job / "status").write_text("finished\n")
         score = {"test_acc": 0.9 - regret, "regret": regret, "percentile": 90.0}
-        score["table"] = str(SHIPPED)  # as EmbeddedOracle.report writes it
+        score.update(oracle="embedded", table=str(SHIPPED))  # as EmbeddedOracle.report writes
         (job / "benchmark.json").write_text(json.dumps(score))
     markdown, _ = report(tmp_path)
     assert "| darts | 2 | 87.00 ± 1.41 | 3.00 ± 1.41 | 90 ± 0 |" in markdown

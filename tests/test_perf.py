@@ -51,7 +51,7 @@ def test_fp16_loss_scale_is_undone_for_clipping_and_the_trace(tmp_path: Path) ->
 
     from darts_lab.search import build
 
-    module, dm, _ = build(make_cfg(*FEW), tmp_path)
+    module, dm, _, _ = build(make_cfg(*FEW), tmp_path)
     dm.setup()
     x, y = next(iter(dm.train_dataloader()))
     params = list(module.net.parameters())

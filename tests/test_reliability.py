@@ -116,9 +116,9 @@ def stopping(callback: L.Callback):
     original = search.build
 
     def build(cfg, run_dir):
-        module, dm, trainer = original(cfg, run_dir)
+        module, dm, trainer, plugins = original(cfg, run_dir)
         trainer.callbacks.append(callback)
-        return module, dm, trainer
+        return module, dm, trainer, plugins
 
     search.build = build
     try:

@@ -146,7 +146,7 @@ def test_report_of_an_nb101_multirun(tmp_path: Path) -> None:
             f"- +experiment=pcdarts_nb1shot1\n- seed={i}\n"
         )
         (job / "status").write_text("finished\n")
-        score = {"test_acc": 0.93 - regret, "regret": regret, "benchmark_file": "x.tfrecord"}
+        score = {"oracle": "nb101", "test_acc": 0.93 - regret, "regret": regret, "epochs": 108}
         (job / "benchmark.json").write_text(json.dumps(score))
     markdown, _ = report(tmp_path)
     assert "| pcdarts_nb1shot1 | 2 | 91.00 ± 1.41 | 2.00 ± 1.41 |" in markdown

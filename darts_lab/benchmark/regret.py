@@ -1,6 +1,7 @@
-"""Search quality on the embedded benchmark: per method, mean ± std over seeds of the final
-architecture's true test accuracy, regret and percentile (from each run's benchmark.json), a
-random-search baseline from the table, and a bar chart (GAEA Table 2 / Fig. 4 in miniature)."""
+"""Search quality by regret: per method, mean ± std over seeds of the final architecture's true
+test accuracy, regret and (where the oracle has one) percentile, from each run's benchmark.json;
+a random-search baseline from the embedded table; a bar chart (GAEA Table 2 / Fig. 4 in
+miniature). Used by the oracles' `aggregate` (darts_lab/oracle/)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from darts_lab.benchmark.cells import all_cells  # noqa: E402
 from darts_lab.benchmark.table import Table  # noqa: E402
-from darts_lab.report import mean_std  # noqa: E402
+from darts_lab.stats import mean_std  # noqa: E402
 
 RANDOM_K = 10  # architectures random search may train (documented budget)
 

@@ -1,11 +1,15 @@
-"""The interface of an oracle: a Lightning callback that looks up the current Π_S(α) every epoch
-(logging `oracle/*`), and reports on the final genotype (benchmark.json). A search space names
-the oracles that know its architectures (`Capabilities.oracles`)."""
+"""The interface of an oracle: a plug-in callback (darts_lab/callbacks/base.py) that knows the
+true accuracy of one kind of architecture, looks up the current Π_S(α) every epoch (logging
+`oracle/*`), reports on the final genotype (benchmark.json, which names the oracle) and
+aggregates its own runs for `darts_lab.report`. The oracle alone decides which search spaces it
+knows (by their genotype type); oracles register by name."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import lightning as L
 import matplotlib
@@ -13,32 +17,63 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from darts_lab.callbacks.base import SearchCallback  # noqa: E402
+from darts_lab.config import ConfigError  # noqa: E402
+from darts_lab.export.tables import markdown_table  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
 
+Scores = dict[str, list[dict]]  # experiment → the benchmark.json of each finished seed
 
-class Oracle(L.Callback):
-    name: ClassVar[str]  # its option in conf/oracle/
 
-    def check(self, space: SearchSpace) -> None:
-        """Raise ConfigError if this oracle cannot score this space's architectures."""
+class Oracle(SearchCallback):
+    name: ClassVar[str]  # its option in conf/oracle/ and its name in benchmark.json
+    genotype_type: ClassVar[type[GenotypeBase]]  # the architectures it knows
+    report_file = "benchmark.json"
+    registry: ClassVar[dict[str, type[Oracle]]] = {}
 
-    def report(self, genotype: GenotypeBase) -> dict:
-        """What benchmark.json holds for the final architecture."""
-        raise NotImplementedError
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            Oracle.registry[cls.name] = cls
 
-    def summary(self, report: dict) -> str | None:
-        """One line for the console about the final architecture, if the oracle has one."""
+    @classmethod
+    def available(cls) -> dict[str, type[Oracle]]:
+        """Every oracle of this package, by name (each module is imported once)."""
+        package = importlib.import_module(__package__)
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{__package__}.{module.name}")
+        return dict(Oracle.registry)
+
+    @classmethod
+    def knows(cls, space: type[SearchSpace]) -> bool:
+        return getattr(space, "genotype_type", None) is cls.genotype_type
+
+    @classmethod
+    def check_space(cls, space: type[SearchSpace], option: str) -> None:
+        """Before anything is loaded: refuse a space whose architectures this oracle lacks."""
+        if not cls.knows(space):
+            known = [n for n, o in cls.available().items() if o.knows(space)]
+            raise ConfigError(
+                f"oracle={cls.name} knows no architectures of {option} (its oracles: "
+                f"{', '.join(f'oracle={n}' for n in known) or 'none'})"
+            )
+
+    @classmethod
+    def damaged(cls, report: dict) -> str | None:
+        """What is wrong with a benchmark.json this oracle wrote, if anything."""
         return None
 
-    def figures(self, run_dir: Path) -> list[Path]:
-        """Figures of the search as the oracle saw it, written into run_dir."""
+    @classmethod
+    def aggregate(cls, scores: Scores, out_dir: Path) -> list[str]:
+        """Markdown lines for darts_lab.report about the seeds this oracle scored."""
         return []
 
 
 class RegretOracle(Oracle):
     """An oracle that scores Π_S(α) every epoch (`score`: test accuracy and regret, in
     fractions), logs it as `oracle/*`, keeps the curve in Lightning checkpoints (a resumed
-    run's benchmark.json and oracle.png cover the whole search) and draws it (GAEA Fig. 2/4)."""
+    run's benchmark.json and oracle.png cover the whole search), draws it (GAEA Fig. 2/4) and
+    aggregates regret rows (plus the baselines its table allows) for the report."""
 
     title: ClassVar[str]  # of oracle.png
 
@@ -72,3 +107,26 @@ class RegretOracle(Oracle):
         fig.savefig(path, dpi=120)
         plt.close(fig)
         return [path]
+
+    @classmethod
+    def damaged(cls, report: dict) -> str | None:
+        if "regret" in report and "test_acc" not in report:
+            return "a regret without test_acc"
+        return None
+
+    @classmethod
+    def baselines(cls, scores: Scores) -> Scores:
+        """Rows to compare against (e.g. random search on the same table); none by default."""
+        return {}
+
+    @classmethod
+    def aggregate(cls, scores: Scores, out_dir: Path) -> list[str]:
+        from darts_lab.benchmark.regret import bar_chart, regret_rows
+
+        scored = {m: [r for r in runs if "regret" in r] for m, runs in scores.items()}
+        rows = regret_rows({**scored, **cls.baselines(scored)})
+        if not rows:
+            return []
+        bar_chart(rows, out_dir / "report.png")
+        header = f"oracle={cls.name}: true test accuracy of the final cell (report.png):"
+        return [header, "", *markdown_table(rows)]

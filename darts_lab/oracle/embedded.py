@@ -9,12 +9,14 @@ from pathlib import Path
 
 from darts_lab.benchmark.table import SHIPPED, load_table
 from darts_lab.config import ConfigError
-from darts_lab.oracle.base import RegretOracle
+from darts_lab.oracle.base import RegretOracle, Scores
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
+from darts_lab.search_space.nb201 import Nb201Genotype
 
 
 class EmbeddedOracle(RegretOracle):
     name = "embedded"
+    genotype_type = Nb201Genotype
     title = "embedded benchmark: regret per epoch"
 
     def __init__(self, table: str | None = None) -> None:
@@ -42,6 +44,7 @@ class EmbeddedOracle(RegretOracle):
 
     def report(self, genotype: GenotypeBase) -> dict:
         return {
+            "oracle": self.name,
             "arch": str(genotype),
             **self.table.score(str(genotype)),
             "best_in_table": max(self.table.test_accuracies()),
@@ -49,3 +52,15 @@ class EmbeddedOracle(RegretOracle):
             "table_code_version": self.table.code_version,
             "per_epoch": self.history,
         }
+
+    @classmethod
+    def baselines(cls, scores: Scores) -> Scores:
+        """Random search on the table the runs were scored by (when they agree on one)."""
+        from darts_lab.benchmark.regret import RANDOM_K, random_search
+
+        tables = {r.get("table") for runs in scores.values() for r in runs}
+        seeds = max((len(runs) for runs in scores.values()), default=0)
+        if len(tables) != 1 or not seeds:
+            return {}
+        table = load_table(tables.pop() or SHIPPED)
+        return {f"random search (k={RANDOM_K})": random_search(table, seeds=range(seeds))}

@@ -18,6 +18,7 @@ from darts_lab.search_space.nb1shot1 import Nb1Shot1Genotype, architectures
 
 class Nb101Oracle(RegretOracle):
     name = "nb101"
+    genotype_type = Nb1Shot1Genotype
     title = "NAS-Bench-101: test regret per epoch"
 
     def __init__(self, benchmark_file: str | Path, epochs: int = 108) -> None:
@@ -50,6 +51,7 @@ class Nb101Oracle(RegretOracle):
     def report(self, genotype: Nb1Shot1Genotype) -> dict:
         matrix, ops = genotype.nb101()
         return {
+            "oracle": self.name,
             "arch": str(genotype),
             "matrix": matrix,
             "ops": ops,

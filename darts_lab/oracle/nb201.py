@@ -15,9 +15,12 @@ import lightning as L
 import numpy as np
 
 from darts_lab.config import ConfigError
-from darts_lab.oracle.base import Oracle
+from darts_lab.export.tables import markdown_table
+from darts_lab.oracle.base import Oracle, Scores
 from darts_lab.safe_load import load_torch
 from darts_lab.search_space.base import GenotypeBase
+from darts_lab.search_space.nb201 import Nb201Genotype
+from darts_lab.stats import mean_std_text
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 KEYS = ("meta_archs", "arch2infos", "evaluated_indexes")
@@ -55,6 +58,7 @@ def load_benchmark(path: Path) -> dict:
 
 class Nb201Oracle(Oracle):
     name = "nb201"
+    genotype_type = Nb201Genotype
 
     def __init__(self, benchmark_file: str | Path) -> None:
         path = Path(benchmark_file).expanduser()
@@ -91,6 +95,7 @@ class Nb201Oracle(Oracle):
     def report(self, genotype: GenotypeBase) -> dict:
         arch = str(genotype)
         return {
+            "oracle": self.name,
             "arch": arch,
             "benchmark_file": str(self.path),
             "test_accuracy": self.test_accuracy(arch),
@@ -99,3 +104,33 @@ class Nb201Oracle(Oracle):
     def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         accuracy = self.test_accuracy(str(module.genotype()))
         module.log_dict({f"oracle/{name}": value for name, value in accuracy.items()})
+
+    @classmethod
+    def damaged(cls, report: dict) -> str | None:
+        if not isinstance(report.get("test_accuracy"), dict):
+            return "no test_accuracy per dataset"
+        return None
+
+    @classmethod
+    def aggregate(cls, scores: Scores, out_dir: Path) -> list[str]:
+        """Per method, NAS-Bench-201's test accuracy of the final cell per dataset (GAEA
+        Table 2's columns), mean ± std over seeds."""
+        rows = [
+            {
+                "method": method,
+                "seeds": len(runs),
+                **{
+                    f"{dataset} test acc (%)": mean_std_text(
+                        [r["test_accuracy"][dataset] for r in runs if dataset in r["test_accuracy"]]
+                    )
+                    for dataset in DATASETS
+                },
+            }
+            for method, runs in scores.items()
+            if runs
+        ]
+        if not rows:
+            return []
+        return ["oracle=nb201: NAS-Bench-201 test accuracy of the final cell:", ""] + (
+            markdown_table(rows)
+        )

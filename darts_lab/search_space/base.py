@@ -31,7 +31,6 @@ class Capabilities:
     edge_weights: bool = False  # PC-DARTS: β per node over its incoming edges
     node_batchnorm: bool = False  # a non-affine BatchNorm after each node's sum (CRB)
     pruning: bool = False  # ops can leave the supernet for good (`set_alive`, CRB)
-    oracles: tuple[str, ...] = ()  # benchmarks (conf/oracle/) that know its architectures
 
     def lacks(self, needs: tuple[str, ...]) -> list[str]:
         """The named capabilities this space does not have."""

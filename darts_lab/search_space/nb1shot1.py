@@ -115,7 +115,7 @@ class Nb1Shot1Cell(nn.Module):
 
 class Nb1Shot1Network(SearchSpace):
     cell_types = ("cell",)
-    capabilities = Capabilities(partial_channels=True, oracles=("nb101",))
+    capabilities = Capabilities(partial_channels=True)
     tiny = {"init_channels": 4, "layers": 3}
 
     def __init__(

@@ -102,9 +102,7 @@ class Nb201Network(SearchSpace):
     only)."""
 
     cell_types = ("cell",)
-    capabilities = Capabilities(
-        partial_channels=True, edge_weights=True, pruning=True, oracles=("nb201", "embedded")
-    )
+    capabilities = Capabilities(partial_channels=True, edge_weights=True, pruning=True)
     tiny = {"cells_per_stage": 1, "init_channels": 4}
 
     def __init__(

@@ -1,0 +1,73 @@
+"""Skip-connect collapse, watched (callbacks=[param_free_ops]): after each epoch, the number of
+parameter-free ops (skip_connect, pools, none) the current Π_S(α) keeps, per cell type. DARTS's
+collapse shows as this count climbing (R-DARTS, Zela et al. 2020; DARTS+, Liang et al. 2019).
+Logged as `collapse/param_free/<cell type>` and drawn as param_free_ops.png. Costs one Π_S per
+epoch (a host sync), nothing per step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from darts_lab.callbacks.base import SearchCallback  # noqa: E402
+from darts_lab.search_space.base import GenotypeBase  # noqa: E402
+
+PARAMETER_FREE = (
+    "none",
+    "skip_connect",
+    "max_pool_3x3",
+    "avg_pool_3x3",
+    "maxpool3x3",  # NAS-Bench-101 / 1Shot1
+)
+
+
+class ParamFreeOps(SearchCallback):
+    report_file = "collapse.json"
+
+    def __init__(self) -> None:
+        self.history: list[dict[str, int]] = []
+
+    @staticmethod
+    def count(module: L.LightningModule) -> dict[str, int]:
+        """Per cell type, how many of the ops Π_S(α) keeps are parameter-free."""
+        chosen = module.arch.projection()
+        free = [i for i, op in enumerate(module.net.ops) if op in PARAMETER_FREE]
+        return {k: int(chosen[k][..., free].sum()) for k in module.arch.op_keys}
+
+    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        counts = self.count(module)
+        self.history.append(counts)
+        module.log_dict({f"collapse/param_free/{k}": float(v) for k, v in counts.items()})
+
+    def state_dict(self) -> dict:
+        return {"history": self.history}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.history = [dict(h) for h in state_dict.get("history", [])]
+
+    def figures(self, run_dir: Path) -> list[Path]:
+        if not self.history:
+            return []
+        fig, ax = plt.subplots(figsize=(5, 3.2))
+        epochs = range(1, len(self.history) + 1)
+        for cell in self.history[0]:
+            ax.plot(epochs, [h[cell] for h in self.history], "o-", label=cell)
+        ax.set(xlabel="epoch", ylabel="parameter-free ops in Π_S(α)", ylim=(0, None))
+        ax.set_title("skip-connect collapse watch")
+        ax.legend()
+        fig.tight_layout()
+        path = run_dir / "param_free_ops.png"
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        return [path]
+
+    def report(self, genotype: GenotypeBase) -> dict:
+        return {
+            "param_free_ops": self.history[-1] if self.history else {},
+            "per_epoch": self.history,
+        }

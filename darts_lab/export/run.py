@@ -1,0 +1,54 @@
+"""What a finished search leaves in its run directory: Π_S of the final α (genotype.json),
+alphas.json, a diagram per cell, the search figures, and whatever each plug-in callback
+contributes (its figures, its report file, its console line); figures also go to W&B."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import lightning as L
+
+from darts_lab.arch.architecture import mean_entropy
+from darts_lab.callbacks.base import SearchCallback
+from darts_lab.export.artifacts import alphas_json, write_genotype, write_json
+from darts_lab.export.figures import search_figures
+from darts_lab.export.plots import plot_cell
+from darts_lab.search_space.base import GenotypeBase
+
+log = logging.getLogger("darts_lab.search")
+
+
+def export_run(
+    module: L.LightningModule, trainer: L.Trainer, run_dir: Path, plugins: list[SearchCallback]
+) -> GenotypeBase:
+    arch, net = module.arch, module.net
+    weights = {k: w.detach().cpu() for k, w in arch.weights().items()}
+    genotype = module.genotype(weights)
+    op_weights = {k: weights[k] for k in arch.op_keys}
+    write_json(
+        run_dir / "alphas.json",
+        alphas_json(op_weights, net.ops, net.edges(), mean_entropy(op_weights)),
+    )
+    cells = genotype.cells()
+    pngs = [
+        plot_cell(genes, concat, run_dir / f"{cell}_cell.png", f"{cell} cell", inputs)
+        for cell, (genes, concat, inputs) in cells.items()
+    ]
+    write_genotype(run_dir, genotype)
+    figures = search_figures(
+        module.alpha_history, module.schedule_history, net.ops, net.edges(), run_dir
+    ) + [path for plugin in plugins for path in plugin.figures(run_dir)]
+    for logger in trainer.loggers:
+        if hasattr(logger, "log_image"):  # W&B: cell diagrams, search figures, genotype text
+            logger.log_image("genotype/cells", [str(p) for p in pngs], caption=list(cells))
+            for figure in figures:
+                logger.log_image(f"figures/{figure.stem}", [str(figure)])
+            logger.log_text("genotype/text", columns=["genotype"], data=[[str(genotype)]])
+    for plugin in plugins:
+        if plugin.report_file:
+            report = plugin.report(genotype)
+            write_json(run_dir / plugin.report_file, report)
+            if line := plugin.summary(report):
+                log.info(line)
+    return genotype

@@ -1,0 +1,57 @@
+"""darts_lab.report on fake multiruns of every oracle (the keys each oracle's report() writes):
+each oracle aggregates its own runs, the report knows no oracle's keys, none crashes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from darts_lab.benchmark.table import SHIPPED
+from darts_lab.oracle.base import Oracle
+from darts_lab.report import report
+
+# per oracle: the benchmark.json of two seeds, as its report() writes it (arch strings elided)
+FAKE = {
+    "embedded": [
+        {"test_acc": 0.97, "regret": 0.01, "percentile": 95.0, "table": str(SHIPPED)},
+        {"test_acc": 0.95, "regret": 0.03, "percentile": 85.0, "table": str(SHIPPED)},
+    ],
+    "nb201": [
+        {"test_accuracy": {"cifar10": 93.0, "cifar100": 70.0, "ImageNet16-120": 44.0}},
+        {"test_accuracy": {"cifar10": 91.0, "cifar100": 68.0}},
+    ],
+    "nb101": [
+        {"test_acc": 0.93, "valid_acc": 0.92, "regret": 0.01, "best_in_space": 0.94},
+        {},  # the final cell was not in the file: no scores, as Nb101Oracle writes it
+    ],
+}
+
+
+def fake_multirun(root: Path, oracle: str) -> Path:
+    for seed, score in enumerate(FAKE[oracle]):
+        job = root / str(seed)
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "overrides.yaml").write_text(f"- +experiment=m\n- seed={seed}\n")
+        (job / "status").write_text("finished\n")
+        (job / "benchmark.json").write_text(json.dumps({"oracle": oracle, "arch": "x", **score}))
+    return root
+
+
+def test_every_oracle_is_covered() -> None:
+    assert set(FAKE) == set(Oracle.available())
+
+
+@pytest.mark.parametrize("oracle", sorted(FAKE))
+def test_report_on_a_fake_multirun(oracle: str, tmp_path: Path) -> None:
+    markdown, _ = report(fake_multirun(tmp_path, oracle))
+    assert f"oracle={oracle}:" in markdown
+    if oracle == "embedded":
+        assert "| m | 2 | 96.00 ± 1.41 | 2.00 ± 1.41 | 90 ± 7 |" in markdown
+        assert "random search (k=10)" in markdown and (tmp_path / "report.png").is_file()
+    if oracle == "nb201":
+        assert "| m | 2 | 92.00 ± 1.41 | 69.00 ± 1.41 | 44.00 ± 0.00 |" in markdown
+    if oracle == "nb101":  # one seed scored; no percentile, no random search
+        assert "| m | 1 | 93.00 ± 0.00 | 1.00 ± 0.00 |" in markdown
+        assert "random search" not in markdown and "percentile" not in markdown
