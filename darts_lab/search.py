@@ -39,8 +39,9 @@ from darts_lab.data.base import DataError, SearchDataModule  # noqa: E402
 from darts_lab.export.artifacts import write_json, write_status  # noqa: E402
 from darts_lab.export.run import export_run  # noqa: E402
 from darts_lab.lit.fingerprint import Fingerprint, check_resume, fingerprint  # noqa: E402
+from darts_lab.lit.optim import OptimizerFactory  # noqa: E402
 from darts_lab.lit.reliability import NonFiniteError  # noqa: E402
-from darts_lab.lit.search_module import OptimizerFactory, SearchModule  # noqa: E402
+from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.loggers import choice, make_loggers, run_labels  # noqa: E402
 from darts_lab.oracle.base import Oracle  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402

@@ -19,12 +19,18 @@ REFUSED = {
     ("simplex", "adam"): "stores simplex",  # an additive step leaves the simplex
     ("simplex", "sgd"): "stores simplex",
 }
-CRB_ON_BENCHMARKS = "activation=crb needs a search space with node_batchnorm"
+
+
+def target(group: str, option: str) -> type:
+    return get_class(OmegaConf.load(Path(CONF_DIR) / group / f"{option}.yaml")._target_)
 
 
 def refusal(activation: str, optimizer: str, space: str) -> str | None:
-    if activation == "crb" and space in ("nb201", "nb1shot1"):  # checked first
-        return CRB_ON_BENCHMARKS
+    """From the declared capabilities (checked first), then the domain pairs above."""
+    if lacking := target("search_space", space).capabilities.lacks(
+        target("activation", activation).needs
+    ):
+        return f"activation={activation} needs a search space with {', '.join(lacking)}"
     return REFUSED.get((activation, optimizer))
 
 

@@ -25,6 +25,8 @@ SPACES = {
         "search_space.init_channels=4",
         "search_space.cells_per_stage=1",
     ],
+    "nb1shot1": ["search_space=nb1shot1"],
+    "darts_rnn": ["search_space=darts_rnn", "dataset=tiny_corpus", "task=language_model"],
 }
 PAIRS = list(itertools.product(["alternate", "constant", "fimt"], ["none", "proximity", "admm"]))
 METHODS = options("method")  # read from conf/method/

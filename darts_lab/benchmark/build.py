@@ -173,3 +173,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(2)
     table = build(args.out, protocol, args.jobs, args.limit)
     print(f"{len(table.cells)} distinct cells × {len(protocol.seeds)} seeds → {args.out}")
+    if len(protocol.seeds) > 1:  # does the architecture matter on this task?
+        q = table.quality()
+        print(
+            f"test accuracy: best {100 * q['best']:.2f} %, median {100 * q['median']:.2f} %; "
+            f"best − median = {q['gap_over_std']:.1f} × the median seed std; Kendall τ between "
+            f"the first two seeds {q['kendall_tau']:.2f}"
+        )

@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 from torch.optim import ASGD, SGD, Optimizer
 
 from darts_lab.data.text import TextBatch, TextDataModule
-from darts_lab.lit.search_module import scaled_step
+from darts_lab.lit.optim import scaled_step
 from darts_lab.search_space.darts_rnn import RnnGenotype
 from darts_lab.search_space.rnn_cell import DiscreteCell, RnnLanguageModel
 from darts_lab.task.language_model import LanguageModel

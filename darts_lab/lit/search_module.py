@@ -8,7 +8,7 @@ loss and a metric are is the task's. This module only wires them into the step.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import lightning as L
@@ -19,6 +19,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from darts_lab.arch.architecture import Architecture, mean_entropy
 from darts_lab.config import ConfigError, check, check_choice
+from darts_lab.lit.optim import OptimizerFactory, scaled_step, w_cosine
 from darts_lab.lit.reliability import ReliableSearch
 from darts_lab.method.base import SearchMethod, StepContext
 from darts_lab.regularizer.base import Regularizer
@@ -27,22 +28,6 @@ from darts_lab.search_space.base import GenotypeBase, SearchSpace
 from darts_lab.task.base import Task
 
 Batch = Any  # the task's: (images, labels), or a TextBatch window
-
-
-OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
-
-
-def scaled_step(opt: Optimizer, scale: float) -> None:
-    """One optimizer step at `scale` × its learning rate (DARTS RNN: window length / bptt)."""
-    if scale == 1.0:
-        opt.step()
-        return
-    lrs = [group["lr"] for group in opt.param_groups]
-    for group, lr in zip(opt.param_groups, lrs, strict=True):
-        group["lr"] = lr * scale
-    opt.step()
-    for group, lr in zip(opt.param_groups, lrs, strict=True):
-        group["lr"] = lr
 
 
 class SearchModule(ReliableSearch, L.LightningModule):
@@ -125,17 +110,8 @@ class SearchModule(ReliableSearch, L.LightningModule):
         )
         a_opt = self.arch_optimizer_factory(self.arch.parameters())
         epochs = max(1, self.trainer.max_epochs)
-        # cosine over the run (or over lr_horizon epochs: gaea_release anneals over 50 epochs
-        # whatever the run length), stepped per epoch (DARTS) or per w-step
-        horizon = hp.lr_horizon or epochs
-        if horizon < epochs:  # torch's cosine would climb back up after its horizon
-            raise ConfigError(
-                f"w_optimizer.lr_horizon={horizon} is shorter than the run "
-                f"(trainer.max_epochs={epochs}): it must be at least the run length, or null"
-            )
-        if hp.lr_interval == "step":
-            horizon = horizon * self.trainer.estimated_stepping_batches // epochs
-        schedulers = [CosineAnnealingLR(w_opt, T_max=max(1, int(horizon)), eta_min=hp.lr_min)]
+        steps = self.trainer.estimated_stepping_batches if hp.lr_interval == "step" else epochs
+        schedulers = [w_cosine(w_opt, hp.lr_min, epochs, hp.lr_horizon, steps)]
         if hp.arch_lr_anneal:  # not in the DARTS, DARTS-PRIME or GAEA code: an ablation
             schedulers.append(CosineAnnealingLR(a_opt, T_max=epochs, eta_min=0.0))
         return [w_opt, a_opt], schedulers

@@ -13,7 +13,7 @@ from pathlib import Path
 from darts_lab.config import ConfigError
 from darts_lab.oracle.base import RegretOracle
 from darts_lab.oracle.nb101_file import Nb101File
-from darts_lab.search_space.nb1shot1 import Nb1Shot1Genotype, architectures
+from darts_lab.search_space.nb1shot1_cells import Nb1Shot1Genotype, architectures
 
 
 class Nb101Oracle(RegretOracle):

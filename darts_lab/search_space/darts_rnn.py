@@ -112,8 +112,10 @@ class DartsRnnSearch(RnnLanguageModel, SearchSpace):
         dropouti: float = 0.2,
         dropoute: float = 0.0,
         ops: Sequence[str] = RNN_OPS,
-        node_batchnorm: bool = True,
+        node_batchnorm: bool = True,  # asked for by activations that need it (CRB)
     ) -> None:
+        if not node_batchnorm:  # DARTS's recurrent search cell always has it
+            raise ConfigError("search_space=darts_rnn always has node BatchNorm (DARTS's cell)")
         unknown = [op for op in ops if op not in RNN_OPS]
         if unknown or nhid < 1 or steps < 1:
             raise ConfigError(

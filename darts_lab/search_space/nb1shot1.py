@@ -15,31 +15,20 @@ global pooling, a linear classifier. α is shared by every cell.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 import torch
 from torch import nn
 
 from darts_lab.config import ConfigError, check
-from darts_lab.search_space.base import Capabilities, GenotypeBase, SearchSpace
+from darts_lab.search_space.base import Capabilities, SearchSpace
+from darts_lab.search_space.nb1shot1_cells import NB101_OPS, PARENTS, Nb1Shot1Genotype
 from darts_lab.search_space.ops import (
     CandidateOps,
     ReLUConvBN,
     check_ops,
     check_partial_channels,
 )
-
-NB101_OPS: tuple[str, ...] = ("maxpool3x3", "conv3x3-bn-relu", "conv1x1-bn-relu")  # ref. order
-INPUT, OUTPUT = "input", "output"
-# Inputs kept per node 1..n (the last is the output), Zela et al. Table 1 / the reference code
-PARENTS: dict[int, tuple[int, ...]] = {
-    1: (1, 2, 2, 2, 2),
-    2: (1, 1, 2, 2, 3),
-    3: (1, 1, 1, 2, 2, 2),
-}
-NB101_VERTICES = 7  # NB101 cells have 7 vertices: spaces 1/2 get an unused node before output
 
 
 class ConvBnRelu(nn.Sequential):
@@ -116,6 +105,7 @@ class Nb1Shot1Cell(nn.Module):
 class Nb1Shot1Network(SearchSpace):
     cell_types = ("cell",)
     capabilities = Capabilities(partial_channels=True)
+    genotype_type = Nb1Shot1Genotype
     tiny = {"init_channels": 4, "layers": 3}
 
     def __init__(
@@ -214,108 +204,3 @@ class Nb1Shot1Network(SearchSpace):
         parents.append(tuple(int(j) for j in onehot["cell_out"][0].nonzero()))
         ops = tuple(self.ops[int(i)] for i in onehot["cell"].argmax(-1))
         return Nb1Shot1Genotype(self.space, ops, tuple(parents))
-
-
-@dataclass(frozen=True)
-class Nb1Shot1Genotype(GenotypeBase):
-    """Per intermediate node its op, per node 1..n (output last) the inputs it keeps. Nodes
-    that do not reach the output ("loose ends") are dropped from the NAS-Bench-101 cell, as the
-    reference's discretization does. Its accuracy comes from NAS-Bench-101 (oracle=nb101)."""
-
-    json_key = "nb1shot1"
-    space: int
-    ops: tuple[str, ...]
-    parents: tuple[tuple[int, ...], ...]
-
-    def live(self) -> set[int]:
-        """Intermediate nodes on a path to the output."""
-        out, live, frontier = len(self.parents), set(), [len(self.parents)]
-        while frontier:
-            for p in self.parents[frontier.pop() - 1]:
-                if p and p not in live:
-                    live.add(p)
-                    frontier.append(p)
-        return live - {out}
-
-    def nb101(self) -> tuple[list[list[int]], list[str]]:
-        """(adjacency matrix, op labels) in NAS-Bench-101's 7-vertex format, loose ends kept out;
-        spaces 1 and 2 (4 intermediate nodes) get an unused conv1x1 vertex before the output."""
-        n = len(self.parents)  # the output node
-        pad = NB101_VERTICES - (n + 1)
-        index = {v: v for v in range(n)} | {n: n + pad}
-        matrix = [[0] * NB101_VERTICES for _ in range(NB101_VERTICES)]
-        for v in [n, *self.live()]:
-            for p in self.parents[v - 1]:
-                matrix[index[p]][index[v]] = 1
-        return matrix, [INPUT, *self.ops, *["conv1x1-bn-relu"] * pad, OUTPUT]
-
-    def __str__(self) -> str:
-        live = self.live()
-        nodes = [
-            f"{i}:{op}<-{','.join(map(str, self.parents[i - 1]))}"
-            for i, op in enumerate(self.ops, start=1)
-            if i in live
-        ]
-        return f"space{self.space} " + " ".join(
-            [*nodes, f"out<-{','.join(map(str, self.parents[-1]))}"]
-        )
-
-    def cells(self) -> dict[str, tuple[list[list[tuple[str, int]]], list[int], int]]:
-        """For drawing: each kept input of a node labelled with the node's op."""
-        live = self.live()
-        genes = [
-            [(op, p) for p in self.parents[i - 1]] if i in live else []
-            for i, op in enumerate(self.ops, start=1)
-        ]
-        return {"cell": (genes, list(self.parents[-1]), 1)}
-
-    def to_json(self) -> dict:
-        matrix, ops = self.nb101()
-        return {
-            "nb1shot1": {"space": self.space, "ops": list(self.ops), "parents": self.parents},
-            "nb101": {"matrix": matrix, "ops": ops},
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> Nb1Shot1Genotype:
-        d = data["nb1shot1"]
-        return cls(int(d["space"]), tuple(d["ops"]), tuple(tuple(p) for p in d["parents"]))
-
-
-Nb1Shot1Network.genotype_type = Nb1Shot1Genotype
-
-
-def parent_choices(space: int) -> Iterator[tuple[tuple[int, ...], ...]]:
-    """Every way to pick each node's inputs (loose ends included)."""
-    per_node = [itertools.combinations(range(i), k) for i, k in enumerate(PARENTS[space], 1)]
-    return itertools.product(*[list(c) for c in per_node])
-
-
-def architectures(space: int) -> Iterator[Nb1Shot1Genotype]:
-    """Every distinct cell the discretization can return: loose ends dropped, and the ops of
-    dropped nodes fixed (they do not change the cell)."""
-    steps = len(PARENTS[space]) - 1
-    seen = set()
-    for parents in parent_choices(space):
-        live = Nb1Shot1Genotype(space, ("",) * steps, parents).live()
-        kept = tuple(p if i in live or i == steps + 1 else () for i, p in enumerate(parents, 1))
-        if kept in seen:
-            continue
-        seen.add(kept)
-        for ops in itertools.product(NB101_OPS, repeat=len(live)):
-            chosen = iter(ops)
-            node_ops = tuple(
-                next(chosen) if i in live else NB101_OPS[0] for i in range(1, steps + 1)
-            )
-            yield Nb1Shot1Genotype(space, node_ops, parents)
-
-
-def count_with_loose_ends(space: int) -> int:
-    """Zela et al.'s count "with loose ends": per choice of inputs, 3^(intermediate nodes that
-    feed another node)."""
-    steps = len(PARENTS[space]) - 1
-    total = 0
-    for parents in parent_choices(space):
-        feeding = {p for ps in parents for p in ps} & set(range(1, steps + 1))
-        total += len(NB101_OPS) ** len(feeding)
-    return total

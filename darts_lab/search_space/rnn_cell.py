@@ -1,5 +1,5 @@
 """The DARTS recurrent cell and language model (Liu et al. 2019, §2.1 and quark0/darts `rnn/`),
-shared by the search supernet (darts_rnn.py) and the evaluation model (eval/rnn_network.py).
+shared by the search supernet (darts_rnn.py) and the evaluation model (eval/language_model.py).
 
 A cell step: s0 = h + σ(c0)·(tanh(h0) − h) with [c0, h0] = [x, h]·W0 (a highway update); then each
 intermediate node i updates a predecessor s_j the same way with its own W_i and an activation
