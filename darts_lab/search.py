@@ -35,7 +35,8 @@ from darts_lab.callbacks.base import (  # noqa: E402
 )
 from darts_lab.config import ConfigError, validate  # noqa: E402
 from darts_lab.console import quiet_libraries  # noqa: E402
-from darts_lab.data.base import DataError, SearchDataModule  # noqa: E402
+from darts_lab.data.base import SearchDataModule  # noqa: E402
+from darts_lab.data.errors import DataError  # noqa: E402
 from darts_lab.export.artifacts import write_json, write_status  # noqa: E402
 from darts_lab.export.run import export_run  # noqa: E402
 from darts_lab.lit.fingerprint import Fingerprint, check_resume, fingerprint  # noqa: E402

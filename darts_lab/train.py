@@ -24,7 +24,8 @@ from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
 from darts_lab.config import ConfigError, validate  # noqa: E402
 from darts_lab.console import quiet_libraries  # noqa: E402
-from darts_lab.data.base import DataError, SearchDataModule  # noqa: E402
+from darts_lab.data.base import SearchDataModule  # noqa: E402
+from darts_lab.data.errors import DataError  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase  # noqa: E402
 

@@ -68,7 +68,7 @@ def test_a_bug_keeps_its_traceback(tmp_path: Path) -> None:
 
 
 def test_missing_dataset_dir(tmp_path: Path) -> None:
-    from darts_lab.data.base import DataError
+    from darts_lab.data.errors import DataError
 
     with pytest.raises(DataError, match=r"CIFAR10 not found: .*missing\. Download"):
         run_search(make_cfg("dataset=cifar10", f"data_dir={tmp_path / 'none'}"), tmp_path)

@@ -119,8 +119,14 @@ def test_report_cli_bad_input(argv, names, tmp_path, monkeypatch, capsys) -> Non
 
 
 BENCHMARK = [
-    ("no_subcommand", lambda t: [], "usage"),
-    ("wrong_subcommand", lambda t: ["run"], "usage"),
+    ("no_subcommand", lambda t: [], "command"),
+    ("wrong_subcommand", lambda t: ["run"], "invalid choice: 'run'"),
+    ("validate_no_table", lambda t: ["validate", "--table", str(t / "none.json")], "--table="),
+    (
+        "validate_bad_external",
+        lambda t: ["validate", "--external", str(damaged_partial(t))],
+        "--external=",
+    ),
     ("unknown_option", lambda t: ["build", "--fast"], "unrecognized arguments: --fast"),
     ("jobs_zero", lambda t: ["build", "--jobs", "0"], "--jobs"),
     ("jobs_negative", lambda t: ["build", "--jobs", "-2"], "--jobs"),

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from darts_lab.data.base import DataError
 from darts_lab.data.cifar import CIFAR100DataModule, CIFARDataModule
+from darts_lab.data.errors import DataError
 from darts_lab.search import run_search
 from tests.conftest import make_cfg, write_cifar
 

@@ -5,7 +5,8 @@ import torch
 
 from darts_lab.arch.activation import Simplex
 from darts_lab.arch.architecture import Architecture
-from darts_lab.search_space.darts_cnn import MixedOp, SearchNetwork, channel_shuffle
+from darts_lab.search_space.darts_cnn import MixedOp, SearchNetwork
+from darts_lab.search_space.ops import channel_shuffle
 
 OPS = ["none", "max_pool_3x3", "skip_connect", "sep_conv_3x3"]
 

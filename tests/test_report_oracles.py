@@ -22,6 +22,10 @@ FAKE = {
         {"test_accuracy": {"cifar10": 93.0, "cifar100": 70.0, "ImageNet16-120": 44.0}},
         {"test_accuracy": {"cifar10": 91.0, "cifar100": 68.0}},
     ],
+    "analognas": [
+        {"test_acc": 0.94, "regret": 0.0, "percentile": 100.0, "table_file": "data.anb"},
+        {"test_acc": 0.90, "regret": 0.04, "percentile": 80.0, "table_file": "data.anb"},
+    ],
     "nb101": [
         {"test_acc": 0.93, "valid_acc": 0.92, "regret": 0.01, "best_in_space": 0.94},
         {},  # the final cell was not in the file: no scores, as Nb101Oracle writes it
@@ -50,6 +54,9 @@ def test_report_on_a_fake_multirun(oracle: str, tmp_path: Path) -> None:
     if oracle == "embedded":
         assert "| m | 2 | 96.00 ± 1.41 | 2.00 ± 1.41 | 90 ± 7 |" in markdown
         assert "random search (k=10)" in markdown and (tmp_path / "report.png").is_file()
+    if oracle == "analognas":  # no random-search row: that needs the embedded table
+        assert "| m | 2 | 92.00 ± 2.83 | 2.00 ± 2.83 | 90 ± 14 |" in markdown
+        assert "random search" not in markdown
     if oracle == "nb201":
         assert "| m | 2 | 92.00 ± 1.41 | 69.00 ± 1.41 | 44.00 ± 0.00 |" in markdown
     if oracle == "nb101":  # one seed scored; no percentile, no random search

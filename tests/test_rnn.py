@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from hydra import compose, initialize_config_dir
 
 from darts_lab.config import ConfigError
-from darts_lab.data.base import DataError
+from darts_lab.data.errors import DataError
 from darts_lab.data.ptb import PtbDataModule
 from darts_lab.data.text import EOS, TextBatch, batchify, jittered_windows
 from darts_lab.data.tiny_corpus import TinyCorpusDataModule, unigram_perplexity

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from darts_lab.config import ConfigError
-from darts_lab.data.base import DataError
 from darts_lab.data.cifar import CIFARDataModule
+from darts_lab.data.errors import DataError
 from darts_lab.lit.fingerprint import check_resume
 from darts_lab.oracle.nb201 import Nb201Oracle, load_benchmark
 from darts_lab.report import report

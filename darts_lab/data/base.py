@@ -18,7 +18,6 @@ from torch.utils.data import DataLoader, Dataset, Sampler, Subset
 
 from darts_lab.config import ConfigError, check_choice
 from darts_lab.data import nb201_split
-from darts_lab.data.errors import DataError  # noqa: F401 - re-exported for the datasets
 
 
 class EpochShuffle(Sampler[int]):

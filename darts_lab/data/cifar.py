@@ -13,7 +13,8 @@ from torchvision import transforms as T
 from torchvision.datasets import VisionDataset
 
 from darts_lab.data import nb201_split
-from darts_lab.data.base import DataError, SearchDataModule
+from darts_lab.data.base import SearchDataModule
+from darts_lab.data.errors import DataError
 from darts_lab.safe_load import load_pickle
 
 # DARTS's CIFAR statistics and search augmentation (quark0/darts utils._data_transforms_cifar10).

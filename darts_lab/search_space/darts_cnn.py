@@ -16,13 +16,12 @@ from darts_lab.search_space.genotype import (
     edge_endpoints,
     project_onehot,
 )
-from darts_lab.search_space.ops import (  # noqa: F401 - channel_shuffle re-exported
+from darts_lab.search_space.ops import (
     OPS,
     PRIMITIVES,
     CandidateOps,
     FactorizedReduce,
     ReLUConvBN,
-    channel_shuffle,
     check_ops,
     check_partial_channels,
 )

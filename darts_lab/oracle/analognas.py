@@ -1,0 +1,130 @@
+"""AnalogNAS-Bench as an oracle (`oracle=analognas`; Benmeziane et al. 2025, the pip package
+`analog-nasbench`): the CIFAR-10 test accuracy of every one of NAS-Bench-201's 15,625 cells,
+trained from scratch once each with NAS-Bench-201's 200-epoch recipe (SGD 0.1, Nesterov, wd
+5e-4, cosine, batch 256, crop + flip, the full 50k training set). Not NAS-Bench-201's numbers:
+one run per cell (NB201 averages its seeds) and the score is the mean of 25 passes over the test
+set with the training augmentation on (all-skip: 60.78 % here, 54.30 % in NB201).
+
+Each epoch Π_S(α) is looked up and its test accuracy, regret and percentile among the cells of
+the search's own op subset are logged as `oracle/*`, like oracle=embedded; a search on NB201
+with CIFAR-10 data gets ground truth without NB201's 2 GB file.
+
+The table is the package's pickle `data.anb`: a dict from a 6-tuple of op codes (NASLib's:
+0 skip_connect, 1 none, 2 nor_conv_3x3, 3 nor_conv_1x1, 4 avg_pool_3x3; edges in NASLib's order
+0→1, 0→2, 0→3, 1→2, 1→3, 2→3) to a record object. It is read by a restricted unpickler that
+resolves the package's two record classes to a plain stand-in and refuses every other global, so
+neither the package's code nor anything else runs while loading (darts_lab/safe_load.py).
+"""
+
+from __future__ import annotations
+
+import bisect
+import importlib.util
+from pathlib import Path
+
+from darts_lab.config import ConfigError
+from darts_lab.oracle.base import RegretOracle
+from darts_lab.safe_load import load_pickle
+from darts_lab.search_space.base import GenotypeBase, SearchSpace
+from darts_lab.search_space.nb201 import EDGES, Nb201Genotype
+
+CODES = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")  # NASLib
+NASLIB_EDGES = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+# position in the NB201 string (darts_lab's edge order) of each NASLib tuple position
+ORDER = [EDGES.index(edge) for edge in NASLIB_EDGES]
+
+
+class _Record:
+    """What the package's Architecture / DriftMeasurement records unpickle into: their fields."""
+
+
+RECORDS = {("analognasbench.data", name): _Record for name in ("Architecture", "DriftMeasurement")}
+
+
+def to_codes(arch: str) -> tuple[int, ...]:
+    """An NB201 architecture string → the table's key."""
+    ops = Nb201Genotype.from_string(arch).ops
+    return tuple(CODES.index(ops[i]) for i in ORDER)
+
+
+def shipped_table(option: str = "oracle.table_file") -> Path:
+    """The data.anb of the installed analog-nasbench, found without importing the package (it
+    imports pandas)."""
+    spec = importlib.util.find_spec("analognasbench")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            "AnalogNAS-Bench's table is missing: pip install analog-nasbench (the analognas "
+            f"extra), or give {option}=PATH/data.anb"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "data.anb"
+
+
+def load_accuracies(path: Path, option: str = "oracle.table_file") -> dict[tuple[int, ...], float]:
+    """CIFAR-10 test accuracy (%) per op-code tuple."""
+    data = load_pickle(path, "AnalogNAS-Bench table", RECORDS, option=option)
+    try:
+        table = {
+            tuple(int(c) for c in key): float(vars(record)["baseline_accuracy"])
+            for key, record in data.items()
+        }
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
+        raise ConfigError(
+            f"{option}={path} is not an AnalogNAS-Bench table ({type(e).__name__}: {e})"
+        ) from None
+    if not table or any(len(k) != len(NASLIB_EDGES) for k in table):
+        raise ConfigError(f"{option}={path} is not an AnalogNAS-Bench table (no cells)")
+    return table
+
+
+class AnalogNasOracle(RegretOracle):
+    name = "analognas"
+    genotype_type = Nb201Genotype
+    title = "AnalogNAS-Bench (CIFAR-10, 200 epochs): regret per epoch"
+
+    def __init__(self, table_file: str | None = None) -> None:
+        super().__init__()
+        self.path = Path(table_file).expanduser() if table_file else shipped_table()
+        if not self.path.is_file():
+            raise ConfigError(f"oracle.table_file={str(self.path)!r}: no such file")
+        self.accuracy = load_accuracies(self.path)
+        self.ops: list[str] = list(CODES)
+        self._sorted = sorted(self.accuracy.values())
+
+    def check(self, space: SearchSpace) -> None:
+        """Regret and percentile are taken among the cells of the search's own op subset."""
+        self.ops = list(space.ops)
+        allowed = {CODES.index(op) for op in self.ops}
+        self._sorted = sorted(a for k, a in self.accuracy.items() if set(k) <= allowed)
+        if not self._sorted:
+            raise ConfigError(f"oracle.table_file={self.path} has no cell over {self.ops}")
+
+    def score(self, genotype: GenotypeBase) -> dict[str, float]:
+        accuracy = self.accuracy.get(to_codes(str(genotype)))
+        if accuracy is None:
+            return {}
+        share = bisect.bisect_right(self._sorted, accuracy) / len(self._sorted)
+        return {
+            "test_acc": accuracy / 100,
+            "regret": (self._sorted[-1] - accuracy) / 100,
+            "percentile": 100.0 * share,
+        }
+
+    def report(self, genotype: GenotypeBase) -> dict:
+        return {
+            "oracle": self.name,
+            "arch": str(genotype),
+            **self.score(genotype),
+            "best_in_space": self._sorted[-1] / 100,
+            "ops": self.ops,
+            "table_file": str(self.path),
+            "per_epoch": self.history,
+        }
+
+    def summary(self, report: dict) -> str:
+        if "test_acc" not in report:
+            return "the final cell is not in the AnalogNAS-Bench table (oracle=analognas)"
+        return (
+            f"CIFAR-10 test accuracy {100 * report['test_acc']:.2f} % (AnalogNAS-Bench, 200 "
+            f"epochs), regret {100 * report['regret']:.2f} points, percentile "
+            f"{report['percentile']:.0f} among {len(self._sorted)} cells over its ops"
+        )
