@@ -132,7 +132,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
         datamodule.check()
         datamodule.setup()  # read the data now: a corrupt file fails before anything is written
         net = build_space(cfg, activation, datamodule)
-        method.check(net, recompute_edges=cfg.perf.recompute_edges)
+        method.check(net, activation, recompute_edges=cfg.perf.recompute_edges)
         arch = Architecture(
             net.arch_shapes(),
             activation,

@@ -1,5 +1,5 @@
-"""Composability: every architecture optimizer × method × search space (with PC-DARTS),
-each with one of the schedule × regularizer pairs in turn, runs 2 batches on tiny digits."""
+"""Composability: every method × search space (with PC-DARTS), each with one of the architecture
+optimizers and one of the schedule × regularizer pairs in turn, runs 2 batches on tiny digits."""
 
 import itertools
 import json
@@ -7,10 +7,17 @@ import math
 from pathlib import Path
 
 import pytest
+from hydra.utils import get_class
+from omegaconf import OmegaConf
 
 from darts_lab.export.artifacts import read_status
 from darts_lab.search import run_search
-from tests.conftest import make_cfg, options
+from tests.conftest import CONF_DIR, make_cfg, options
+
+
+def method_class(method: str) -> type:
+    return get_class(OmegaConf.load(Path(CONF_DIR) / "method" / f"{method}.yaml")._target_)
+
 
 PARAMETRIZATIONS = {
     "adam": ["arch_optimizer=adam"],
@@ -30,15 +37,17 @@ SPACES = {
 }
 PAIRS = list(itertools.product(["alternate", "constant", "fimt"], ["none", "proximity", "admm"]))
 METHODS = options("method")  # read from conf/method/
+# every method × space; the parametrizations and the schedule × regularizer pairs in turn
 CASES = [
-    (param, method, space, *PAIRS[i % len(PAIRS)])
-    for i, (param, method, space) in enumerate(itertools.product(PARAMETRIZATIONS, METHODS, SPACES))
+    (list(PARAMETRIZATIONS)[i % len(PARAMETRIZATIONS)], method, space, *PAIRS[i % len(PAIRS)])
+    for i, (method, space) in enumerate(itertools.product(METHODS, SPACES))
 ]
 # CRB is defined on the DARTS cell (it edits its op list and node BatchNorm): DARTS spaces only
 CASES += [
     ("crb", method, space, "fimt", "proximity")
     for method in METHODS
     for space in ("darts", "pcdarts")
+    if "box" in (method_class(method).activation_domains or ("box",))  # SDARTS: the simplex only
 ]
 PARAMETRIZATIONS["crb"] = ["activation=crb"]
 STEP_OFTEN = {"constant": "schedule.every=1", "fimt": "schedule.r=1"}  # α-steps within 2 batches

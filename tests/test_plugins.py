@@ -38,9 +38,9 @@ class Shifted(Darts):
         super().__init__()
         self.shift = shift
 
-    def w_mixing(self, arch):  # noqa: ANN001, ANN201
+    def w_mixing(self, ctx, batch):  # noqa: ANN001, ANN201
         Shifted.calls += 1
-        weights, choices = super().w_mixing(arch)
+        weights, choices = super().w_mixing(ctx, batch)
         return {k: w + self.shift for k, w in weights.items()}, choices
 
 

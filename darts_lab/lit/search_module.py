@@ -138,7 +138,8 @@ class SearchModule(ReliableSearch, L.LightningModule):
     def weight_step(self, w_opt: Optimizer, batch: Batch) -> torch.Tensor | None:
         """One SGD step on the w-train batch; returns tr(G Gᵀ) of its unclipped gradient G
         (None when an fp16 loss scale overflowed: the scaler skips that step)."""
-        output, target = self.task(self.net, batch, *self.method.w_mixing(self.arch))  # α fixed
+        mixing = self.method.w_mixing(self.step_context(w_opt), batch)  # α fixed
+        output, target = self.task(self.net, batch, *mixing)
         loss = self.task.loss(output, target)
         w_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
@@ -193,13 +194,13 @@ class SearchModule(ReliableSearch, L.LightningModule):
         if metrics := self.regularizer.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
 
-    def step_context(self) -> StepContext:
+    def step_context(self, w_optimizer: Optimizer | None = None) -> StepContext:
         """What the method sees of the search."""
         return StepContext(
             self.net,
             self.task,
             self.arch,
-            self.optimizers()[0],
+            w_optimizer or self.optimizers()[0],
             self.arch_backward,
             self.set_arch_grad,
         )

@@ -19,6 +19,8 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
+from darts_lab.config import ConfigError
+
 if TYPE_CHECKING:
     from darts_lab.arch.architecture import Architecture
     from darts_lab.search_space.base import SearchSpace
@@ -62,18 +64,27 @@ class SearchMethod(nn.Module):
 
     arch_step_first: ClassVar[bool] = False  # Algorithm 1: the schedule sees the w-step first
     single_level: ClassVar[bool] = False  # bilevel: α-steps on the α-val split
+    # the activation domains (logits, simplex, box) whose weights it can work with; None: any
+    activation_domains: ClassVar[tuple[str, ...] | None] = None
     gradient: ArchGradient
 
-    def check(self, space: SearchSpace, recompute_edges: bool) -> None:
+    def check(self, space: SearchSpace, activation: Any, recompute_edges: bool) -> None:
         """Raise ConfigError (one line) for a combination this method cannot do."""
+        domains = self.activation_domains
+        if domains is not None and activation.domain not in domains:
+            raise ConfigError(
+                f"{type(self).__name__} works on op weights from {' or '.join(domains)} "
+                f"parameters; activation={type(activation).__name__.lower()} stores "
+                f"{activation.domain}"
+            )
 
     def mixing(self, arch: Architecture, sample: bool = True) -> Mixing:
         """The op weights a training forward mixes with (and, single-path, the ops computed)."""
         return arch.weights(), None
 
-    def w_mixing(self, arch: Architecture) -> Mixing:
-        """The w-step's (α held fixed)."""
-        weights, choices = self.mixing(arch)
+    def w_mixing(self, ctx: StepContext, batch: Any) -> Mixing:
+        """The w-step's on its batch (α held fixed); a perturbation of the weights goes here."""
+        weights, choices = self.mixing(ctx.arch)
         return {k: w.detach() for k, w in weights.items()}, choices
 
     def eval_mixing(self, arch: Architecture) -> Mixing:

@@ -6,6 +6,8 @@ methods here)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from darts_lab.arch_gradient.second_order import Unrolled
 from darts_lab.config import ConfigError
 from darts_lab.method.darts import Darts
@@ -19,7 +21,8 @@ class SecondOrderDarts(Darts):
         super().__init__()
         self.gradient = Unrolled(r)
 
-    def check(self, space: SearchSpace, recompute_edges: bool) -> None:
+    def check(self, space: SearchSpace, activation: Any, recompute_edges: bool) -> None:
+        super().check(space, activation, recompute_edges)
         if recompute_edges:  # the recomputation would use the real w, not the virtual w'
             raise ConfigError(
                 "method=second_order differentiates through substituted weights, which "
