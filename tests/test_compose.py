@@ -38,8 +38,22 @@ SPACES = {
 PAIRS = list(itertools.product(["alternate", "constant", "fimt"], ["none", "proximity", "admm"]))
 METHODS = options("method")  # read from conf/method/
 # every method × space; the parametrizations and the schedule × regularizer pairs in turn
+DOMAIN = {"adam": "logits", "eg": "simplex", "sgd": "logits"}  # what each parametrization stores
+
+
+def parametrizations(method: str) -> list[str]:
+    """Those whose weights the method declares it works on (β-DARTS: logits only)."""
+    domains = method_class(method).activation_domains
+    return [p for p in PARAMETRIZATIONS if domains is None or DOMAIN[p] in domains]
+
+
 CASES = [
-    (list(PARAMETRIZATIONS)[i % len(PARAMETRIZATIONS)], method, space, *PAIRS[i % len(PAIRS)])
+    (
+        parametrizations(method)[i % len(parametrizations(method))],
+        method,
+        space,
+        *PAIRS[i % len(PAIRS)],
+    )
     for i, (method, space) in enumerate(itertools.product(METHODS, SPACES))
 ]
 # CRB is defined on the DARTS cell (it edits its op list and node BatchNorm): DARTS spaces only

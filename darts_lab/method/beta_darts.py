@@ -1,0 +1,50 @@
+"""β-DARTS (Ye et al. 2022, Sunshine-Ye/Beta-DARTS `optimizers/darts/architect.py`): the α loss
+gains λ·β, β = the mean over edges of logsumexp(α) (their `mlc_loss`, on the raw logits), which
+regularizes the softmax's input and keeps op weights from saturating early. λ = lam_max · e /
+lam_epochs at epoch e, the code's `50 * epoch / 100` by default (not divided by the run length).
+First order only, as there; on softmax logits only; op weights only (not PC-DARTS's β rows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from darts_lab.config import check
+from darts_lab.method.base import StepContext
+from darts_lab.method.darts import Darts
+
+
+class BetaDarts(Darts):
+    activation_domains = ("logits",)
+
+    def __init__(self, lam_max: float = 50.0, lam_epochs: int = 100) -> None:
+        super().__init__()
+        check("method.lam_max", lam_max, lambda v: v >= 0, "a number >= 0")
+        check(
+            "method.lam_epochs",
+            lam_epochs,
+            lambda v: isinstance(v, int) and v > 0,
+            "an integer > 0",
+        )
+        self.lam_max, self.lam_epochs = float(lam_max), lam_epochs
+        self.register_buffer("lam", torch.tensor(0.0))
+
+    def set_epoch(self, epoch: int, epochs: int) -> None:
+        self.lam.fill_(self.lam_max * epoch / self.lam_epochs)
+
+    @staticmethod
+    def beta(ctx: StepContext) -> torch.Tensor:
+        """Mean over every edge of every cell type of logsumexp over its op logits."""
+        rows = [
+            ctx.arch.alphas[k].reshape(-1, ctx.arch.alphas[k].shape[-1]) for k in ctx.arch.op_keys
+        ]
+        return torch.logsumexp(torch.cat(rows), dim=-1).mean()
+
+    def arch_gradient(
+        self, ctx: StepContext, arch_batch: Any, w_batch: Any, penalty: torch.Tensor
+    ) -> torch.Tensor:
+        return super().arch_gradient(ctx, arch_batch, w_batch, penalty + self.lam * self.beta(ctx))
+
+    def metrics(self) -> dict[str, float]:
+        return {"beta_darts/lambda": float(self.lam)}
