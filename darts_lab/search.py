@@ -48,7 +48,7 @@ from darts_lab.oracle.base import Oracle  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
 from darts_lab.then_train import check_then_train, train_after_search  # noqa: E402
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("darts_lab.search")  # one name whether run as a module or imported
 
 
 def option(cfg: DictConfig, group: str) -> str:
