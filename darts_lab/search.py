@@ -224,7 +224,7 @@ def log_facts(
         run_dir,
     )
     if not (cfg.get("oracle") or {}).get("_target_"):
-        if known := [n for n, o in Oracle.available().items() if o.knows(type(module.net))]:
+        if known := Oracle.known_for(type(module.net)):
             log.info(
                 "no oracle: %s (conf/oracle/) would log the true accuracy of the derived "
                 "architecture every epoch",

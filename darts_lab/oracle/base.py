@@ -6,6 +6,7 @@ knows (by their genotype type); oracles register by name."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from pathlib import Path
@@ -38,21 +39,24 @@ class Oracle(SearchCallback):
 
     @classmethod
     def available(cls) -> dict[str, type[Oracle]]:
-        """Every oracle of this package, by name (each module is imported once)."""
-        package = importlib.import_module(__package__)
-        for module in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{__package__}.{module.name}")
+        """Every oracle of this package, by name."""
+        _import_oracle_modules()
         return dict(Oracle.registry)
 
     @classmethod
     def knows(cls, space: type[SearchSpace]) -> bool:
         return getattr(space, "genotype_type", None) is cls.genotype_type
 
+    @staticmethod
+    def known_for(space: type[SearchSpace]) -> list[str]:
+        """The names of the oracles that know this space's architectures."""
+        return [name for name, oracle in Oracle.available().items() if oracle.knows(space)]
+
     @classmethod
     def check_space(cls, space: type[SearchSpace], option: str) -> None:
         """Before anything is loaded: refuse a space whose architectures this oracle lacks."""
         if not cls.knows(space):
-            known = [n for n, o in cls.available().items() if o.knows(space)]
+            known = cls.known_for(space)
             raise ConfigError(
                 f"oracle={cls.name} knows no architectures of {option} (its oracles: "
                 f"{', '.join(f'oracle={n}' for n in known) or 'none'})"
@@ -67,6 +71,14 @@ class Oracle(SearchCallback):
     def aggregate(cls, scores: Scores, out_dir: Path) -> list[str]:
         """Markdown lines for darts_lab.report about the seeds this oracle scored."""
         return []
+
+
+@functools.cache
+def _import_oracle_modules() -> None:
+    """Import each module of this package once, so every oracle has registered."""
+    package = importlib.import_module(__package__)
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{__package__}.{module.name}")
 
 
 class RegretOracle(Oracle):
