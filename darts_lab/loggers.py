@@ -36,11 +36,16 @@ def choice(cfg: DictConfig, group: str) -> str:
     return target.rsplit(".", 1)[-1].lower() if target else "none"
 
 
+def experiment_name() -> str:
+    """The +experiment= of this run, or "adhoc"."""
+    choices = HydraConfig.get().runtime.choices if HydraConfig.initialized() else {}
+    return choices.get("experiment") or "adhoc"
+
+
 def run_labels(cfg: DictConfig) -> tuple[str, list[str]]:
     """(experiment name, one tag per config-group choice)."""
     tags = [f"{g}={choice(cfg, g)}" for g in (*GROUPS, "dataset")]
-    choices = HydraConfig.get().runtime.choices if HydraConfig.initialized() else {}
-    return choices.get("experiment") or "adhoc", tags
+    return experiment_name(), tags
 
 
 def make_loggers(cfg: DictConfig, run_dir: Path) -> list[Logger]:

@@ -59,6 +59,10 @@ def _job(job_dir: Path) -> dict:
             job[name] = _read(job_dir / path, json.loads, dict)
             if missing := [key for key in needs if key not in job[name]]:
                 raise ConfigError(f"{job_dir / path} is damaged: no {', '.join(missing)} in it")
+    if (job_dir / "alphas.json").exists():  # the final α entropy, for the regret rows
+        entropy = _read(job_dir / "alphas.json", json.loads, dict).get("entropy")
+        if isinstance(entropy, int | float):
+            job["entropy"] = {"entropy": float(entropy)}
     if "result" in job and not {"test_error", "test_ppl"} & set(job["result"]):
         raise ConfigError(f"{job_dir / 'train/result.json'} is damaged: no test_error/test_ppl")
     if "benchmark" in job:  # each oracle names itself in it and knows its own keys
@@ -117,7 +121,8 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
     for experiment, group in by_experiment.items():
         for job in group:
             if job["status"] == "finished" and "benchmark" in job:
-                scores[job["benchmark"]["oracle"]][experiment].append(job["benchmark"])
+                extra = {"seed": job["seed"], **job.get("entropy", {})}
+                scores[job["benchmark"]["oracle"]][experiment].append({**extra, **job["benchmark"]})
     for name, by_method in scores.items():  # each oracle aggregates its own runs
         if section := Oracle.available()[name].aggregate(dict(by_method), multirun):
             lines += ["", *section]

@@ -47,6 +47,7 @@ from darts_lab.loggers import choice, make_loggers, run_labels  # noqa: E402
 from darts_lab.oracle.base import Oracle  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
 from darts_lab.then_train import check_then_train, train_after_search  # noqa: E402
+from darts_lab.threads import set_threads  # noqa: E402
 
 log = logging.getLogger("darts_lab.search")  # one name whether run as a module or imported
 
@@ -112,6 +113,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
     """Everything a search needs, from the config. Raises ConfigError/DataError on bad input;
     anything else is a bug and keeps its traceback."""
     validate(cfg)
+    set_threads(cfg.perf.get("threads"))
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     try:
         activation = instantiate(cfg.activation)
@@ -216,11 +218,13 @@ def log_facts(
     log.info("search %s, seed %d: %s", experiment, cfg.seed, " ".join(tags))
     log.info(data.describe())
     log.info(
-        "supernet: %d ops %s, %.3fM weights; device %s; run dir %s",
+        "supernet: %d ops %s, %.3fM weights; device %s (%d CPU threads, %s); run dir %s",
         len(module.net.ops),
         module.net.ops,
         sum(p.numel() for p in module.net.parameters()) / 1e6,
         trainer.strategy.root_device,
+        torch.get_num_threads(),
+        trainer.precision,
         run_dir,
     )
     if not (cfg.get("oracle") or {}).get("_target_"):

@@ -63,8 +63,12 @@ def test_a_2_op_build_end_to_end_resumes_and_looks_up(tmp_path: Path) -> None:
 def crafted() -> Table:
     """Three distinct cells: zero (acc 0.1), conv(x) (0.8 / 0.9 by seed), skip (0.7)."""
 
-    def runs(*accs: float) -> list[dict]:
-        return [{"seed": i, "test_acc": a, "val_acc": a} for i, a in enumerate(accs)]
+    def runs(*accs: float) -> list[dict]:  # of 10 test images: exact counts
+        counts = {"test_images": 10}
+        return [
+            {"seed": i, "test_acc": a, "val_acc": a, "test_correct": round(10 * a), **counts}
+            for i, a in enumerate(accs)
+        ]
 
     cells = {
         "0": {"arch": arch(*("none",) * 6), "members": [], "runs": runs(0.1, 0.1)},
@@ -93,12 +97,15 @@ def test_random_search_by_hand() -> None:
             "arch": members[0],
             "members": members,
             "runs": [
-                {"seed": 0, "val_acc": 0.99 if key == "x" else 0.5, "test_acc": 0.6},
-                {"seed": 1, "val_acc": 0.5, "test_acc": 0.7 if key == "x" else 0.9},
+                {"seed": 0, "val_acc": 0.99 if key == "x" else 0.5, "test_correct": 6},
+                {"seed": 1, "val_acc": 0.5, "test_correct": 7 if key == "x" else 9},
             ],
         }
         for key, members in groups.items()
     }
+    for cell in cells.values():
+        for run in cell["runs"]:
+            run.update(test_images=10, test_acc=run["test_correct"] / 10)
     table = Table({"ops": ["none", "skip_connect"]}, "test", cells)
     results = random_search(table, k=64, seeds=range(2))
     assert [r["test_acc"] for r in results] == pytest.approx([0.65, 0.65])
@@ -140,18 +147,26 @@ def test_oracle_refuses_another_op_set(tmp_path: Path) -> None:
         run_search(make_cfg("search_space=nb201", "oracle=embedded"), tmp_path)
 
 
+ARCH = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|"
+
+
 def test_report_has_the_regret_table_and_figure(tmp_path: Path) -> None:
     for i, (method, regret) in enumerate([("darts", 0.02), ("darts", 0.04), ("gaea", 0.0)]):
         job = tmp_path / str(i)
         (job / ".hydra").mkdir(parents=True)
         (job / ".hydra" / "overrides.yaml").write_text(f"- +experiment={method}\n- seed={i}\n")
         (job / "status").write_text("finished\n")
-        score = {"test_acc": 0.9 - regret, "regret": regret, "percentile": 90.0}
+        score = {"test_acc": 0.9 - regret, "regret": regret, "percentile": 90.0, "arch": ARCH}
         score.update(oracle="embedded", table=str(SHIPPED))  # as EmbeddedOracle.report writes
         (job / "benchmark.json").write_text(json.dumps(score))
     markdown, _ = report(tmp_path)
-    assert "| darts | 2 | 87.00 ± 1.41 | 3.00 ± 1.41 | 90 ± 0 |" in markdown
-    assert "| gaea | 1 | 90.00 ± 0.00 | 0.00 ± 0.00 | 90 ± 0 |" in markdown
+    assert (
+        "| darts | 2 | 87.00 ± 1.41 | 3.00 ± 1.41 | [2.00, 4.00] | 3.00 | 90 ± 0 | 0 % |"
+        in markdown
+    )
+    assert (
+        "| gaea | 1 | 90.00 ± 0.00 | 0.00 ± 0.00 | [0.00, 0.00] | 0.00 | 90 ± 0 | 0 % |" in markdown
+    )
     assert "random search (k=10)" in markdown and (tmp_path / "report.png").stat().st_size > 0
     assert "Seeds without a result" not in markdown
 
@@ -166,8 +181,23 @@ def test_oracle_history_survives_a_checkpoint() -> None:
     assert resumed.history == oracle.history
 
 
-def test_oracle_summary_line() -> None:
-    from darts_lab.oracle.embedded import EmbeddedOracle
+def test_oracle_summary_line_puts_the_seed_in_context(tmp_path: Path, monkeypatch) -> None:
+    from darts_lab.oracle import embedded
 
-    line = EmbeddedOracle().summary({"test_acc": 0.9136, "regret": 0.0734, "percentile": 22.4})
-    assert line == "true test accuracy 91.36 %, regret 7.34 points, percentile 22 (embedded oracle)"
+    results = tmp_path / "regret_results.json"
+    row = {"regret": [1.0, 2.0, 9.0], "mean": 4.0, "median": 2.0, "ci95": [1.0, 9.0]}
+    results.write_text(json.dumps({"methods": {"darts": {**row, "collapsed": 1 / 3}}}))
+    monkeypatch.setattr(embedded, "RESULTS", results)
+    oracle = embedded.EmbeddedOracle()
+    score = {"test_acc": 0.9136, "regret": 0.0734, "percentile": 22.4}
+    first, second = oracle.summary(score).splitlines()  # outside Hydra: experiment "adhoc"
+    assert (
+        first == "true test accuracy 91.36 %, regret 7.34 points, percentile 22 (embedded oracle)"
+    )
+    assert second.startswith("one seed is an anecdote: `make regret` has no row for adhoc")
+    assert oracle.context(score, "darts") == (
+        "\ndarts on this benchmark over 3 seeds (make regret): median regret 2.00 points, mean "
+        "4.00 (95 % CI 1.00-9.00), 33 % collapsed; this seed: 7.34"
+    )
+    monkeypatch.setattr(embedded, "RESULTS", tmp_path / "absent.json")
+    assert oracle.summary(score) == first  # no shipped rows: the plain line

@@ -12,7 +12,10 @@ from darts_lab.benchmark.table import SHIPPED
 from darts_lab.oracle.base import Oracle
 from darts_lab.report import report
 
-# per oracle: the benchmark.json of two seeds, as its report() writes it (arch strings elided)
+ARCH = (  # 3 parameter-free ops: not collapsed
+    "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|"
+)
+# per oracle: the benchmark.json of two seeds, as its report() writes it
 FAKE = {
     "embedded": [
         {"test_acc": 0.97, "regret": 0.01, "percentile": 95.0, "table": str(SHIPPED)},
@@ -39,7 +42,7 @@ def fake_multirun(root: Path, oracle: str) -> Path:
         (job / ".hydra").mkdir(parents=True)
         (job / ".hydra" / "overrides.yaml").write_text(f"- +experiment=m\n- seed={seed}\n")
         (job / "status").write_text("finished\n")
-        (job / "benchmark.json").write_text(json.dumps({"oracle": oracle, "arch": "x", **score}))
+        (job / "benchmark.json").write_text(json.dumps({"oracle": oracle, "arch": ARCH, **score}))
     return root
 
 
@@ -52,13 +55,20 @@ def test_report_on_a_fake_multirun(oracle: str, tmp_path: Path) -> None:
     markdown, _ = report(fake_multirun(tmp_path, oracle))
     assert f"oracle={oracle}:" in markdown
     if oracle == "embedded":
-        assert "| m | 2 | 96.00 ± 1.41 | 2.00 ± 1.41 | 90 ± 7 |" in markdown
+        # mean ± std, 95 % bootstrap CI, median, percentile, collapsed share (3 free ops, ≥ 20th)
+        assert (
+            "| m | 2 | 96.00 ± 1.41 | 2.00 ± 1.41 | [1.00, 3.00] | 2.00 | 90 ± 7 | 0 % |"
+            in markdown
+        )
         assert "random search (k=10)" in markdown and (tmp_path / "report.png").is_file()
     if oracle == "analognas":  # no random-search row: that needs the embedded table
-        assert "| m | 2 | 92.00 ± 2.83 | 2.00 ± 2.83 | 90 ± 14 |" in markdown
+        assert (
+            "| m | 2 | 92.00 ± 2.83 | 2.00 ± 2.83 | [0.00, 4.00] | 2.00 | 90 ± 14 | 0 % |"
+            in markdown
+        )
         assert "random search" not in markdown
     if oracle == "nb201":
         assert "| m | 2 | 92.00 ± 1.41 | 69.00 ± 1.41 | 44.00 ± 0.00 |" in markdown
     if oracle == "nb101":  # one seed scored; no percentile, no random search
-        assert "| m | 1 | 93.00 ± 0.00 | 1.00 ± 0.00 |" in markdown
+        assert "| m | 1 | 93.00 ± 0.00 | 1.00 ± 0.00 | [1.00, 1.00] | 1.00 | 0 % |" in markdown
         assert "random search" not in markdown and "percentile" not in markdown

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -26,7 +27,7 @@ _splits: dict | None = None
 def _init_worker(protocol: Protocol) -> None:
     global _splits
     torch.set_num_threads(1)  # parallelism comes from the processes
-    _splits = digits_splits(protocol.val_images)
+    _splits = digits_splits(protocol)
 
 
 def _run(job: tuple[str, str, int, Protocol]) -> tuple[str, dict]:
@@ -53,13 +54,20 @@ def code_version() -> str:
 
 
 def build(
-    out: Path, protocol: Protocol, jobs: int = os.cpu_count() or 1, limit: int | None = None
+    out: Path,
+    protocol: Protocol,
+    jobs: int = os.cpu_count() or 1,
+    limit: int | None = None,
+    sample: int | None = None,
 ) -> Table:
-    """Train what is missing and write the table to `out` (`limit`: only the first N cells)."""
-    groups = all_cells(protocol.ops)
+    """Train what is missing and write the table to `out` (`limit`: only the first N cells;
+    `sample`: N distinct cells drawn with a fixed seed, to measure a candidate protocol)."""
+    groups = list(all_cells(protocol.ops).items())[:limit]
+    if sample is not None and sample < len(groups):
+        groups = random.Random(0).sample(groups, sample)
     cells = {
         key: {"arch": representative(members), "members": members, "runs": []}
-        for key, members in list(groups.items())[:limit]
+        for key, members in groups
     }
     partial = out.with_suffix(".partial.jsonl")
     done = set()

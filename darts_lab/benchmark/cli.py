@@ -53,6 +53,12 @@ def build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ops", nargs="+", default=None, help="op set (default: the protocol's)")
     parser.add_argument("--epochs", type=_positive, default=None)
     parser.add_argument("--seeds", type=_seed, nargs="+", default=None)
+    parser.add_argument("--sample", type=_positive, default=None, help="N cells drawn (seeded)")
+    for name in ("channels", "cells-per-stage", "batch-size", "image-size"):
+        parser.add_argument(f"--{name}", type=_positive, default=None)
+    parser.add_argument("--shift", type=int, choices=range(0, 5), default=None)
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--dtype", choices=("float32", "float64"), default=None)
 
 
 def build_protocol(args: argparse.Namespace) -> Protocol:
@@ -77,17 +83,23 @@ def build_protocol(args: argparse.Namespace) -> Protocol:
                     f"{partial} line {number} is damaged: delete that line (or the file) and "
                     f"build again"
                 ) from None
+    if args.lr is not None and not 0 < args.lr < 10:
+        raise ConfigError(f"--lr {args.lr}: give a learning rate in (0, 10)")
+    if args.image_size is not None and args.image_size < 8:
+        raise ConfigError(f"--image-size {args.image_size}: digits are 8×8, give 8 or more")
+    options = ("ops", "epochs", "seeds", "channels", "cells_per_stage", "batch_size")
+    options += ("image_size", "shift", "lr", "dtype")
     changes = {
         k: tuple(v) if isinstance(v, list) else v
-        for k, v in {"ops": args.ops, "epochs": args.epochs, "seeds": args.seeds}.items()
-        if v is not None
+        for k in options
+        if (v := getattr(args, k)) is not None
     }
     return Protocol(**changes)
 
 
 def run_build(args: argparse.Namespace) -> None:
     protocol = build_protocol(args)
-    table = build(args.out, protocol, args.jobs, args.limit)
+    table = build(args.out, protocol, args.jobs, args.limit, args.sample)
     print(f"{len(table.cells)} distinct cells × {len(protocol.seeds)} seeds → {args.out}")
     if len(protocol.seeds) > 1:  # does the architecture matter on this task?
         q = table.quality()
@@ -109,7 +121,8 @@ def validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> None:
-    print("\n".join(report(load_table(args.table, option="--table"), args.external)))
+    table = load_table(args.table, option="--table", any_protocol=True)
+    print("\n".join(report(table, args.external)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

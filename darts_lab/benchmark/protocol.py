@@ -42,25 +42,48 @@ class Protocol:
     weight_decay: float = 5e-4
     val_images: int = 287
     seeds: tuple[int, ...] = (0, 1, 2)
+    image_size: int = 8  # digits resized (bilinear) to this side
+    shift: int = 0  # augmentation: random translation by up to this many pixels
+    dtype: str = "float32"  # float64: the same table on every x86 CPU and thread count
 
     def to_json(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
-def digits_splits(val_images: int) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """train / val / test tensors; the train-val split is fixed (seed 0), independent of runs."""
-    train, test = DigitsDataModule()._tensors()
+def digits_splits(protocol: Protocol) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """train / val / test tensors at the protocol's size and dtype; the train-val split is fixed
+    (seed 0), independent of runs."""
+    train, test = DigitsDataModule(image_size=protocol.image_size)._tensors()
+    dtype = getattr(torch, protocol.dtype)
     x, y = train.tensors
+    x = x.to(dtype)
     perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
-    val, fit = perm[:val_images], perm[val_images:]
-    return {"train": (x[fit], y[fit]), "val": (x[val], y[val]), "test": test.tensors}
+    val, fit = perm[: protocol.val_images], perm[protocol.val_images :]
+    x_test, y_test = test.tensors
+    return {"train": (x[fit], y[fit]), "val": (x[val], y[val]), "test": (x_test.to(dtype), y_test)}
+
+
+def random_shift(x: torch.Tensor, pixels: int, generator: torch.Generator) -> torch.Tensor:
+    """Each image translated by its own random (dy, dx) in [-pixels, pixels], background-filled
+    (a crop of the padded image, as CIFAR's crop augmentation; digits are not flipped)."""
+    if pixels == 0:
+        return x
+    n, c, h, w = x.shape
+    padded = F.pad(x, (pixels,) * 4, value=float(x.min()))
+    dy, dx = torch.randint(0, 2 * pixels + 1, (2, n), generator=generator)
+    rows = (dy[:, None] + torch.arange(h))[:, None, :, None]
+    cols = (dx[:, None] + torch.arange(w))[:, None, None, :]
+    return padded[
+        torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols
+    ]
 
 
 @torch.no_grad()
-def accuracy(net: Nb201Network, weights: dict, choices: dict, data: tuple) -> float:
+def correct(net: Nb201Network, weights: dict, choices: dict, data: tuple) -> int:
+    """How many images of `data` the network classifies correctly."""
     net.eval()
     x, y = data
-    return float((net(x, weights, choices).argmax(-1) == y).float().mean())
+    return int((net(x, weights, choices).argmax(-1) == y).sum())
 
 
 def train_cell(arch: str, seed: int, protocol: Protocol, splits: dict) -> dict:
@@ -69,9 +92,10 @@ def train_cell(arch: str, seed: int, protocol: Protocol, splits: dict) -> dict:
     torch.manual_seed(seed)
     cell = Nb201Genotype.from_string(arch)
     ops = list(protocol.ops)
-    net = Nb201Network(1, 10, protocol.channels, protocol.cells_per_stage, ops)
+    dtype = getattr(torch, protocol.dtype)
+    net = Nb201Network(1, 10, protocol.channels, protocol.cells_per_stage, ops).to(dtype)
     choice = [ops.index(op) for op in cell.ops]
-    weights = {"cell": F.one_hot(torch.tensor(choice), len(ops)).float()}
+    weights = {"cell": F.one_hot(torch.tensor(choice), len(ops)).to(dtype)}
     choices = {"cell": choice}
     opt = SGD(
         net.parameters(),
@@ -86,15 +110,19 @@ def train_cell(arch: str, seed: int, protocol: Protocol, splits: dict) -> dict:
     for _ in range(protocol.epochs):
         net.train()
         for idx in torch.randperm(len(y), generator=g).split(protocol.batch_size):
-            loss = F.cross_entropy(net(x[idx], weights, choices), y[idx])
+            inputs = random_shift(x[idx], protocol.shift, g)
+            loss = F.cross_entropy(net(inputs, weights, choices), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             schedule.step()
     used = {name for name, p in net.named_parameters() if p.grad is not None}
     params = sum(p.numel() for name, p in net.named_parameters() if name in used)
+    counts = {split: correct(net, weights, choices, splits[split]) for split in splits}
     return {
-        **{f"{split}_acc": accuracy(net, weights, choices, splits[split]) for split in splits},
+        **{f"{split}_acc": counts[split] / len(splits[split][1]) for split in splits},
+        "test_correct": counts["test"],
+        "test_images": len(splits["test"][1]),
         "params": params,
         "seconds": time.perf_counter() - start,
     }

@@ -1,11 +1,16 @@
-"""Search quality by regret: per method, mean ± std over seeds of the final architecture's true
-test accuracy, regret and (where the oracle has one) percentile, from each run's benchmark.json;
-a random-search baseline from the embedded table; a bar chart (GAEA Table 2 / Fig. 4 in
-miniature). Used by the oracles' `aggregate` (darts_lab/oracle/)."""
+"""Search quality by regret: per method, over seeds, the final architecture's true test
+accuracy and regret with a 95 % bootstrap CI and the median, the share of seeds that collapsed,
+tests against random search and DARTS, and (where the oracle has them) the percentile, the
+found cells' CIFAR-10 accuracy and the final α entropy; a random-search baseline from the
+embedded table; report.png with every seed and the CIs. Used by the oracles' `aggregate`
+(darts_lab/oracle/)."""
 
 from __future__ import annotations
 
+import math
 import random
+import statistics
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -15,9 +20,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from darts_lab.benchmark.cells import all_cells  # noqa: E402
 from darts_lab.benchmark.table import Table  # noqa: E402
-from darts_lab.stats import mean_std  # noqa: E402
+from darts_lab.stats import bootstrap_ci, mean_std, paired_p, unpaired_p  # noqa: E402
 
 RANDOM_K = 10  # architectures random search may train (documented budget)
+RANDOM = f"random search (k={RANDOM_K})"
+REFERENCE = "darts"  # the method every other is tested against, seed by seed
+COLLAPSE_FREE_OPS = 4  # Π_S with this many parameter-free ops (of 6 edges) has collapsed
+COLLAPSE_PERCENTILE = 20.0  # ... as has a cell below this percentile of the table
 
 
 def random_search(table: Table, k: int = RANDOM_K, seeds: range = range(4)) -> list[dict]:
@@ -28,41 +37,106 @@ def random_search(table: Table, k: int = RANDOM_K, seeds: range = range(4)) -> l
     for seed in seeds:
         drawn = random.Random(seed).sample(strings, k)
         best = max(drawn, key=lambda arch: table.entry(arch)["runs"][0]["val_acc"])
-        results.append(table.score(best))
+        results.append({"seed": str(seed), "arch": best, **table.score(best)})
     return results
 
 
-def regret_rows(scores: dict[str, list[dict]]) -> list[dict]:
-    """scores: method → one benchmark.json score per finished seed."""
+def collapsed(run: dict, parameter_free: Callable[[dict], int | None]) -> bool:
+    """Π_S kept ≥ COLLAPSE_FREE_OPS parameter-free ops, or sits below the table's 20th
+    percentile."""
+    free = parameter_free(run)
+    low = run.get("percentile", math.inf) < COLLAPSE_PERCENTILE
+    return low or (free is not None and free >= COLLAPSE_FREE_OPS)
+
+
+def _p(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.3f}"
+
+
+def _by_seed(runs: list[dict]) -> dict[str, float]:
+    return {str(r.get("seed")): 100 * r["regret"] for r in runs}
+
+
+def regret_rows(
+    scores: dict[str, list[dict]],
+    parameter_free: Callable[[dict], int | None] = lambda run: None,
+    transfer: Callable[[dict], float | None] = lambda run: None,
+) -> list[dict]:
+    """scores: method → one benchmark.json score per finished seed (with its `seed`, and the
+    final α `entropy` where the run wrote one)."""
+    regrets = {m: [100 * r["regret"] for r in runs] for m, runs in scores.items() if runs}
     rows = []
     for method, runs in scores.items():
         if not runs:
             continue
+        regret = regrets[method]
         acc = mean_std([100 * r["test_acc"] for r in runs])
-        regret = mean_std([100 * r["regret"] for r in runs])
+        low, high = bootstrap_ci(regret)
         row = {
             "method": method,
             "seeds": len(runs),
             "test acc (%)": f"{acc[0]:.2f} ± {acc[1]:.2f}",
-            "regret (points)": f"{regret[0]:.2f} ± {regret[1]:.2f}",
+            "regret (points)": "{:.2f} ± {:.2f}".format(*mean_std(regret)),
+            "regret 95 % CI": f"[{low:.2f}, {high:.2f}]",
+            "median regret": f"{statistics.median(regret):.2f}",
             "_regret": regret,
+            "_ci": (low, high),
         }
         if all("percentile" in r for r in runs):  # NAS-Bench-101's oracle has none
             pct = mean_std([r["percentile"] for r in runs])
             row["percentile"] = f"{pct[0]:.0f} ± {pct[1]:.0f}"
+        share = sum(collapsed(r, parameter_free) for r in runs) / len(runs)
+        row["collapsed"] = f"{100 * share:.0f} %"
+        if RANDOM in regrets and method != RANDOM:
+            row["p vs random (MWU)"] = _p(unpaired_p(regret, regrets[RANDOM]))
+        if REFERENCE in scores and method not in (REFERENCE, RANDOM):
+            ours, theirs = _by_seed(runs), _by_seed(scores[REFERENCE])
+            shared = sorted(set(ours) & set(theirs))
+            p = paired_p([ours[s] for s in shared], [theirs[s] for s in shared])
+            row[f"p vs {REFERENCE} (paired Wilcoxon)"] = _p(p)
+        cifar = [c for c in map(transfer, runs) if c is not None]
+        if len(cifar) == len(runs):
+            row["CIFAR-10 acc. of its cells (%)"] = "{:.2f} ± {:.2f}".format(*mean_std(cifar))
+        if all("entropy" in r for r in runs):
+            row["final entropy"] = f"{statistics.mean(r['entropy'] for r in runs):.3f}"
+        row["_seeds"] = [str(r.get("seed")) for r in runs]
+        row["_collapsed"] = share
         rows.append(row)
     return rows
 
 
-def bar_chart(rows: list[dict], path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(max(5, 0.7 * len(rows)), 3.4))
-    names = [r["method"] for r in rows]
-    means = [r["_regret"][0] for r in rows]
-    errors = [r["_regret"][1] for r in rows]
-    ax.bar(names, means, yerr=errors, capsize=3, color="tab:blue")
+def regret_summary(oracle: str, rows: list[dict]) -> dict:
+    """The rows as data (`<oracle>_regret.json` beside report.md; the shipped copy,
+    regret_results.json, puts a search's one seed in context)."""
+    return {
+        "oracle": oracle,
+        "methods": {
+            row["method"]: {
+                "seeds": row["_seeds"],
+                "regret": row["_regret"],
+                "mean": statistics.mean(row["_regret"]),
+                "median": statistics.median(row["_regret"]),
+                "ci95": list(row["_ci"]),
+                "collapsed": row["_collapsed"],
+            }
+            for row in rows
+        },
+    }
+
+
+def seed_chart(rows: list[dict], path: Path) -> Path:
+    """Every seed's regret (points) and each row's mean with its 95 % bootstrap CI."""
+    fig, ax = plt.subplots(figsize=(max(5, 0.75 * len(rows)), 3.6))
+    for i, row in enumerate(rows):
+        values = row["_regret"]
+        jitter = [i + 0.25 * ((j % 5) - 2) / 2 for j in range(len(values))]
+        ax.scatter(jitter, values, s=10, color="tab:gray", alpha=0.7, zorder=2)
+        mean, (low, high) = statistics.mean(values), row["_ci"]
+        ax.errorbar(i, mean, yerr=[[mean - low], [high - mean]], fmt="o", color="tab:red",
+                    capsize=4, zorder=3)  # fmt: skip
+    ax.set_xticks(range(len(rows)), [r["method"] for r in rows], rotation=45, ha="right")
     ax.set_ylabel("regret (test acc. points)")
-    ax.set_title("embedded benchmark: final regret, mean ± std over seeds")
-    ax.tick_params(axis="x", rotation=45)
+    ax.set_title("final regret: seeds (grey), mean and 95 % bootstrap CI (red)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import statistics
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from darts_lab.benchmark.cells import expression
@@ -15,6 +16,7 @@ from darts_lab.config import ConfigError
 from darts_lab.search_space.nb201 import Nb201Genotype
 
 SHIPPED = Path(__file__).with_name("digits_nb201.json")
+TEST_IMAGES = 359  # digits' test split; for runs written before each run recorded its count
 
 
 @dataclass
@@ -28,22 +30,38 @@ class Table:
         return self.cells.get(expression(ops))
 
     def mean(self, entry: dict, metric: str = "test_acc") -> float:
+        if metric == "test_acc":
+            return float(self.exact_accuracy(entry))
         return statistics.mean(run[metric] for run in entry["runs"])
+
+    @staticmethod
+    def exact_accuracy(entry: dict) -> Fraction:
+        """Mean test accuracy over seeds as an exact fraction of correctly classified images,
+        so cells with the same counts tie exactly (float means of float32 accuracies did not)."""
+        correct = images = 0
+        for run in entry["runs"]:
+            n = run.get("test_images", TEST_IMAGES)
+            correct += run.get("test_correct", round(run["test_acc"] * n))
+            images += n
+        return Fraction(correct, images)
 
     def test_accuracies(self) -> list[float]:
         """Mean test accuracy of every distinct cell."""
-        return [self.mean(e) for e in self.cells.values() if e["runs"]]
+        return [float(a) for a in self._exact()]
+
+    def _exact(self) -> list[Fraction]:
+        return [self.exact_accuracy(e) for e in self.cells.values() if e["runs"]]
 
     def score(self, arch: str) -> dict[str, float]:
         """Mean test accuracy, regret (best in the table − this) and percentile (share of
-        distinct cells this one beats or ties, in %) of an architecture."""
+        distinct cells this one beats or ties, in %) of an architecture, from exact counts."""
         entry = self.entry(arch)
         if entry is None or not entry["runs"]:
             raise KeyError(f"{arch} is not in the benchmark table")
-        accuracy, everything = self.mean(entry), self.test_accuracies()
+        accuracy, everything = self.exact_accuracy(entry), self._exact()
         return {
-            "test_acc": accuracy,
-            "regret": max(everything) - accuracy,
+            "test_acc": float(accuracy),
+            "regret": float(max(everything) - accuracy),
             "percentile": 100.0 * sum(a <= accuracy for a in everything) / len(everything),
         }
 
@@ -71,10 +89,14 @@ class Table:
 
 
 def load_table(
-    path: str | Path = SHIPPED, protocol: Protocol | None = None, option: str = "table"
+    path: str | Path = SHIPPED,
+    protocol: Protocol | None = None,
+    option: str = "table",
+    any_protocol: bool = False,
 ) -> Table:
     """The table at `path`; refuses one built with another protocol than `protocol` (the code's
-    default unless given), or a file that is not a table, in one line starting `option=path`."""
+    default unless given; `any_protocol`: take what it says, as `validate` does), or a file
+    that is not a table, in one line starting `option=path`."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise ConfigError(
@@ -91,7 +113,7 @@ def load_table(
             f"build one with python -m darts_lab.benchmark build"
         ) from None
     expected = (protocol or Protocol()).to_json()
-    if data.get("protocol") != expected:
+    if not any_protocol and data.get("protocol") != expected:
         raise ConfigError(
             f"{option}={path} was built with protocol {data.get('protocol')}, the code's is "
             f"{expected}: rebuild it with python -m darts_lab.benchmark build"

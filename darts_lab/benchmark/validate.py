@@ -44,7 +44,13 @@ def transfer(table: Table, external: dict[tuple[int, ...], float]) -> dict[str, 
     our_top = set(sorted(range(len(pairs)), key=ours.__getitem__)[-top:])
     their_top = set(sorted(range(len(pairs)), key=theirs.__getitem__)[-top:])
     best = max(range(len(pairs)), key=ours.__getitem__)
+    sizes = [
+        (e["runs"][0]["params"], external[to_codes(e["arch"])])
+        for e in table.cells.values()
+        if e["runs"] and "params" in e["runs"][0]
+    ]
     return {
+        "params_kendall_tau": kendall_tau(sizes) if len(sizes) == len(pairs) else float("nan"),
         "cells": len(pairs),
         "kendall_tau": kendall_tau(pairs),
         "spearman": spearman(pairs),
@@ -71,4 +77,9 @@ def report(table: Table, external_path: Path | None) -> list[str]:
         f"cells are CIFAR-10's top 10 %; its best cell is at CIFAR-10 percentile "
         f"{t['best_cell_external_percentile']:.0f}"
     )
+    if t["params_kendall_tau"] == t["params_kendall_tau"]:  # not nan: runs recorded params
+        lines.append(
+            f"yardstick: the cells' parameter count alone has Kendall τ "
+            f"{t['params_kendall_tau']:.3f} vs CIFAR-10"
+        )
     return lines

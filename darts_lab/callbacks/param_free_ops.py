@@ -26,6 +26,13 @@ PARAMETER_FREE = (
 )
 
 
+def nb201_parameter_free(arch: str) -> int:
+    """How many of a NAS-Bench-201 cell's six edges carry a parameter-free op."""
+    from darts_lab.search_space.nb201 import Nb201Genotype
+
+    return sum(op in PARAMETER_FREE for op in Nb201Genotype.from_string(arch).ops)
+
+
 class ParamFreeOps(SearchCallback):
     report_file = "collapse.json"
 

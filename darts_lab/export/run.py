@@ -49,6 +49,6 @@ def export_run(
         if plugin.report_file:
             report = plugin.report(genotype)
             write_json(run_dir / plugin.report_file, report)
-            if line := plugin.summary(report):
+            for line in (plugin.summary(report) or "").splitlines():
                 log.info(line)
     return genotype

@@ -19,9 +19,11 @@ neither the package's code nor anything else runs while loading (darts_lab/safe_
 from __future__ import annotations
 
 import bisect
+import functools
 import importlib.util
 from pathlib import Path
 
+from darts_lab.callbacks.param_free_ops import nb201_parameter_free
 from darts_lab.config import ConfigError
 from darts_lab.oracle.base import RegretOracle
 from darts_lab.safe_load import load_pickle
@@ -57,6 +59,15 @@ def shipped_table(option: str = "oracle.table_file") -> Path:
             f"extra), or give {option}=PATH/data.anb"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "data.anb"
+
+
+@functools.cache
+def installed_accuracies() -> dict[tuple[int, ...], float] | None:
+    """The installed package's table, read once; None without the package."""
+    try:
+        return load_accuracies(shipped_table())
+    except ConfigError:
+        return None
 
 
 def load_accuracies(path: Path, option: str = "oracle.table_file") -> dict[tuple[int, ...], float]:
@@ -119,6 +130,10 @@ class AnalogNasOracle(RegretOracle):
             "table_file": str(self.path),
             "per_epoch": self.history,
         }
+
+    @classmethod
+    def parameter_free(cls, report: dict) -> int | None:
+        return nb201_parameter_free(report["arch"])
 
     def summary(self, report: dict) -> str:
         if "test_acc" not in report:

@@ -132,13 +132,25 @@ class RegretOracle(Oracle):
         return {}
 
     @classmethod
+    def parameter_free(cls, report: dict) -> int | None:
+        """How many parameter-free ops the reported cell keeps (None: not counted here)."""
+        return None
+
+    @classmethod
+    def transfer(cls, report: dict) -> float | None:
+        """The reported cell's accuracy (%) on another benchmark's task, if this oracle has one."""
+        return None
+
+    @classmethod
     def aggregate(cls, scores: Scores, out_dir: Path) -> list[str]:
-        from darts_lab.benchmark.regret import bar_chart, regret_rows
+        from darts_lab.benchmark.regret import regret_rows, regret_summary, seed_chart
+        from darts_lab.export.artifacts import write_json
 
         scored = {m: [r for r in runs if "regret" in r] for m, runs in scores.items()}
-        rows = regret_rows({**scored, **cls.baselines(scored)})
+        rows = regret_rows({**scored, **cls.baselines(scored)}, cls.parameter_free, cls.transfer)
         if not rows:
             return []
-        bar_chart(rows, out_dir / "report.png")
+        seed_chart(rows, out_dir / "report.png")
+        write_json(out_dir / f"{cls.name}_regret.json", regret_summary(cls.name, rows))
         header = f"oracle={cls.name}: true test accuracy of the final cell (report.png):"
         return [header, "", *markdown_table(rows)]

@@ -5,13 +5,17 @@ final values go to benchmark.json and the regret curve to oracle.png (GAEA Fig. 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from darts_lab.benchmark.table import SHIPPED, load_table
+from darts_lab.callbacks.param_free_ops import nb201_parameter_free
 from darts_lab.config import ConfigError
 from darts_lab.oracle.base import RegretOracle, Scores
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 from darts_lab.search_space.nb201 import Nb201Genotype
+
+RESULTS = SHIPPED.with_name("regret_results.json")  # make regret's rows, for the context line
 
 
 class EmbeddedOracle(RegretOracle):
@@ -36,10 +40,34 @@ class EmbeddedOracle(RegretOracle):
         return self.table.score(str(genotype))
 
     def summary(self, report: dict) -> str:
-        return (
+        line = (
             f"true test accuracy {100 * report['test_acc']:.2f} %, regret "
             f"{100 * report['regret']:.2f} points, percentile {report['percentile']:.0f} "
             f"(embedded oracle)"
+        )
+        return line + self.context(report)
+
+    def context(self, report: dict, experiment: str | None = None) -> str:
+        """One seed is an anecdote: the method's regret over the seeds of `make regret`
+        (the shipped regret_results.json), when this run used the shipped table."""
+        from darts_lab.loggers import experiment_name
+
+        experiment = experiment or experiment_name()
+        if self.path != SHIPPED or not RESULTS.is_file():
+            return ""
+        methods = json.loads(RESULTS.read_text())["methods"]
+        if experiment not in methods:
+            return (
+                f"\none seed is an anecdote: `make regret` has no row for {experiment}; "
+                f"{', '.join(sorted(methods))} have 10 seeds each (README)"
+            )
+        row = methods[experiment]
+        low, high = row["ci95"]
+        return (
+            f"\n{experiment} on this benchmark over {len(row['regret'])} seeds (make regret): "
+            f"median regret {row['median']:.2f} points, mean {row['mean']:.2f} (95 % CI "
+            f"{low:.2f}-{high:.2f}), {100 * row['collapsed']:.0f} % collapsed; this seed: "
+            f"{100 * report['regret']:.2f}"
         )
 
     def report(self, genotype: GenotypeBase) -> dict:
@@ -54,13 +82,25 @@ class EmbeddedOracle(RegretOracle):
         }
 
     @classmethod
+    def parameter_free(cls, report: dict) -> int | None:
+        return nb201_parameter_free(report["arch"])
+
+    @classmethod
+    def transfer(cls, report: dict) -> float | None:
+        """The cell's CIFAR-10 accuracy in AnalogNAS-Bench, when that package is installed."""
+        from darts_lab.oracle.analognas import installed_accuracies, to_codes
+
+        table = installed_accuracies()
+        return None if table is None else table[to_codes(report["arch"])]
+
+    @classmethod
     def baselines(cls, scores: Scores) -> Scores:
         """Random search on the table the runs were scored by (when they agree on one)."""
-        from darts_lab.benchmark.regret import RANDOM_K, random_search
+        from darts_lab.benchmark.regret import RANDOM, random_search
 
         tables = {r.get("table") for runs in scores.values() for r in runs}
         seeds = max((len(runs) for runs in scores.values()), default=0)
         if len(tables) != 1 or not seeds:
             return {}
         table = load_table(tables.pop() or SHIPPED)
-        return {f"random search (k={RANDOM_K})": random_search(table, seeds=range(seeds))}
+        return {RANDOM: random_search(table, seeds=range(seeds))}

@@ -1,0 +1,76 @@
+"""Measure candidate protocols of the embedded benchmark before building one (README "Embedded
+benchmark"): each candidate trains the same seeded sample of distinct NB201 cells with two seeds
+and is scored by Kendall τ against CIFAR-10 (AnalogNAS-Bench), seed-to-seed τ, best − median in
+seed stds, and its cost (seconds per run, the full build's minutes at 2 processes).
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/embedded_candidates.py --sample 150 \\
+        --out benchmarks/candidates
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from dataclasses import replace
+from pathlib import Path
+
+from darts_lab.benchmark.build import build
+from darts_lab.benchmark.cells import all_cells
+from darts_lab.benchmark.protocol import Protocol
+from darts_lab.benchmark.validate import transfer
+from darts_lab.oracle.analognas import load_accuracies, shipped_table
+
+BASE = Protocol()
+CANDIDATES: dict[str, Protocol] = {
+    "8px c4 n2 e5 (shipped)": BASE,
+    "8px c4 n2 e5 shift1": replace(BASE, shift=1),
+    "16px c4 n1 e5 shift2": replace(BASE, image_size=16, cells_per_stage=1, shift=2),
+    "8px c4 n2 e10 b128 lr0.1": replace(BASE, epochs=10, batch_size=128, lr=0.1),
+    "8px c4 n1 e20 b256 lr0.2": replace(BASE, cells_per_stage=1, epochs=20, batch_size=256, lr=0.2),
+    "8px c8 n2 e10 b128 lr0.1": replace(BASE, channels=8, epochs=10, batch_size=128, lr=0.1),
+    "8px c8 n1 e10 b128 lr0.1": replace(
+        BASE, channels=8, cells_per_stage=1, epochs=10, batch_size=128, lr=0.1
+    ),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, default=150)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/candidates"))
+    parser.add_argument("--only", nargs="*", default=None, help="candidate names to run")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    external = load_accuracies(shipped_table("--external"), option="--external")
+    rows = []
+    for name, protocol in CANDIDATES.items():
+        if args.only and name not in args.only:
+            continue
+        protocol = replace(protocol, seeds=(0, 1))
+        path = args.out / (name.replace(" ", "_").replace("(", "").replace(")", "") + ".json")
+        table = build(path, protocol, args.jobs, sample=args.sample)
+        q, t = table.quality(), transfer(table, external)
+        seconds = statistics.mean(r["seconds"] for e in table.cells.values() for r in e["runs"])
+        full = len(all_cells(protocol.ops)) * 3 * seconds / args.jobs / 60
+        row = {
+            "candidate": name,
+            "tau_cifar10": round(t["kendall_tau"], 3),
+            "spearman_cifar10": round(t["spearman"], 3),
+            "top10_overlap": round(t["top10_overlap"], 2),
+            "best_cell_cifar10_pct": round(t["best_cell_external_percentile"]),
+            "seed_tau": round(q["kendall_tau"], 3),
+            "gap_over_std": round(q["gap_over_std"], 2),
+            "s_per_run": round(seconds, 2),
+            "full_build_min_3_seeds": round(full, 1),
+            "params_tau": round(t["params_kendall_tau"], 3),
+        }
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+        with (args.out / "candidates.jsonl").open("a") as f:
+            f.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()
