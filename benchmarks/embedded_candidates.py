@@ -29,6 +29,9 @@ CANDIDATES: dict[str, Protocol] = {
     "8px c4 n2 e10 b128 lr0.1": replace(BASE, epochs=10, batch_size=128, lr=0.1),
     "8px c4 n1 e20 b256 lr0.2": replace(BASE, cells_per_stage=1, epochs=20, batch_size=256, lr=0.2),
     "8px c8 n2 e10 b128 lr0.1": replace(BASE, channels=8, epochs=10, batch_size=128, lr=0.1),
+    "8px c16 n1 e10 b128 lr0.1": replace(
+        BASE, channels=16, cells_per_stage=1, epochs=10, batch_size=128, lr=0.1
+    ),
     "8px c8 n1 e10 b128 lr0.1": replace(
         BASE, channels=8, cells_per_stage=1, epochs=10, batch_size=128, lr=0.1
     ),
@@ -70,6 +73,32 @@ def main() -> None:
         print(json.dumps(row), flush=True)
         with (args.out / "candidates.jsonl").open("a") as f:
             f.write(json.dumps(row) + "\n")
+    print(f"τ vs cost: {plot(args.out)}")
+
+
+def plot(out: Path) -> Path:
+    """τ vs CIFAR-10 and seed-to-seed τ against the full build's cost, one point per candidate."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for line in (out / "candidates.jsonl").read_text().splitlines()]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key, marker, label in (("tau_cifar10", "o", "τ vs CIFAR-10"), ("seed_tau", "s", "seed τ")):
+        ax.scatter([r["full_build_min_3_seeds"] for r in rows], [r[key] for r in rows],
+                   marker=marker, label=label)  # fmt: skip
+    for r in rows:
+        ax.annotate(r["candidate"], (r["full_build_min_3_seeds"], r["tau_cifar10"]), fontsize=6)
+    ax.axhline(0.5, color="gray", ls="--", lw=0.8)
+    ax.axvline(60, color="gray", ls=":", lw=0.8)
+    ax.set(xlabel="full build, 3 seeds, 2 processes (min, this machine)", ylabel="Kendall τ")
+    ax.set_title("embedded benchmark candidates (150-cell sample)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "candidates.png", dpi=120)
+    plt.close(fig)
+    return out / "candidates.png"
 
 
 if __name__ == "__main__":

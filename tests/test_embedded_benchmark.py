@@ -148,26 +148,44 @@ def test_oracle_refuses_another_op_set(tmp_path: Path) -> None:
 
 
 ARCH = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|"
+COLLAPSED = (
+    "|skip_connect~0|+|none~0|skip_connect~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|"
+)
 
 
 def test_report_has_the_regret_table_and_figure(tmp_path: Path) -> None:
-    for i, (method, regret) in enumerate([("darts", 0.02), ("darts", 0.04), ("gaea", 0.0)]):
+    """A crafted multirun: DARTS seeds 0 and 1 (one collapsed onto skip/none/pool), GAEA seeds
+    0 and 1; each run's final entropy from its alphas.json, the regret JSON beside report.md."""
+    jobs = [("darts", 0, 0.02, ARCH), ("darts", 1, 0.04, COLLAPSED)]
+    jobs += [("gaea", 0, 0.0, ARCH), ("gaea", 1, 0.01, ARCH)]
+    for i, (method, seed, regret, arch_) in enumerate(jobs):
         job = tmp_path / str(i)
         (job / ".hydra").mkdir(parents=True)
-        (job / ".hydra" / "overrides.yaml").write_text(f"- +experiment={method}\n- seed={i}\n")
+        (job / ".hydra" / "overrides.yaml").write_text(f"- +experiment={method}\n- seed={seed}\n")
         (job / "status").write_text("finished\n")
-        score = {"test_acc": 0.9 - regret, "regret": regret, "percentile": 90.0, "arch": ARCH}
+        score = {"test_acc": 0.9 - regret, "regret": regret, "percentile": 90.0, "arch": arch_}
         score.update(oracle="embedded", table=str(SHIPPED))  # as EmbeddedOracle.report writes
         (job / "benchmark.json").write_text(json.dumps(score))
+        (job / "alphas.json").write_text(json.dumps({"entropy": 1.0 + seed / 10}))
     markdown, _ = report(tmp_path)
-    assert (
-        "| darts | 2 | 87.00 ± 1.41 | 3.00 ± 1.41 | [2.00, 4.00] | 3.00 | 90 ± 0 | 0 % |"
-        in markdown
+    header = markdown.split("oracle=embedded")[1].splitlines()[2]
+    assert header.startswith(
+        "| method | seeds | test acc (%) | regret (points) | regret 95 % CI | median regret | "
+        "percentile | collapsed | p vs random (MWU) | p vs darts (paired Wilcoxon) |"
     )
-    assert (
-        "| gaea | 1 | 90.00 ± 0.00 | 0.00 ± 0.00 | [0.00, 0.00] | 0.00 | 90 ± 0 | 0 % |" in markdown
+    assert header.endswith("| final entropy |")
+    assert "| darts | 2 | 87.00 ± 1.41 | 3.00 ± 1.41 | [2.00, 4.00] | 3.00 | 90 ± 0 | 50 % |" in (
+        markdown
     )
+    # gaea vs darts paired by seed: both seeds lower (0 < 2, 1 < 4), exact p = 2 / 2² = 0.5
+    gaea = [line for line in markdown.splitlines() if line.startswith("| gaea |")][-1]
+    assert "| gaea | 2 | 89.50 ± 0.71 | 0.50 ± 0.71 | [0.00, 1.00] | 0.50 | 90 ± 0 | 0 % |" in gaea
+    assert "| 0.500 |" in gaea and gaea.endswith("| 1.050 |")
     assert "random search (k=10)" in markdown and (tmp_path / "report.png").stat().st_size > 0
+    rows = json.loads((tmp_path / "embedded_regret.json").read_text())["methods"]
+    assert (
+        rows["darts"]["regret"] == pytest.approx([2.0, 4.0]) and rows["darts"]["collapsed"] == 0.5
+    )
     assert "Seeds without a result" not in markdown
 
 

@@ -89,9 +89,9 @@ def regret_rows(
         row["collapsed"] = f"{100 * share:.0f} %"
         if RANDOM in regrets and method != RANDOM:
             row["p vs random (MWU)"] = _p(unpaired_p(regret, regrets[RANDOM]))
-        if REFERENCE in scores and method not in (REFERENCE, RANDOM):
+        if REFERENCE in scores:  # "—" for DARTS itself and random search (nothing to pair)
             ours, theirs = _by_seed(runs), _by_seed(scores[REFERENCE])
-            shared = sorted(set(ours) & set(theirs))
+            shared = sorted(set(ours) & set(theirs)) if method not in (REFERENCE, RANDOM) else []
             p = paired_p([ours[s] for s in shared], [theirs[s] for s in shared])
             row[f"p vs {REFERENCE} (paired Wilcoxon)"] = _p(p)
         cifar = [c for c in map(transfer, runs) if c is not None]
