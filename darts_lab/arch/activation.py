@@ -18,6 +18,12 @@ import torch
 from torch import nn
 
 
+def standard_normal(shape: torch.Size) -> torch.Tensor:
+    """N(0, 1) draws from the global generator in float64: float32's vectorised sampler rounds
+    differently with and without AVX2, which changed a float64 search's cell between ISAs."""
+    return torch.randn(shape, dtype=torch.float64)
+
+
 class Activation(nn.Module):
     domain: ClassVar[str] = "logits"
     prunes: ClassVar[bool] = False
@@ -38,7 +44,7 @@ class Softmax(Activation):
     def init_(self, alpha: torch.Tensor, scale: float) -> None:
         """DARTS init: α = scale · N(0, 1), i.e. near-uniform op weights."""
         with torch.no_grad():
-            alpha.normal_(0.0, 1.0).mul_(scale)
+            alpha.copy_(standard_normal(alpha.shape).mul_(scale))
 
     def forward(self, alpha: torch.Tensor) -> torch.Tensor:
         return torch.softmax(alpha, dim=-1)
@@ -81,7 +87,9 @@ class Crb(Activation):
         """As the authors' code: α = 1/|O| + init_noise · N(0, 1), |O| the ops on an edge (7
         without "none": ≈ 0.143). `scale` (arch_init_scale, for logits) does not apply."""
         with torch.no_grad():
-            alpha.normal_(0.0, 1.0).mul_(self.init_noise).add_(1.0 / alpha.shape[-1])
+            alpha.copy_(
+                standard_normal(alpha.shape).mul_(self.init_noise).add_(1 / alpha.shape[-1])
+            )
 
     def forward(self, alpha: torch.Tensor) -> torch.Tensor:
         return alpha.clamp(0.0, 1.0)
