@@ -47,7 +47,7 @@ from darts_lab.loggers import choice, make_loggers, run_labels  # noqa: E402
 from darts_lab.oracle.base import Oracle  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
 from darts_lab.then_train import check_then_train, train_after_search  # noqa: E402
-from darts_lab.threads import set_threads  # noqa: E402
+from darts_lab.threads import current_threads, set_threads  # noqa: E402
 
 log = logging.getLogger("darts_lab.search")  # one name whether run as a module or imported
 
@@ -223,7 +223,7 @@ def log_facts(
         module.net.ops,
         sum(p.numel() for p in module.net.parameters()) / 1e6,
         trainer.strategy.root_device,
-        torch.get_num_threads(),
+        current_threads(),  # not torch.*: cloudpickle (joblib) would try to pickle torch.ops
         trainer.precision,
         run_dir,
     )

@@ -45,3 +45,7 @@ def set_threads(requested: int | None) -> int:
     threads = choose_threads(requested, usable_cores(), parallel_jobs(), torch.get_num_threads())
     torch.set_num_threads(threads)
     return threads
+
+
+def current_threads() -> int:
+    return torch.get_num_threads()

@@ -80,3 +80,18 @@ def test_joblib_multirun_search_then_train_and_report(tmp_path: Path) -> None:
     shutil.rmtree(sweep / "2" / "train")
     markdown, rows = report(sweep)
     assert rows[0]["seeds"] == "2/3" and "darts seed 2 (job 2): failed" in markdown
+
+
+def test_the_entry_point_pickles_for_joblibs_workers() -> None:
+    """hydra/launcher=joblib sends `main` to loky workers with cloudpickle; run as
+    `python -m darts_lab.search` its functions live in __main__ and are pickled by value,
+    globals included (a reference to torch in log_facts made it try torch.ops and fail)."""
+    import runpy
+    import types
+
+    import cloudpickle
+
+    module = runpy.run_module("darts_lab.search", run_name="__mp_main__")
+    for name, obj in module.items():
+        if isinstance(obj, types.FunctionType) and obj.__module__ == "__mp_main__":
+            assert cloudpickle.loads(cloudpickle.dumps(obj)).__name__ == name
