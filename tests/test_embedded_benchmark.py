@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from darts_lab.benchmark.build import build
 from darts_lab.benchmark.cells import all_cells, expression
@@ -52,6 +53,8 @@ def test_a_2_op_build_end_to_end_resumes_and_looks_up(tmp_path: Path) -> None:
     assert len(table.cells) == 14 and not partial.exists()
     runs = table.cells[key]["runs"]
     assert [r["seed"] for r in runs] == [0, 1] and runs[0]["seconds"] == -1.0  # kept, not redone
+    assert runs[1]["test_images"] == 359  # exact counts, so equal cells tie exactly
+    assert runs[1]["test_acc"] == runs[1]["test_correct"] / 359
     loaded = load_table(out, TINY)
     entry = loaded.entry(arch(CONV, "none", "none", CONV, "none", "none"))
     assert entry is loaded.entry(arch("none", "none", "none", CONV, "none", "none"))
@@ -219,3 +222,34 @@ def test_oracle_summary_line_puts_the_seed_in_context(tmp_path: Path, monkeypatc
     )
     monkeypatch.setattr(embedded, "RESULTS", tmp_path / "absent.json")
     assert oracle.summary(score) == first  # no shipped rows: the plain line
+
+
+def test_random_shift_moves_each_image_within_bounds() -> None:
+    from darts_lab.benchmark.protocol import random_shift
+
+    x = torch.full((3, 1, 4, 4), -1.0)
+    x[:, 0, 1, 2] = 1.0  # one bright pixel per image on a -1 background
+    g = torch.Generator().manual_seed(0)
+    assert random_shift(x, 0, g) is x
+    moved = random_shift(x, 1, g)
+    assert moved.shape == x.shape and set(moved.unique().tolist()) <= {-1.0, 1.0}
+    for image in moved[:, 0]:
+        rows, cols = torch.nonzero(image == 1.0, as_tuple=True)
+        assert len(rows) <= 1  # moved by at most one pixel: kept or pushed off the 4×4 crop
+        if len(rows):
+            assert abs(int(rows[0]) - 1) <= 1 and abs(int(cols[0]) - 2) <= 1
+
+
+def test_digits_resized_and_the_protocols_dtype() -> None:
+    from dataclasses import replace
+
+    from darts_lab.benchmark.protocol import digits_splits
+    from darts_lab.data.digits import DigitsDataModule
+
+    train, test = DigitsDataModule(image_size=16)._tensors()
+    assert train.tensors[0].shape[1:] == (1, 16, 16) and len(test) == 359
+    splits = digits_splits(replace(Protocol(), image_size=12, dtype="float64"))
+    assert splits["train"][0].shape == (1151, 1, 12, 12) and splits["val"][0].shape[0] == 287
+    assert splits["test"][0].dtype == torch.float64
+    with pytest.raises(ConfigError, match="image_size must be at least 8"):
+        DigitsDataModule(image_size=4)
