@@ -218,7 +218,7 @@ def log_facts(
     log.info("search %s, seed %d: %s", experiment, cfg.seed, " ".join(tags))
     log.info(data.describe())
     log.info(
-        "supernet: %d ops %s, %.3fM weights; device %s (%d threads, precision %s); run dir %s",
+        "supernet: %d ops %s, %.3fM weights; device %s, %d thread(s), precision %s; run dir %s",
         len(module.net.ops),
         module.net.ops,
         sum(p.numel() for p in module.net.parameters()) / 1e6,
