@@ -29,7 +29,7 @@ def parallel_jobs() -> int:
         return 1
     launcher = HydraConfig.get().get("launcher") or {}
     n_jobs = launcher.get("n_jobs") if "joblib" in str(launcher.get("_target_", "")) else None
-    return max(1, int(n_jobs)) if isinstance(n_jobs, int) and n_jobs > 0 else 1
+    return n_jobs if isinstance(n_jobs, int) and n_jobs > 0 else 1
 
 
 def choose_threads(requested: int | None, cores: int, jobs: int, current: int) -> int:
