@@ -93,3 +93,19 @@ class Crb(Activation):
 
     def forward(self, alpha: torch.Tensor) -> torch.Tensor:
         return alpha.clamp(0.0, 1.0)
+
+
+class Sigmoid(Activation):
+    """FairDARTS: each op's weight is σ(α), independent of the other ops of its edge (no
+    competition through a softmax). α start at 0 (all weights 0.5), as their code."""
+
+    domain = "gates"
+    # σ(α_none)·0 is 0 whatever α_none is: its gate would stay at 0.5 and win Π_S by default
+    excluded_ops = ("none",)
+
+    def init_(self, alpha: torch.Tensor, scale: float) -> None:
+        with torch.no_grad():
+            alpha.zero_()
+
+    def forward(self, alpha: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(alpha)

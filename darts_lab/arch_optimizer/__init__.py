@@ -5,15 +5,16 @@ exponentiated gradient lives here (eg.py, used with activation=simplex).
 Being torch optimizers, their state is checkpointed by Lightning like any other.
 
 Each optimizer accepts parameters of certain domains (arch/activation.py): an optimizer class may
-declare `domains`; torch's own additive optimizers work on logits and on the CRB box (the
-activation clips), never on the simplex, which an additive step would leave.
+declare `domains`; torch's own additive optimizers work on logits, on FairDARTS's sigmoid gates
+and on the CRB box (the activation clips), never on the simplex, which an additive step would
+leave.
 """
 
 from __future__ import annotations
 
 from hydra.utils import get_class
 
-ADDITIVE = ("logits", "box")
+ADDITIVE = ("logits", "box", "gates")
 
 
 def accepted_domains(target: str) -> tuple[str, ...]:

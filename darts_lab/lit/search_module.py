@@ -89,6 +89,8 @@ class SearchModule(ReliableSearch, L.LightningModule):
         self._arch_batches: Iterator[Batch] | None = None
         self._epoch_start_steps = (0, 0)  # (w, α) step totals when this epoch began
         self.arch_max_diff = 0.0  # largest α difference between DDP ranks, at the end
+        self.last_arch_batch: Batch | None = None  # the latest α-step's (collapse diagnostics)
+        self.selected_epoch: int | None = None  # set when a callback rolls α back (DARTS-ES)
 
     def configure_model(self) -> None:
         """GPU fast paths: NHWC memory format (tensor cores), torch.compile of the supernet
@@ -188,6 +190,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
         if self.arch.prune():  # CRB: ops whose α fell to ≤ 0 leave the supernet for good
             self.net.set_alive(self.arch.alive())
         self.a_steps += 1
+        self.last_arch_batch = batch
         self.log(
             "arch/loss", loss, on_step=True, on_epoch=True, batch_size=self.task.batch_size(batch)
         )

@@ -1,0 +1,56 @@
+"""DARTS- (Chu et al. 2021, Meituan-AutoML/DARTS-): every mixed op gains an auxiliary skip
+β·skip(x) outside the softmax, which takes the advantage skip connections have in training away
+from α; β decays linearly over the search, β_e = beta · (1 − e / E) at epoch e (their
+`linear` decay with T_max = E: 1, 0.98, … on 50 epochs, set when the epoch starts; never 0).
+
+Since the skip_connect candidate computes skip(x) already, Σ w_o·o(x) + β·skip(x) is mixing
+with w + β on skip_connect's weight: the op weights gain β there, in every forward (validation
+too, as theirs), never in Π_S (which reads α alone). At stride 2 the auxiliary path is then the
+skip_connect candidate's FactorizedReduce; DARTS- gives it a FactorizedReduce of its own (an
+extra 1×1-conv pair per reducing edge): the one difference, on DARTS CNN's reduction cells only
+(NAS-Bench-201's cells do not reduce). With PC-DARTS it applies to the partial channels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from darts_lab.arch.architecture import Architecture
+from darts_lab.config import ConfigError, check
+from darts_lab.method.base import Mixing
+from darts_lab.method.darts import Darts
+
+
+class DartsMinus(Darts):
+    activation_domains = ("logits", "simplex")
+
+    def __init__(self, beta: float = 1.0) -> None:
+        super().__init__()
+        check("method.beta", beta, lambda v: v >= 0, "a number >= 0")
+        self.beta_max = float(beta)
+        self.register_buffer("beta", torch.tensor(self.beta_max))
+        self.skip: int | None = None
+
+    def check(self, space: Any, activation: Any, recompute_edges: bool) -> None:
+        super().check(space, activation, recompute_edges)
+        if "skip_connect" not in space.ops:
+            raise ConfigError(
+                f"method=darts_minus adds an auxiliary skip_connect, and the search space's ops "
+                f"{list(space.ops)} have none"
+            )
+        self.skip = list(space.ops).index("skip_connect")
+
+    def set_epoch(self, epoch: int, epochs: int) -> None:
+        self.beta.fill_(self.beta_max * (1 - epoch / max(1, epochs)))
+
+    def mixing(self, arch: Architecture, sample: bool = True) -> Mixing:
+        weights = arch.weights()
+        for key in arch.op_keys:
+            extra = torch.zeros_like(weights[key])
+            extra[..., self.skip] = self.beta.to(extra)
+            weights[key] = weights[key] + extra
+        return weights, None
+
+    def metrics(self) -> dict[str, float]:
+        return {"darts_minus/beta": float(self.beta)}

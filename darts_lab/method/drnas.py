@@ -1,0 +1,49 @@
+"""DrNAS (Chen et al. 2021, xiangning-chen/DrNAS `process_step_vector`): α parametrize a
+Dirichlet per edge; every forward mixes with a fresh reparametrized sample
+θ ~ Dir(ELU(α) + 1), so both steps see sampled op weights and ∇α flows through the sample.
+
+As their code: the sample is drawn in every forward, validation included (`sample_eval: false`
+mixes with the Dirichlet mean instead, as their paper describes), and Π_S reads softmax(α)
+(activation=softmax), which ranks ops within an edge as the concentration does. Their default
+regularizer is Adam's weight decay 1e-3 on α (arch_optimizer=adam's default); the KL form is
+regularizer=dirichlet_kl with arch_optimizer.weight_decay=0. Only op weights are sampled
+(PC-DARTS's edge weights β are not); the progressive partial-channel stages are not built."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch.distributions import Dirichlet
+
+from darts_lab.arch.architecture import Architecture
+from darts_lab.method.base import Mixing
+from darts_lab.method.darts import Darts
+
+
+def concentration(alpha: torch.Tensor) -> torch.Tensor:
+    """DrNAS's map from α to Dirichlet concentrations: ELU(α) + 1 > 0."""
+    return F.elu(alpha) + 1
+
+
+class Drnas(Darts):
+    activation_domains = ("logits",)
+
+    def __init__(self, sample_eval: bool = True) -> None:
+        super().__init__()
+        self.sample_eval = sample_eval
+
+    def mixing(self, arch: Architecture, sample: bool = True) -> Mixing:
+        weights = arch.weights()  # β rows (PC-DARTS) stay as the activation makes them
+        for key in arch.op_keys:
+            beta = concentration(arch.alphas[key])
+            if sample:
+                theta = Dirichlet(beta).rsample()
+            else:
+                theta = beta / beta.sum(dim=-1, keepdim=True)  # the Dirichlet mean
+            if arch.activation.prunes:
+                theta = theta * arch.alive()[key]
+            weights[key] = theta
+        return weights, None
+
+    def eval_mixing(self, arch: Architecture) -> Mixing:
+        return self.mixing(arch, sample=self.sample_eval)
