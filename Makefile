@@ -29,8 +29,8 @@ search-cnn: $(STAMP)
 search-rnn: $(STAMP)
 	WANDB_MODE=offline $(BIN)/python -m darts_lab.search +experiment=darts_prime_ptb +overlay=tiny_corpus $(ARGS)
 
-# The regret table of README "Search quality": 12 methods x 10 seeds (0-9) on the embedded
-# benchmark, 2 jobs at a time with one thread each, then darts_lab.report (+ random search, CIs,
+# The regret table of README "Search quality": 12 methods and 7 anti-collapse rows x 10 seeds
+# (0-9) on the embedded benchmark, 2 jobs at a time with one thread each, then darts_lab.report (+ random search, CIs,
 # paired tests, CIFAR-10 transfer with the analognas extra) into multirun/regret/report.md, and
 # the rows into the package (regret_results.json: make search's context line). The α learning
 # rate is scaled with the α-steps a schedule takes: r = 10 schedules (cs10, fimt, darts_prime)
@@ -48,6 +48,8 @@ regret: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
 		+experiment=gaea_darts_erm,gaea_darts_bilevel,gaea_gdas,gaea_pcdarts \
 		arch_optimizer.lr=0.1 $(REGRET)
+	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
+		+experiment=darts_es,beta_darts,darts_minus,fair_darts,drnas,sdarts_rs,sdarts_adv $(REGRET)
 	$(BIN)/python -m darts_lab.report multirun/regret
 	cp multirun/regret/embedded_regret.json darts_lab/benchmark/regret_results.json
 

@@ -18,6 +18,7 @@ REFUSED = {
     ("crb", "eg"): "stores box",
     ("simplex", "adam"): "stores simplex",  # an additive step leaves the simplex
     ("simplex", "sgd"): "stores simplex",
+    ("sigmoid", "eg"): "stores gates",
 }
 
 
@@ -36,6 +37,11 @@ def refusal(activation: str, optimizer: str, space: str, method: str) -> str | N
     domains = target("method", method).activation_domains
     if domains is not None and kind.domain not in domains:
         return f"works on op weights from {' or '.join(domains)}"
+    ops = OmegaConf.load(Path(CONF_DIR) / "search_space" / f"{space}.yaml").ops
+    if method == "darts_minus" and "skip_connect" not in ops:  # its auxiliary path is a skip
+        return "adds an auxiliary skip_connect"
+    if method == "drop_path" and target("search_space", space).inputs == "text":
+        return "drops edges of image cells"
     return None
 
 
@@ -43,7 +49,7 @@ def refusal(activation: str, optimizer: str, space: str, method: str) -> str | N
 SPACES = [space for space in options("search_space") if not space.endswith("_paper")]
 # every activation × optimizer × space under DARTS; every other method × activation × space with
 # the activation's own optimizer (the domain pairs are the method-independent part)
-NATURAL = {"softmax": "adam", "simplex": "eg", "crb": "adam"}
+NATURAL = {"softmax": "adam", "simplex": "eg", "crb": "adam", "sigmoid": "adam"}
 COMBINATIONS = [
     (activation, optimizer, space, "darts")
     for activation, optimizer, space in itertools.product(
@@ -89,5 +95,5 @@ def test_combination(
     with pytest.raises(ConfigError, match=expected) as err:
         run_search(cfg, tmp_path)
     assert "\n" not in str(err.value)
-    assert "activation=" in str(err.value)
+    assert "activation=" in str(err.value) or f"method={method}" in str(err.value)
     assert not (tmp_path / "status").exists()  # refused before anything ran
