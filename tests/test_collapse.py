@@ -72,6 +72,18 @@ def test_power_iteration_against_eigvalsh() -> None:
     assert products < 2000
 
 
+def test_power_iteration_agrees_with_the_exact_hessian_of_a_search(tmp_path: Path) -> None:
+    module, datamodule, trainer, plugins = build(
+        make_cfg(*EMBEDDED_FAST, "callbacks=hessian", "trainer.max_epochs=1"), tmp_path
+    )
+    trainer.fit(module, datamodule=datamodule)
+    (hessian,) = plugins[:1]
+    exact = hessian.eigenvalue(module, module.last_arch_batch)
+    assert exact == pytest.approx(hessian.values[-1], rel=1e-12)  # the callback's own, again
+    hessian.mode, hessian.tol = "power", 1e-9
+    assert hessian.eigenvalue(module, module.last_arch_batch) == pytest.approx(exact, rel=1e-5)
+
+
 def test_darts_es_rule_on_a_crafted_series() -> None:
     """Every 2 epochs; flat 1.0 through epoch 24, 10.0 at epoch 26. By hand: averages start
     with the third value (credited 4 epochs back); at epoch 26 the newest average is

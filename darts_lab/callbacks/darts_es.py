@@ -70,8 +70,8 @@ class DartsEs(HessianEigenvalue):
         factor: float = 1.3,
         start_epoch: int = 10,
         mode: str = "auto",
-        max_exact: int = 256,
-        tol: float = 1e-4,
+        max_exact: int = 64,
+        tol: float = 1e-3,
     ) -> None:
         super().__init__(every_n_epochs, mode, max_exact, tol)
         for name, value in (("window", window), ("delta", delta), ("start_epoch", start_epoch)):
