@@ -77,6 +77,9 @@ class ReliableSearch:
                 "gauss": float(gauss),
             },
             "python": random.getstate(),
+            # every CUDA device of this process (GDAS noise, drop-path, RNN dropout draw there);
+            # an empty list without CUDA
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
@@ -91,3 +94,6 @@ class ReliableSearch:
                 (state["name"], keys, state["pos"], state["has_gauss"], state["gauss"])
             )
             random.setstate(rng["python"])
+            cuda = rng.get("cuda") or []
+            if cuda and torch.cuda.is_available():  # a CPU-written checkpoint has none to restore
+                torch.cuda.set_rng_state_all(cuda[: torch.cuda.device_count()])

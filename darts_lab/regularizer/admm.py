@@ -97,6 +97,13 @@ class Admm(Regularizer):
     def metrics(self) -> dict[str, torch.Tensor | float]:
         return {"admm/residual": self._residual} if self.z else {}
 
+    def _apply(self, fn, recurse: bool = True):  # noqa: ANN001, ANN202
+        """z and u are plain tensors in the extra state, not buffers: move them with the module
+        (a checkpoint restored on one device and trained on another)."""
+        self.z = {k: fn(v) for k, v in self.z.items()}
+        self.u = {k: fn(v) for k, v in self.u.items()}
+        return super()._apply(fn, recurse)
+
     def get_extra_state(self) -> dict:
         return {"z": self.z, "u": self.u, "arch_steps": self.arch_steps}
 
