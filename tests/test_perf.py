@@ -157,3 +157,34 @@ def test_recompute_refuses_what_it_cannot_do(overrides: list, says: str, tmp_pat
     with pytest.raises(ConfigError, match=says) as err:
         run_search(make_cfg(*overrides, "perf.recompute_edges=true"), tmp_path)
     assert "\n" not in str(err.value)
+
+
+def test_fp16_alpha_overflow_is_the_scalers(tmp_path: Path) -> None:
+    """An overflowed α-gradient under a loss scaler is no NaN stop: the α optimizer's step goes
+    to the scaler (which skips it and lowers its scale) and no α-step is counted; without a
+    scaler the same gradient stops the search."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from darts_lab.lit.reliability import NonFiniteError
+    from darts_lab.search import build
+
+    module, _, _, _ = build(make_cfg(*FEW), tmp_path)
+    steps: list[int] = []
+
+    def overflowing(ctx, batch, w_batch, penalty):  # noqa: ANN001, ANN202
+        for alpha in module.arch.parameters():
+            alpha.grad = torch.full_like(alpha, float("inf"))
+        return torch.zeros(())
+
+    module.method.arch_gradient = overflowing
+    module.step_context = lambda *args: None
+    a_opt = SimpleNamespace(zero_grad=lambda set_to_none: None, step=lambda: steps.append(1))
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    module.trainer = SimpleNamespace(precision_plugin=SimpleNamespace(scaler=scaler))
+    module.arch_step(a_opt, None, 0.0, None)
+    assert steps == [1] and int(module.a_steps) == 0
+    module.trainer = SimpleNamespace(precision_plugin=SimpleNamespace(), current_epoch=0)
+    with pytest.raises(NonFiniteError, match="α-gradient norm"):
+        module.arch_step(a_opt, None, 0.0, None)

@@ -147,6 +147,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
         self.manual_backward(loss)
         grad_norm = self.clip_true_gradients()
         if grad_norm is None:
+            w_opt.step()  # the loss scaler sees the overflow: skips the step, lowers its scale
             return None
         self.check_finite("w-gradient norm (train loss)", grad_norm)  # before w moves
         scaled_step(w_opt, self.task.lr_scale(batch))
@@ -168,12 +169,16 @@ class SearchModule(ReliableSearch, L.LightningModule):
         gradients are still multiplied by Lightning's loss scale s here: clipping them at s·clip
         is clipping the true gradients at clip, and the true norm is the norm / s. An overflow
         (non-finite scaled norm) is the scaler's to skip: returns None then."""
-        scaler = getattr(self.trainer.precision_plugin, "scaler", None)
+        scaler = self.loss_scaler()
         scale = float(scaler.get_scale()) if scaler is not None else 1.0
         norm = nn.utils.clip_grad_norm_(self.net.parameters(), self.hparams.grad_clip * scale)
         if scaler is not None and not torch.isfinite(norm):
             return None
         return norm / scale
+
+    def loss_scaler(self) -> torch.amp.GradScaler | None:
+        """fp16 mixed precision's loss scaler (None in every other precision)."""
+        return getattr(self.trainer.precision_plugin, "scaler", None)
 
     def arch_step(self, a_opt: Optimizer, batch: Batch, progress: float, w_batch: Batch) -> None:
         """One step of the architecture optimizer on the α loss (+ regularizer); the α-gradient
@@ -181,10 +186,11 @@ class SearchModule(ReliableSearch, L.LightningModule):
         penalty = self.regularizer.penalty(self.arch, progress)
         a_opt.zero_grad(set_to_none=True)
         loss = self.method.arch_gradient(self.step_context(), batch, w_batch, penalty)
-        self.check_finite(
-            "α-gradient norm (α loss)",
-            nn.utils.get_total_norm([a.grad for a in self.arch.parameters()]),
-        )
+        norm = nn.utils.get_total_norm([a.grad for a in self.arch.parameters()])
+        if self.loss_scaler() is not None and not torch.isfinite(norm):
+            a_opt.step()  # an fp16 overflow is the scaler's, as in the w-step: skipped, rescaled
+            return
+        self.check_finite("α-gradient norm (α loss)", norm)
         a_opt.step()
         self.regularizer.after_arch_step(self.arch)
         if self.arch.prune():  # CRB: ops whose α fell to ≤ 0 leave the supernet for good
