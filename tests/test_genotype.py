@@ -87,3 +87,50 @@ def test_network_discretize_and_json_roundtrip() -> None:
     assert g.normal_concat == [2, 3, 4, 5]
     assert Genotype.from_json(g.to_json()) == g
     assert str(g).startswith("Genotype(normal=[('max_pool_3x3', 1), ('sep_conv_3x3', 0),")
+
+
+def test_device_side_projection_equals_the_index_rule() -> None:
+    """project_onehot (vectorised, no host transfer) chooses what project_indices does, ties
+    and unselectable ops included."""
+    from darts_lab.search_space.genotype import project_indices, project_onehot
+
+    g = torch.Generator().manual_seed(0)
+    for trial in range(200):
+        # few distinct values: many ties between edges and between ops
+        weights = torch.randint(0, 4, (14, 8), generator=g).float() / 4
+        selectable = torch.rand(14, 8, generator=g) > (0.1 if trial % 2 else 0.6)
+        selectable[:, 0] = False  # "none"
+        expected = torch.zeros_like(weights)
+        for node in project_indices(weights, 4, selectable):
+            for edge, op in node:
+                expected[edge, op] = 1.0
+        assert torch.equal(project_onehot(weights, 4, selectable), expected), trial
+
+
+def test_proximity_makes_no_host_transfer(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """DARTS-PRIME's proximity term runs Π_S every α-step: nothing of it may go to the host
+    (a sync per step on a GPU). Spied: Tensor.to/.cpu towards the CPU, .item, .tolist."""
+    from darts_lab.regularizer.proximity import Proximity
+    from darts_lab.search import build
+    from tests.conftest import make_cfg
+
+    module, _, _, _ = build(make_cfg("search_space=darts_cnn"), tmp_path)
+    calls: list[str] = []
+    real_to = torch.Tensor.to
+
+    def to(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        target = [a for a in (*args, kwargs.get("device")) if isinstance(a, (str, torch.device))]
+        if any(str(t) == "cpu" for t in target):
+            calls.append("to(cpu)")
+        return real_to(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "to", to)
+    for name in ("cpu", "item", "tolist"):
+        real = getattr(torch.Tensor, name)
+        monkeypatch.setattr(
+            torch.Tensor,
+            name,
+            lambda self, *a, _n=name, _r=real, **k: calls.append(_n) or _r(self, *a, **k),
+        )
+    term = Proximity(rho=0.1).penalty(module.arch, progress=0.5)
+    assert term.requires_grad and calls == []

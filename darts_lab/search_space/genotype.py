@@ -47,11 +47,20 @@ def project_indices(
 def project_onehot(
     weights: torch.Tensor, steps: int, selectable: torch.Tensor, k: int = 2
 ) -> torch.Tensor:
-    """Π_S(α) as a 0/1 tensor shaped like α: the discrete architecture in α-space."""
+    """Π_S(α) as a 0/1 tensor shaped like α: the discrete architecture in α-space. The same
+    choice as `project_indices` (ties to the lower source, then the lower op: a stable sort and
+    argmax's first maximum), computed where α lives: no host transfer, as the proximity
+    regularizer calls it every α-step."""
+    w = weights.detach().masked_fill(~selectable, float("-inf"))  # both where α lives
+    strength, op = w.max(dim=1).values, w.argmax(dim=1)
     onehot = torch.zeros_like(weights)
-    for node in project_indices(weights, steps, selectable, k):
-        for edge, op in node:
-            onehot[edge, op] = 1.0
+    offset = 0
+    for i in range(steps):
+        block = strength[offset : offset + i + 2]
+        order = torch.sort(block, descending=True, stable=True).indices[:k]
+        edges = order + offset
+        onehot[edges, op[edges]] = torch.isfinite(block[order]).to(onehot.dtype)
+        offset += i + 2
     return onehot
 
 
