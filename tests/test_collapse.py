@@ -72,6 +72,26 @@ def test_power_iteration_against_eigvalsh() -> None:
     assert products < 2000
 
 
+def test_power_mode_returns_the_signed_maximum() -> None:
+    """A Hessian whose largest-magnitude eigenvalue is negative (−5): power mode shifts and
+    returns the signed maximum (1), as the exact mode's eigvalsh().max()."""
+    from darts_lab.callbacks.hessian import dominant_eigenvalue
+
+    g = torch.Generator().manual_seed(1)
+    q, _ = torch.linalg.qr(torch.randn(12, 12, generator=g, dtype=torch.float64))
+    m = q @ torch.diag(torch.linspace(-5.0, 1.0, 12, dtype=torch.float64)) @ q.T
+
+    def quadratic(leaves: list[torch.Tensor]) -> torch.Tensor:
+        (x,) = leaves
+        return 0.5 * x @ m @ x
+
+    x0 = torch.zeros(12, dtype=torch.float64)
+    assert dominant_eigenvalue(quadratic, [x0], mode="exact") == pytest.approx(1.0)
+    assert dominant_eigenvalue(quadratic, [x0], mode="power", tol=1e-12) == pytest.approx(
+        1.0, rel=1e-6
+    )
+
+
 def test_power_iteration_agrees_with_the_exact_hessian_of_a_search(tmp_path: Path) -> None:
     module, datamodule, trainer, plugins = build(
         make_cfg(*EMBEDDED_FAST, "callbacks=hessian", "trainer.max_epochs=1"), tmp_path
@@ -120,8 +140,8 @@ def test_darts_es_rolls_the_search_back(tmp_path: Path) -> None:
     (es,) = [p for p in plugins if isinstance(p, DartsEs)]
     trainer.fit(module, datamodule=datamodule)
     assert trainer.current_epoch == 2 and module.selected_epoch == 0  # stopped after epoch 1
-    for key, alpha in module.arch.alphas.items():
-        torch.testing.assert_close(alpha.detach(), es.snapshots[0][key])
+    for key, value in module.arch.state_dict().items():  # α and the pruning masks
+        torch.testing.assert_close(value, es.snapshots[0][key])
     assert es.report(None)["selected_epoch"] == 0 and len(es.values) == 2
 
 
@@ -217,4 +237,6 @@ def test_fair_darts_search_drops_none_and_logs_the_threshold(tmp_path: Path) -> 
                         "logger=csv"), tmp_path)  # fmt: skip
     ops = json.loads((tmp_path / "alphas.json").read_text())["ops"]
     assert ops == ["skip_connect", "nor_conv_3x3", "avg_pool_3x3"]
+    state = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    assert not [k for k in state if k.startswith("method.")]  # resumable: no α copy in there
     assert "fair_darts/below_threshold" in next(tmp_path.rglob("metrics.csv")).read_text()

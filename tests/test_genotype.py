@@ -109,7 +109,7 @@ def test_device_side_projection_equals_the_index_rule() -> None:
 
 def test_proximity_makes_no_host_transfer(tmp_path, monkeypatch) -> None:  # noqa: ANN001
     """DARTS-PRIME's proximity term runs Π_S every α-step: nothing of it may go to the host
-    (a sync per step on a GPU). Spied: Tensor.to/.cpu towards the CPU, .item, .tolist."""
+    (a sync per step on a GPU). Spied: Tensor.to another device, .cpu, .item, .tolist."""
     from darts_lab.regularizer.proximity import Proximity
     from darts_lab.search import build
     from tests.conftest import make_cfg
@@ -120,8 +120,8 @@ def test_proximity_makes_no_host_transfer(tmp_path, monkeypatch) -> None:  # noq
 
     def to(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
         target = [a for a in (*args, kwargs.get("device")) if isinstance(a, (str, torch.device))]
-        if any(str(t) == "cpu" for t in target):
-            calls.append("to(cpu)")
+        if any(torch.device(t) != self.device for t in target):  # a transfer between devices
+            calls.append(f"to({target})")
         return real_to(self, *args, **kwargs)
 
     monkeypatch.setattr(torch.Tensor, "to", to)

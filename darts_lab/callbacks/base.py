@@ -7,14 +7,19 @@ own key, as lightning-hydra-template's configs/callbacks/) and `oracle` (at most
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import lightning as L
+import matplotlib
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 
 
 class SearchCallback(L.Callback):
@@ -52,3 +57,19 @@ def callback_configs(cfg: DictConfig) -> list[DictConfig]:
 
 def instantiate_callbacks(cfg: DictConfig) -> list[SearchCallback]:
     return [instantiate(c) for c in callback_configs(cfg)]
+
+
+def epoch_figure(
+    path: Path, title: str, ylabel: str, draw: Callable[[Any], None], **axes: Any
+) -> Path:
+    """One small per-epoch line chart of a callback (`draw` plots onto the axes), saved to path."""
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    draw(ax)
+    ax.set(ylabel=ylabel, **{"xlabel": "epoch", **axes})
+    ax.set_title(title)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

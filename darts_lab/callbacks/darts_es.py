@@ -7,9 +7,11 @@ average over `window` values, truncated at the start: once ⌈window/2⌉ values
 average is the mean of the last `window` values (of all of them while fewer), credited to the
 epoch ⌊window/2⌋ evaluations back. Once the average `delta` entries earlier belongs to an epoch
 ≥ `start_epoch`, the search stops when newest / that earlier average > `factor`; its genotype
-is then that earlier epoch's (α is rolled back to it, so genotype.json, alphas.json and every
-report describe it; search.log says so). Their defaults: window 5, delta 4, factor 1.3,
-start epoch 10, every 2 epochs.
+is then that earlier epoch's (α and CRB's pruning state are rolled back to it when training
+ends, so genotype.json, alphas.json and every report describe it, while the per-epoch records
+keep what each epoch saw; search.log says so). Under DDP the ranks decide on their mean
+eigenvalue. Not with perf.compile (a compiled supernet has no double backward). Their
+defaults: window 5, delta 4, factor 1.3, start epoch 10, every 2 epochs.
 """
 
 from __future__ import annotations
@@ -74,21 +76,25 @@ class DartsEs(HessianEigenvalue):
         tol: float = 1e-3,
     ) -> None:
         super().__init__(every_n_epochs, mode, max_exact, tol)
-        for name, value in (("window", window), ("delta", delta), ("start_epoch", start_epoch)):
+        for name, value, low in (
+            ("window", window, 1),
+            ("delta", delta, 1),
+            ("start_epoch", start_epoch, 0),
+        ):
             check(
                 f"callbacks.darts_es.{name}",
                 value,
-                lambda v: isinstance(v, int) and v >= 0,
-                "an integer >= 0",
+                lambda v, low=low: isinstance(v, int) and v >= low,
+                f"an integer >= {low}",
             )
         check("callbacks.darts_es.factor", factor, lambda v: v > 0, "a number > 0")
         self.rule = LocalAverage(window, delta, factor, start_epoch)
-        self.snapshots: dict[int, dict[str, torch.Tensor]] = {}  # raw α after each epoch
+        self.snapshots: dict[int, dict[str, torch.Tensor]] = {}  # α (+ pruning) after each epoch
         self.stopped: dict[str, Any] = {}
 
     def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         self.snapshots[trainer.current_epoch] = {
-            k: a.detach().cpu().clone() for k, a in module.arch.alphas.items()
+            k: v.detach().cpu().clone() for k, v in module.arch.state_dict().items()
         }
         super().on_train_epoch_end(trainer, module)
 
@@ -98,12 +104,8 @@ class DartsEs(HessianEigenvalue):
         if back is None or epoch == trainer.max_epochs - 1:  # ending anyway: keep its own α
             return
         ratio = self.rule.averages[-1] / self.rule.averages[-1 - self.rule.delta]
-        with torch.no_grad():
-            for k, alpha in module.arch.alphas.items():
-                alpha.copy_(self.snapshots[back][k].to(alpha))
         self.stopped = {"stopped_epoch": epoch, "selected_epoch": back, "ratio": ratio}
-        module.selected_epoch = back
-        trainer.should_stop = True
+        trainer.should_stop = True  # α goes back when training ends (on_train_end)
         log.info(
             "DARTS-ES: the eigenvalue's local average rose %.2f× from epoch %d to %d (> %g): "
             "search stopped after epoch %d; the genotype is epoch %d's",
@@ -115,16 +117,30 @@ class DartsEs(HessianEigenvalue):
             back,
         )
 
+    def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        """Roll α (and CRB's pruning) back to the selected epoch, before the run is exported;
+        the per-epoch records (α history, oracle curve) keep what each epoch saw."""
+        if not self.stopped:
+            return
+        back = self.stopped["selected_epoch"]
+        module.arch.load_state_dict(
+            {k: v.to(module.device) for k, v in self.snapshots[back].items()}
+        )
+        module.net.set_alive(module.arch.alive())
+        module.selected_epoch = back
+
     def state_dict(self) -> dict:
         return {
             **super().state_dict(),
             "rule": self.rule.state_dict(),
+            "stopped": self.stopped,
             "snapshots": {str(e): s for e, s in self.snapshots.items()},
         }
 
     def load_state_dict(self, state_dict: dict) -> None:
         super().load_state_dict(state_dict)
         self.rule.load_state_dict(state_dict.get("rule", {}))
+        self.stopped = dict(state_dict.get("stopped", {}))
         self.snapshots = {int(e): s for e, s in state_dict.get("snapshots", {}).items()}
 
     def draw(self, ax: Any) -> None:

@@ -14,7 +14,7 @@ callback takes the same α-steps as one without (and resume still replays the α
 
 `mode=exact` builds H row by row by double backprop (n backward passes for n α); `power`
 iterates Hessian-vector products to relative change ≤ `tol` (the eigenvalue of largest
-magnitude: the dominant one here, H being dominated by its positive curvature); `auto` is exact
+magnitude, and when that is negative, again on H − λI for the signed maximum); `auto` is exact
 up to `max_exact` α (NAS-Bench-201's 24-30 α) and iterates above (DARTS CNN's 224: one exact
 Hessian of the tiny test supernet took 505 s on 2 CPU cores, power iteration 20-34 s).
 """
@@ -28,15 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
-import matplotlib
 import torch
 
 from darts_lab.arch_gradient.first_order import frozen
-from darts_lab.callbacks.base import SearchCallback
+from darts_lab.callbacks.base import SearchCallback, epoch_figure
 from darts_lab.config import check, check_choice
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 log = logging.getLogger("darts_lab.search")
 Loss = Callable[[list[torch.Tensor]], torch.Tensor]
@@ -120,8 +116,12 @@ def dominant_eigenvalue(
 ) -> float:
     n = sum(p.numel() for p in params)
     if mode == "exact" or (mode == "auto" and n <= max_exact):
-        return float(torch.linalg.eigvalsh(hessian_matrix(loss, params)).max())
-    value, _ = power_iteration(hessian_vector_product(loss, params), n, params[0], tol)
+        return float(torch.linalg.eigvalsh(hessian_matrix(loss, params).double()).max())
+    product = hessian_vector_product(loss, params)
+    value, _ = power_iteration(product, n, params[0], tol)
+    if value < 0:  # the largest magnitude is negative: H − value·I ≥ 0 has λ_max − value on top
+        shifted, _ = power_iteration(lambda v: product(v) - value * v, n, params[0], tol)
+        value = shifted + value
     return value
 
 
@@ -153,6 +153,10 @@ class HessianEigenvalue(SearchCallback):
             return
         start = time.perf_counter()
         value = self.eigenvalue(module, batch)
+        if trainer.world_size > 1:  # each rank probed its own batch: one value, one decision
+            value = float(
+                trainer.strategy.reduce(torch.tensor(value, device=module.device), reduce_op="mean")
+            )
         self.seconds.append(time.perf_counter() - start)
         self.epochs.append(trainer.current_epoch)
         self.values.append(value)
@@ -203,15 +207,13 @@ class HessianEigenvalue(SearchCallback):
     def figures(self, run_dir: Path) -> list[Path]:
         if not self.values:
             return []
-        fig, ax = plt.subplots(figsize=(5, 3.2))
-        self.draw(ax)
-        ax.set(xlabel="epoch", ylabel="λ_max of ∇²_α L_valid")
-        ax.set_title("curvature of the α loss (R-DARTS)")
-        ax.legend()
-        fig.tight_layout()
-        path = run_dir / "eigenvalue.png"
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
+        path = epoch_figure(
+            run_dir / "eigenvalue.png",
+            "curvature of the α loss (R-DARTS)",
+            "λ_max of ∇²_α L_valid",
+            self.draw,
+            xlabel="epoch (from 0)",
+        )
         return [path]
 
     def report(self, genotype: Any) -> dict:

@@ -9,13 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import lightning as L
-import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from darts_lab.callbacks.base import SearchCallback  # noqa: E402
-from darts_lab.search_space.base import GenotypeBase  # noqa: E402
+from darts_lab.callbacks.base import SearchCallback, epoch_figure
+from darts_lab.search_space.base import GenotypeBase
 
 PARAMETER_FREE = (
     "none",
@@ -60,17 +56,19 @@ class ParamFreeOps(SearchCallback):
     def figures(self, run_dir: Path) -> list[Path]:
         if not self.history:
             return []
-        fig, ax = plt.subplots(figsize=(5, 3.2))
         epochs = range(1, len(self.history) + 1)
-        for cell in self.history[0]:
-            ax.plot(epochs, [h[cell] for h in self.history], "o-", label=cell)
-        ax.set(xlabel="epoch", ylabel="parameter-free ops in Π_S(α)", ylim=(0, None))
-        ax.set_title("skip-connect collapse watch")
-        ax.legend()
-        fig.tight_layout()
-        path = run_dir / "param_free_ops.png"
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
+
+        def draw(ax) -> None:  # noqa: ANN001
+            for cell in self.history[0]:
+                ax.plot(epochs, [h[cell] for h in self.history], "o-", label=cell)
+
+        path = epoch_figure(
+            run_dir / "param_free_ops.png",
+            "skip-connect collapse watch",
+            "parameter-free ops in Π_S(α)",
+            draw,
+            ylim=(0, None),
+        )
         return [path]
 
     def report(self, genotype: GenotypeBase) -> dict:

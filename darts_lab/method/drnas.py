@@ -35,11 +35,12 @@ class Drnas(Darts):
     def mixing(self, arch: Architecture, sample: bool = True) -> Mixing:
         weights = arch.weights()  # β rows (PC-DARTS) stay as the activation makes them
         for key in arch.op_keys:
-            beta = concentration(arch.alphas[key])
-            if sample:
-                theta = Dirichlet(beta).rsample()
+            alpha = arch.alphas[key]
+            beta = concentration(alpha.float() if alpha.dtype.itemsize < 4 else alpha)  # bf16: 0s
+            if sample:  # no argument validation: it would read the tensor back every forward
+                theta = Dirichlet(beta, validate_args=False).rsample().to(alpha.dtype)
             else:
-                theta = beta / beta.sum(dim=-1, keepdim=True)  # the Dirichlet mean
+                theta = (beta / beta.sum(dim=-1, keepdim=True)).to(alpha.dtype)  # the mean
             if arch.activation.prunes:
                 theta = theta * arch.alive()[key]
             weights[key] = theta

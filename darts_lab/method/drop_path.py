@@ -2,7 +2,9 @@
 `model_search.py`): in training forwards (both steps, as their model is in train mode for
 both) each edge's whole output is zeroed per image with probability p_e and scaled by
 1/(1 − p_e) otherwise; p_e = drop_prob · e/(E − 1) at epoch e. Skip connections are dropped
-too, as theirs. Validation mixes without it.
+too, as theirs. Validation mixes without it. One difference: the mask is drawn once per
+forward and shared by every cell of a type (image n loses edge e in all normal cells at once),
+where theirs draws one per cell; the spaces take one weight tensor per cell type.
 
 An edge's output is Σ_o w_o·o(x), so dropping it for image n is mixing with w·m_n/(1 − p):
 the op weights become per-image, shape [edges, ops, N, 1, 1, 1]. With PC-DARTS the
@@ -38,6 +40,7 @@ class ScheduledDropPath(Darts):
         check("method.drop_prob", drop_prob, lambda v: 0 <= v < 1, "a number in [0, 1)")
         self.drop_prob = float(drop_prob)
         self.register_buffer("p", torch.tensor(0.0))
+        self._p = 0.0
 
     def check(self, space: Any, activation: Any, recompute_edges: bool) -> None:
         super().check(space, activation, recompute_edges)
@@ -47,11 +50,12 @@ class ScheduledDropPath(Darts):
             )
 
     def set_epoch(self, epoch: int, epochs: int) -> None:
-        self.p.fill_(self.drop_prob * epoch / max(1, epochs - 1))
+        self._p = self.drop_prob * epoch / max(1, epochs - 1)  # read every step: no host sync
+        self.p.fill_(self._p)
 
     def dropped(self, arch: Architecture, images: int) -> Mixing:
         weights, choices = super().mixing(arch)
-        p = float(self.p)
+        p = self._p
         if p > 0:  # as theirs: no draw at all while p = 0
             weights = {
                 k: drop_edges(w, images, p) if k in arch.op_keys else w for k, w in weights.items()

@@ -40,7 +40,7 @@ class FairDarts(Darts):
     def arch_gradient(
         self, ctx: StepContext, arch_batch: Any, w_batch: Any, penalty: torch.Tensor
     ) -> torch.Tensor:
-        self._arch = ctx.arch
+        object.__setattr__(self, "_arch", ctx.arch)  # a reference, not a submodule to save
         weights = ctx.arch.weights()
         term = self.w01 * self.zero_one([weights[k] for k in ctx.arch.op_keys])
         return super().arch_gradient(ctx, arch_batch, w_batch, penalty + term)

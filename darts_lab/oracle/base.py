@@ -13,15 +13,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import lightning as L
-import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from darts_lab.callbacks.base import SearchCallback  # noqa: E402
-from darts_lab.config import ConfigError  # noqa: E402
-from darts_lab.export.tables import markdown_table  # noqa: E402
-from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
+from darts_lab.callbacks.base import SearchCallback, epoch_figure
+from darts_lab.config import ConfigError
+from darts_lab.export.tables import markdown_table
+from darts_lab.search_space.base import GenotypeBase, SearchSpace
 
 Scores = dict[str, list[dict]]  # experiment → the benchmark.json of each finished seed
 
@@ -109,15 +105,15 @@ class RegretOracle(Oracle):
     def figures(self, run_dir: Path) -> list[Path]:
         if not self.history:
             return []
-        fig, ax = plt.subplots(figsize=(5, 3.2))
         epochs = range(1, len(self.history) + 1)
-        ax.plot(epochs, [100 * h.get("regret", float("nan")) for h in self.history], "o-")
-        ax.set(xlabel="epoch", ylabel="regret of Π_S(α) (test acc. points)", ylim=(0, None))
-        ax.set_title(self.title)
-        fig.tight_layout()
-        path = run_dir / "oracle.png"
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
+        regret = [100 * h.get("regret", float("nan")) for h in self.history]
+        path = epoch_figure(
+            run_dir / "oracle.png",
+            self.title,
+            "regret of Π_S(α) (test acc. points)",
+            lambda ax: ax.plot(epochs, regret, "o-"),
+            ylim=(0, None),
+        )
         return [path]
 
     @classmethod

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch import nn
 
 from darts_lab.arch.architecture import Architecture
+from darts_lab.config import check
 
 
 class Regularizer(nn.Module):
@@ -20,3 +23,26 @@ class Regularizer(nn.Module):
     def metrics(self) -> dict[str, torch.Tensor | float]:
         """Values worth logging after an α-step (no host sync needed)."""
         return {}
+
+
+class WeightedPenalty(Regularizer):
+    """weight · value(α), the value logged under `name` after each α-step."""
+
+    name: ClassVar[str]
+
+    def __init__(self, weight: float) -> None:
+        super().__init__()
+        check("regularizer.weight", weight, lambda v: v >= 0, "a number >= 0")
+        self.weight = weight
+        self._last: dict[str, torch.Tensor | float] = {}
+
+    def value(self, arch: Architecture) -> torch.Tensor:
+        raise NotImplementedError
+
+    def penalty(self, arch: Architecture, progress: float) -> torch.Tensor:
+        value = self.value(arch)
+        self._last = {self.name: value.detach()}
+        return self.weight * value
+
+    def metrics(self) -> dict[str, torch.Tensor | float]:
+        return self._last

@@ -9,24 +9,17 @@ from __future__ import annotations
 import torch
 
 from darts_lab.arch.architecture import Architecture
-from darts_lab.config import check
-from darts_lab.regularizer.base import Regularizer
+from darts_lab.regularizer.base import WeightedPenalty
 
 
-class UniformKl(Regularizer):
+class UniformKl(WeightedPenalty):
+    name = "kl_uniform"
+
     def __init__(self, weight: float = 0.01) -> None:
-        super().__init__()
-        check("regularizer.weight", weight, lambda v: v >= 0, "a number >= 0")
-        self.weight = weight
-        self._last: dict[str, torch.Tensor | float] = {}
+        super().__init__(weight)
 
-    def penalty(self, arch: Architecture, progress: float) -> torch.Tensor:
-        kl = sum(
+    def value(self, arch: Architecture) -> torch.Tensor:
+        return sum(
             (theta * (theta * theta.shape[-1]).clamp_min(1e-30).log()).sum()
             for theta in arch.weights().values()
         )
-        self._last = {"kl_uniform": kl.detach()}
-        return self.weight * kl
-
-    def metrics(self) -> dict[str, torch.Tensor | float]:
-        return self._last

@@ -51,7 +51,7 @@ def project_onehot(
     choice as `project_indices` (ties to the lower source, then the lower op: a stable sort and
     argmax's first maximum), computed where α lives: no host transfer, as the proximity
     regularizer calls it every α-step."""
-    w = weights.detach().masked_fill(~selectable, float("-inf"))  # both where α lives
+    w = weights.detach().masked_fill(~selectable.to(weights.device), float("-inf"))
     strength, op = w.max(dim=1).values, w.argmax(dim=1)
     onehot = torch.zeros_like(weights)
     offset = 0
