@@ -89,13 +89,14 @@ class DartsEs(HessianEigenvalue):
             )
         check("callbacks.darts_es.factor", factor, lambda v: v > 0, "a number > 0")
         self.rule = LocalAverage(window, delta, factor, start_epoch)
-        self.snapshots: dict[int, dict[str, torch.Tensor]] = {}  # α (+ pruning) after each epoch
+        self.snapshots: dict[int, dict[str, torch.Tensor]] = {}  # α (+ pruning), evaluated epochs
         self.stopped: dict[str, Any] = {}
 
     def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        self.snapshots[trainer.current_epoch] = {
-            k: v.detach().cpu().clone() for k, v in module.arch.state_dict().items()
-        }
+        if self.due(trainer):  # the rule only ever selects an epoch with an eigenvalue
+            self.snapshots[trainer.current_epoch] = {
+                k: v.detach().cpu().clone() for k, v in module.arch.state_dict().items()
+            }
         super().on_train_epoch_end(trainer, module)
 
     def after_eigenvalue(self, trainer: L.Trainer, module: L.LightningModule) -> None:
