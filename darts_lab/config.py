@@ -58,6 +58,7 @@ def validate(cfg: DictConfig) -> None:
                 "search_space.init_channels",
                 "model.layers",
                 "model.init_channels",
+                "checkpoint.every_n_train_steps",
             ),
             lambda v: isinstance(v, int) and v > 0,
             "a positive integer",

@@ -22,3 +22,10 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore", message=r'\.fit\(ckpt_path="last"\) is set, but there')
     # Lightning 2.6 calls a torch pytree API that torch deprecated (Lightning's to fix).
     warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+    # A resumed run writes on into its own checkpoints/ (resume=DIR, a requeued job): expected.
+    warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+    # OnExceptionCheckpoint saves a full checkpoint without saying so; Lightning then logs that
+    # it chose the full one, at every interruption.
+    logging.getLogger("lightning.pytorch.trainer.connectors.checkpoint_connector").addFilter(
+        lambda record: "`weights_only` was not set" not in record.getMessage()
+    )

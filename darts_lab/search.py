@@ -37,16 +37,24 @@ from darts_lab.config import ConfigError, validate  # noqa: E402
 from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.data.errors import DataError  # noqa: E402
-from darts_lab.export.artifacts import write_json, write_status  # noqa: E402
+from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
 from darts_lab.export.run import export_run  # noqa: E402
 from darts_lab.lit.fingerprint import Fingerprint, check_resume, fingerprint  # noqa: E402
 from darts_lab.lit.optim import OptimizerFactory  # noqa: E402
+from darts_lab.lit.preemption import (  # noqa: E402
+    BatchCheckpoint,
+    Requeue,
+    cluster_plugins,
+    requeued_checkpoint,
+    resume_point,
+    watch_preemption,
+)
 from darts_lab.lit.reliability import NonFiniteError  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.loggers import choice, make_loggers, run_labels  # noqa: E402
 from darts_lab.oracle.base import Oracle  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
-from darts_lab.then_train import check_then_train, train_after_search  # noqa: E402
+from darts_lab.then_train import check_then_train, retraining_requeued, train_after_search  # noqa: E402
 from darts_lab.threads import current_threads, set_threads  # noqa: E402
 
 log = logging.getLogger("darts_lab.search")  # one name whether run as a module or imported
@@ -107,6 +115,7 @@ class Search(NamedTuple):
     datamodule: SearchDataModule
     trainer: L.Trainer
     callbacks: list[SearchCallback]  # the plug-ins (conf/callbacks/, the oracle)
+    requeue: Requeue  # SLURM pre-emption: checkpoint, then requeue through submitit
 
 
 def build(cfg: DictConfig, run_dir: Path) -> Search:
@@ -162,7 +171,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
         for plugin in plugins:
             plugin.check(net)
         identity = fingerprint(cfg, list(net.ops), run_labels(cfg)[0])
-        if ckpt_path := resume_path(cfg.get("resume")):
+        if ckpt_path := resume_point(cfg, run_dir):
             check_resume(ckpt_path, identity)  # safe to load, and of this very search
         if cfg.get("then_train"):  # a typo in the retraining must not cost the whole search
             check_then_train(cfg, run_dir, space_class.genotype_type, option(cfg, "search_space"))
@@ -176,31 +185,25 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
     checkpoints = ModelCheckpoint(
         dirpath=run_dir / "checkpoints", save_last="link", save_top_k=1, every_n_epochs=1
     )
+    requeue = Requeue(run_dir)
     trainer = instantiate(
         cfg.trainer,
         default_root_dir=str(run_dir),
         logger=loggers or False,
-        callbacks=[checkpoints, on_exception, Fingerprint(identity), *plugins],
+        callbacks=[
+            checkpoints,
+            *BatchCheckpoint.configured(cfg, run_dir),
+            on_exception,
+            requeue,
+            Fingerprint(identity),
+            *plugins,
+        ],
+        plugins=cluster_plugins(),
         # single level (ERM) holds no data out of the search
         **({"limit_val_batches": 0} if method.single_level else {}),
         **datamodule.trainer_options(),
     )
-    return Search(module, datamodule, trainer, plugins)
-
-
-def resume_path(resume: str | None) -> str | None:
-    """`resume=` takes a checkpoint file or a run directory (its checkpoints/last.ckpt)."""
-    if not resume:
-        return None
-    path = Path(resume).expanduser()
-    if path.is_dir():
-        path = path / "checkpoints" / "last.ckpt"
-    if not path.is_file():
-        raise ConfigError(
-            f"resume={resume!r}: no checkpoint at {path} (give a .ckpt file or a "
-            f"run directory holding checkpoints/last.ckpt)"
-        )
-    return str(path)
+    return Search(module, datamodule, trainer, plugins, requeue)
 
 
 def _close_loggers(trainer: L.Trainer) -> None:
@@ -239,8 +242,13 @@ def log_facts(
 def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
     """One search in `run_dir`. Returns the genotype, or None if the run was interrupted."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    module, datamodule, trainer, plugins = build(cfg, run_dir)
-    ckpt_path = resume_path(cfg.get("resume"))
+    watch_preemption()  # in a submitit job: from now on, a signal means checkpoint, requeue
+    if retraining_requeued(cfg, run_dir):  # the search had finished; its retraining had not
+        log.info("requeued: the search in %s is finished; resuming its retraining", run_dir)
+        train_after_search(cfg, run_dir)
+        return read_genotype(run_dir / "genotype.json")
+    module, datamodule, trainer, plugins, requeue = build(cfg, run_dir)
+    ckpt_path = resume_point(cfg, run_dir)
     if ckpt_path is None and any((run_dir / "checkpoints").glob("*.ckpt")):
         # Lightning would silently resume from them (ckpt_path=None means "last" here)
         raise ConfigError(
@@ -266,7 +274,8 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
         genotype = export_run(module, trainer, run_dir, plugins)
     except BaseException as e:
         status = "interrupted" if isinstance(e, (KeyboardInterrupt, SystemExit)) else "failed"
-        write_status(run_dir, status, f"{type(e).__name__}: {e}")
+        if not requeue.requested:  # a requeued run keeps status `requeued`
+            write_status(run_dir, status, f"{type(e).__name__}: {e}")
         raise
     finally:
         _close_loggers(trainer)
@@ -309,6 +318,9 @@ def main(cfg: DictConfig) -> None:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(3)
     except SystemExit as e:  # Ctrl-C or SIGTERM inside Lightning; status says "interrupted"
+        if requeued_checkpoint(run_dir) or requeued_checkpoint(run_dir / "train"):
+            print("requeued: the job resumes by itself in the same run dir", file=sys.stderr)
+            raise  # submitit's exit code tells its local executor to restart the job
         print(
             f"interrupted: resume with resume={run_dir / 'checkpoints' / 'on_exception.ckpt'}",
             file=sys.stderr,

@@ -13,6 +13,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig
 
 from darts_lab.config import ConfigError
+from darts_lab.lit.preemption import requeued_checkpoint
 from darts_lab.search_space.base import GenotypeBase
 from darts_lab.train import check_train, run_train
 
@@ -55,3 +56,8 @@ def check_then_train(cfg: DictConfig, run_dir: Path, kind: type[GenotypeBase], s
 def train_after_search(cfg: DictConfig, run_dir: Path) -> dict:
     """Retrain this run's genotype into run_dir/train; returns result.json's contents."""
     return run_train(train_config(cfg, run_dir), run_dir / "train")
+
+
+def retraining_requeued(cfg: DictConfig, run_dir: Path) -> bool:
+    """A requeued job whose search had finished and whose retraining had not."""
+    return bool(cfg.get("then_train")) and requeued_checkpoint(run_dir / "train") is not None

@@ -20,6 +20,7 @@ import lightning as L  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.errors import InstantiationException  # noqa: E402
 from hydra.utils import instantiate  # noqa: E402
+from lightning.pytorch.callbacks import ModelCheckpoint  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
 from darts_lab.config import ConfigError, validate  # noqa: E402
@@ -27,6 +28,14 @@ from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.data.errors import DataError  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
+from darts_lab.lit.preemption import (  # noqa: E402
+    BatchCheckpoint,
+    Requeue,
+    cluster_plugins,
+    requeued_checkpoint,
+    resume_point,
+    watch_preemption,
+)
 from darts_lab.search_space.base import GenotypeBase  # noqa: E402
 
 
@@ -94,26 +103,35 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
     text: eval/language_model.py); writes result.json."""
     validate(cfg)  # the seed first: seed_everything refuses some values with a traceback
     run_dir.mkdir(parents=True, exist_ok=True)
+    watch_preemption()  # in a submitit job: from now on, a signal means checkpoint, requeue
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     genotype = load_genotype(cfg.get("genotype"))
     retraining, data = check_train(cfg, type(genotype), f"genotype={cfg.genotype}")
     loggers = [instantiate(cfg.logger, save_dir=str(run_dir))] if cfg.get("logger") else []
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+    ckpt_path = resume_point(cfg, run_dir)  # resume=, or the checkpoint of a requeued job
+    requeue = Requeue(run_dir)
+    checkpoints = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", save_last="link", save_top_k=1, every_n_epochs=1
+    )
     trainer = instantiate(
         cfg.trainer,
         default_root_dir=str(run_dir),
         logger=loggers or False,
+        callbacks=[checkpoints, *BatchCheckpoint.configured(cfg, run_dir), requeue],
+        plugins=cluster_plugins(),
         **retraining.trainer_options(cfg, data),
     )
     write_status(run_dir, "running")
     start = time.perf_counter()
     try:
-        retraining.fit(cfg, genotype, data, trainer)
+        retraining.fit(cfg, genotype, data, trainer, ckpt_path)
         seconds = time.perf_counter() - start  # training only, not the test pass
         scores = retraining.score(data, trainer)
     except BaseException as e:
-        write_status(run_dir, "failed", f"{type(e).__name__}: {e}")
+        if not requeue.requested:  # a requeued run keeps status `requeued`
+            write_status(run_dir, "failed", f"{type(e).__name__}: {e}")
         raise
     result = {
         "genotype": str(genotype),
@@ -138,6 +156,10 @@ def main(cfg: DictConfig) -> None:
             write_status(run_dir, "failed", str(e))
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except SystemExit:
+        if requeued_checkpoint(run_dir):
+            print("requeued: the job resumes by itself in the same run dir", file=sys.stderr)
+        raise  # submitit's exit code tells its local executor to restart the job
     score = (
         f"test perplexity {result['test_ppl']:.2f}"
         if "test_ppl" in result

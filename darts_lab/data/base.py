@@ -14,29 +14,11 @@ from pathlib import Path
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler, Subset
+from torch.utils.data import DataLoader, Dataset, Subset
 
 from darts_lab.config import ConfigError, check_choice
 from darts_lab.data import nb201_split
-
-
-class EpochShuffle(Sampler[int]):
-    """A shuffle that depends only on (seed, epoch), not on the global RNG, so a run resumed
-    from a checkpoint sees the same batches as an uninterrupted one. Lightning calls
-    `set_epoch` at every epoch; `cycle` does it for the α-val loader at every pass."""
-
-    def __init__(self, n: int, seed: int) -> None:
-        self.n, self.seed, self.epoch = n, seed, 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __iter__(self) -> Iterator[int]:
-        g = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
-        return iter(torch.randperm(self.n, generator=g).tolist())
+from darts_lab.data.resumable import EpochShuffle, ResumableLoader
 
 
 class SearchDataModule(L.LightningDataModule):
@@ -145,8 +127,10 @@ class SearchDataModule(L.LightningDataModule):
         if state.get("w_indices") is not None:
             self.w_indices, self.a_indices = state["w_indices"], state["a_indices"]
 
-    def _loader(self, dataset: Dataset, shuffle: bool, stream: int = 0) -> DataLoader:
-        return DataLoader(
+    def _loader(
+        self, dataset: Dataset, shuffle: bool, stream: int = 0, kind: type = DataLoader
+    ) -> DataLoader:
+        return kind(
             dataset,
             batch_size=self.batch_size,
             sampler=EpochShuffle(len(dataset), self.split_seed * 2 + stream) if shuffle else None,
@@ -156,8 +140,9 @@ class SearchDataModule(L.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader:
-        """w-train batches: the epoch is one pass over them."""
-        return self._loader(Subset(self.train_aug, self.w_indices.tolist()), shuffle=True)
+        """w-train batches: the epoch is one pass over them, resumable mid-epoch."""
+        w_train = Subset(self.train_aug, self.w_indices.tolist())
+        return self._loader(w_train, shuffle=True, kind=ResumableLoader)
 
     def arch_dataloader(self, rank: int = 0, world: int = 1) -> DataLoader:
         """α batches, drawn only when an α-step is due (see `cycle`); under DDP each rank draws

@@ -9,6 +9,7 @@ from omegaconf import DictConfig
 from torch.utils.data import DataLoader
 
 from darts_lab.data.base import SearchDataModule
+from darts_lab.data.resumable import EpochShuffle, ResumableLoader
 from darts_lab.eval.cutout import Cutout
 from darts_lab.eval.network import EvalNetwork
 from darts_lab.eval.train_module import TrainModule
@@ -24,17 +25,23 @@ class ImageRetraining:
         return {"gradient_clip_val": cfg.grad_clip, "limit_val_batches": 0}
 
     def fit(
-        self, cfg: DictConfig, genotype: Genotype, data: SearchDataModule, trainer: L.Trainer
+        self,
+        cfg: DictConfig,
+        genotype: Genotype,
+        data: SearchDataModule,
+        trainer: L.Trainer,
+        ckpt_path: str | None = None,
     ) -> None:
         data.setup()  # read once (check_train already did): the whole training set, augmented
         train_set = data.train_aug
         loader = {"batch_size": data.batch_size, "num_workers": data.num_workers}
         loader["pin_memory"] = data.pin_memory
-        train = DataLoader(Cutout(train_set, cfg.cutout), shuffle=True, **loader)
+        order = EpochShuffle(len(train_set), cfg.seed)  # a resumed run sees the same batches
+        train = ResumableLoader(Cutout(train_set, cfg.cutout), sampler=order, **loader)
         self.test = DataLoader(data.test_set(), shuffle=False, **loader)
         self.net = EvalNetwork(genotype, data.in_channels, data.num_classes, **cfg.model)
         self.module = TrainModule(self.net, **cfg.optimizer)
-        trainer.fit(self.module, train_dataloaders=train)
+        trainer.fit(self.module, train_dataloaders=train, ckpt_path=ckpt_path, weights_only=True)
 
     def score(self, data: SearchDataModule, trainer: L.Trainer) -> dict:
         """Test accuracy of the trained network (after `fit`)."""

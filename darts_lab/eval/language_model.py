@@ -17,6 +17,7 @@ from torch.optim import ASGD, SGD, Optimizer
 
 from darts_lab.data.text import TextBatch, TextDataModule
 from darts_lab.lit.optim import scaled_step
+from darts_lab.lit.reliability import CheckpointedRng
 from darts_lab.search_space.darts_rnn import RnnGenotype
 from darts_lab.search_space.rnn_cell import DiscreteCell, RnnLanguageModel
 from darts_lab.task.language_model import LanguageModel
@@ -51,7 +52,7 @@ class RnnEvalModel(RnnLanguageModel):
         return sum(p.numel() for p in self.parameters()) / 1e6
 
 
-class LmTrainModule(L.LightningModule):
+class LmTrainModule(CheckpointedRng, L.LightningModule):
     def __init__(
         self,
         net: RnnEvalModel,
@@ -158,12 +159,17 @@ class TextRetraining:
         return {**data.trainer_options(), "num_sanity_val_steps": 0}
 
     def fit(
-        self, cfg: DictConfig, genotype: RnnGenotype, data: TextDataModule, trainer: L.Trainer
+        self,
+        cfg: DictConfig,
+        genotype: RnnGenotype,
+        data: TextDataModule,
+        trainer: L.Trainer,
+        ckpt_path: str | None = None,
     ) -> None:
         self.net = RnnEvalModel(genotype, data.vocab_size, **self.model)
         task = LanguageModel(tar=self.tar, bptt=data.bptt)
         self.module = LmTrainModule(self.net, task, **self.optimizer)
-        trainer.fit(self.module, datamodule=data)
+        trainer.fit(self.module, datamodule=data, ckpt_path=ckpt_path, weights_only=True)
 
     def score(self, data: TextDataModule, trainer: L.Trainer) -> dict:
         """Best validation perplexity and the test perplexity of its weights (after `fit`)."""

@@ -11,11 +11,12 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 from torchmetrics.classification import MulticlassAccuracy
 
 from darts_lab.eval.network import EvalNetwork
+from darts_lab.lit.reliability import CheckpointedRng
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
-class TrainModule(L.LightningModule):
+class TrainModule(CheckpointedRng, L.LightningModule):
     def __init__(
         self,
         net: EvalNetwork,
@@ -32,6 +33,9 @@ class TrainModule(L.LightningModule):
         classes = net.classifier.out_features
         self.train_acc = MulticlassAccuracy(classes, average="micro")
         self.test_acc = MulticlassAccuracy(classes, average="micro")
+
+    def on_train_start(self) -> None:  # a mid-epoch resume skips on_train_epoch_start
+        self.on_train_epoch_start()
 
     def on_train_epoch_start(self) -> None:
         epochs = max(1, self.trainer.max_epochs)

@@ -66,34 +66,54 @@ class ReliableSearch:
         checkpoint["alpha_history"] = self.alpha_history
         checkpoint["schedule_history"] = self.schedule_history
         checkpoint["epoch_start_steps"] = self._epoch_start_steps
-        name, keys, pos, has_gauss, gauss = np.random.get_state()
-        checkpoint["rng"] = {  # tensors and plain types only: checkpoints load weights_only
-            "torch": torch.get_rng_state(),
-            "numpy": {
-                "name": name,
-                "keys": torch.from_numpy(keys.astype(np.int64)),
-                "pos": int(pos),
-                "has_gauss": int(has_gauss),
-                "gauss": float(gauss),
-            },
-            "python": random.getstate(),
-            # every CUDA device of this process (GDAS noise, drop-path, RNN dropout draw there);
-            # an empty list without CUDA
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-        }
+        checkpoint["rng"] = rng_state()
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.alpha_history = checkpoint.get("alpha_history", [])
         self.schedule_history = checkpoint.get("schedule_history", [])
         self._epoch_start_steps = checkpoint.get("epoch_start_steps", (0, 0))
         if rng := checkpoint.get("rng"):  # so a resumed run draws what the original would have
-            torch.set_rng_state(rng["torch"])
-            state = rng["numpy"]
-            keys = state["keys"].numpy().astype(np.uint32)
-            np.random.set_state(
-                (state["name"], keys, state["pos"], state["has_gauss"], state["gauss"])
-            )
-            random.setstate(rng["python"])
-            cuda = rng.get("cuda") or []
-            if cuda and torch.cuda.is_available():  # a CPU-written checkpoint has none to restore
-                torch.cuda.set_rng_state_all(cuda[: torch.cuda.device_count()])
+            restore_rng(rng)
+
+
+class CheckpointedRng:
+    """Mixed into the retraining modules: a resumed retraining draws what the uninterrupted one
+    would have (augmentation, cutout, drop-path, dropout)."""
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["rng"] = rng_state()
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if rng := checkpoint.get("rng"):
+            restore_rng(rng)
+
+
+def rng_state() -> dict:
+    """Every generator a run draws from, as tensors and plain types (checkpoints load
+    weights_only)."""
+    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": {
+            "name": name,
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "gauss": float(gauss),
+        },
+        "python": random.getstate(),
+        # every CUDA device of this process (GDAS noise, drop-path, RNN dropout draw there);
+        # an empty list without CUDA
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+
+
+def restore_rng(rng: dict) -> None:
+    torch.set_rng_state(rng["torch"])
+    state = rng["numpy"]
+    keys = state["keys"].numpy().astype(np.uint32)
+    np.random.set_state((state["name"], keys, state["pos"], state["has_gauss"], state["gauss"]))
+    random.setstate(rng["python"])
+    cuda = rng.get("cuda") or []
+    if cuda and torch.cuda.is_available():  # a CPU-written checkpoint has none to restore
+        torch.cuda.set_rng_state_all(cuda[: torch.cuda.device_count()])

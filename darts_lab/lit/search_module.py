@@ -239,6 +239,9 @@ class SearchModule(ReliableSearch, L.LightningModule):
     def on_fit_start(self) -> None:
         self.net.set_alive(self.arch.alive())  # pruning state may come from a checkpoint
 
+    def on_train_start(self) -> None:  # a mid-epoch resume skips on_train_epoch_start
+        self.method.set_epoch(self.current_epoch, self.trainer.max_epochs)
+
     def genotype(self, weights: dict[str, torch.Tensor] | None = None) -> GenotypeBase:
         """Π_S of the current α (or of the given activated weights): the derived architecture,
         in the search space's own genotype type."""
