@@ -115,7 +115,6 @@ class Search(NamedTuple):
     datamodule: SearchDataModule
     trainer: L.Trainer
     callbacks: list[SearchCallback]  # the plug-ins (conf/callbacks/, the oracle)
-    requeue: Requeue  # SLURM pre-emption: checkpoint, then requeue through submitit
 
 
 def build(cfg: DictConfig, run_dir: Path) -> Search:
@@ -185,7 +184,6 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
     checkpoints = ModelCheckpoint(
         dirpath=run_dir / "checkpoints", save_last="link", save_top_k=1, every_n_epochs=1
     )
-    requeue = Requeue(run_dir)
     trainer = instantiate(
         cfg.trainer,
         default_root_dir=str(run_dir),
@@ -194,7 +192,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
             checkpoints,
             *BatchCheckpoint.configured(cfg, run_dir),
             on_exception,
-            requeue,
+            Requeue(run_dir),  # SLURM pre-emption: checkpoint, then requeue through submitit
             Fingerprint(identity),
             *plugins,
         ],
@@ -203,7 +201,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
         **({"limit_val_batches": 0} if method.single_level else {}),
         **datamodule.trainer_options(),
     )
-    return Search(module, datamodule, trainer, plugins, requeue)
+    return Search(module, datamodule, trainer, plugins)
 
 
 def _close_loggers(trainer: L.Trainer) -> None:
@@ -247,7 +245,7 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
         log.info("requeued: the search in %s is finished; resuming its retraining", run_dir)
         train_after_search(cfg, run_dir)
         return read_genotype(run_dir / "genotype.json")
-    module, datamodule, trainer, plugins, requeue = build(cfg, run_dir)
+    module, datamodule, trainer, plugins = build(cfg, run_dir)
     ckpt_path = resume_point(cfg, run_dir)
     if ckpt_path is None and any((run_dir / "checkpoints").glob("*.ckpt")):
         # Lightning would silently resume from them (ckpt_path=None means "last" here)
@@ -274,7 +272,7 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
         genotype = export_run(module, trainer, run_dir, plugins)
     except BaseException as e:
         status = "interrupted" if isinstance(e, (KeyboardInterrupt, SystemExit)) else "failed"
-        if not requeue.requested:  # a requeued run keeps status `requeued`
+        if not requeued_checkpoint(run_dir):  # a requeued run keeps status `requeued`
             write_status(run_dir, status, f"{type(e).__name__}: {e}")
         raise
     finally:

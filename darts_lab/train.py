@@ -111,7 +111,6 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     ckpt_path = resume_point(cfg, run_dir)  # resume=, or the checkpoint of a requeued job
-    requeue = Requeue(run_dir)
     checkpoints = ModelCheckpoint(
         dirpath=run_dir / "checkpoints", save_last="link", save_top_k=1, every_n_epochs=1
     )
@@ -119,7 +118,7 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
         cfg.trainer,
         default_root_dir=str(run_dir),
         logger=loggers or False,
-        callbacks=[checkpoints, *BatchCheckpoint.configured(cfg, run_dir), requeue],
+        callbacks=[checkpoints, *BatchCheckpoint.configured(cfg, run_dir), Requeue(run_dir)],
         plugins=cluster_plugins(),
         **retraining.trainer_options(cfg, data),
     )
@@ -130,7 +129,7 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
         seconds = time.perf_counter() - start  # training only, not the test pass
         scores = retraining.score(data, trainer)
     except BaseException as e:
-        if not requeue.requested:  # a requeued run keeps status `requeued`
+        if not requeued_checkpoint(run_dir):  # a requeued run keeps status `requeued`
             write_status(run_dir, "failed", f"{type(e).__name__}: {e}")
         raise
     result = {

@@ -9,7 +9,7 @@ as NAS-Bench-201's CIFAR-100 α data (half of it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import lightning as L
@@ -152,7 +152,8 @@ class SearchDataModule(L.LightningDataModule):
         source, pool = (
             (self.arch_aug, self.a_indices) if self.split else (self.train_aug, self.w_indices)
         )
-        return self._loader(Subset(source, pool[rank::world].tolist()), True, stream=1)
+        α_val = Subset(source, pool[rank::world].tolist())
+        return self._loader(α_val, shuffle=True, stream=1, kind=ResumableLoader)
 
     def val_dataloader(self) -> DataLoader:
         """The α-val split without augmentation, for the per-epoch validation accuracy."""
@@ -162,23 +163,15 @@ class SearchDataModule(L.LightningDataModule):
         return self._loader(self.test_set(), shuffle=False)
 
 
-def cycle(loader: DataLoader, skip: int = 0) -> Iterator:
+def cycle(loader: ResumableLoader, skip: int = 0) -> Iterator:
     """Endless batches from a loader, reshuffled each pass, independent of the train loader.
 
-    On resume, `skip` = batches already consumed: the sampler jumps ahead, nothing is loaded."""
+    On resume, `skip` = batches already consumed: the pass they were in goes on where it
+    stopped (nothing is loaded twice; torch's RNG is left as the checkpoint holds it)."""
     passes, skip = divmod(skip, len(loader))
+    if skip:
+        loader.load_state_dict({"epoch": passes, "served": skip})
     while True:
         loader.sampler.set_epoch(passes)
-        batches: Iterable = loader
-        if skip:
-            rest = list(loader.sampler)[skip * loader.batch_size :]
-            batches = DataLoader(
-                loader.dataset,
-                batch_size=loader.batch_size,
-                sampler=rest,
-                num_workers=loader.num_workers,
-                collate_fn=loader.collate_fn,
-            )
-            skip = 0
-        yield from batches
+        yield from loader
         passes += 1

@@ -142,7 +142,6 @@ class Requeue(L.Callback):
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
-        self.requested = False  # the job was checkpointed for a requeue (not a failure)
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
         watch_preemption()
@@ -157,7 +156,6 @@ class Requeue(L.Callback):
     def requeue(self, trainer: L.Trainer) -> None:
         path = self.run_dir / "checkpoints" / CHECKPOINT
         trainer.save_checkpoint(path, weights_only=False)
-        self.requested = True
         if trainer.is_global_zero:
             write_status(
                 self.run_dir,
