@@ -24,8 +24,13 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
     # A resumed run writes on into its own checkpoints/ (resume=DIR, a requeued job): expected.
     warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+    # resume= from another run dir: the new run keeps its checkpoints in its own directory
+    warnings.filterwarnings("ignore", message=r"The dirpath has changed from")
     # OnExceptionCheckpoint saves a full checkpoint without saying so; Lightning then logs that
     # it chose the full one, at every interruption.
     logging.getLogger("lightning.pytorch.trainer.connectors.checkpoint_connector").addFilter(
         lambda record: "`weights_only` was not set" not in record.getMessage()
     )
+    # DDP: α and its statistics are identical on every rank (lit/reliability.py), so the
+    # epoch-level logs need no sync_dist; Lightning would recommend it for each key.
+    warnings.filterwarnings("ignore", message=r"It is recommended to use `self\.log\(")

@@ -25,6 +25,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint  
 from lightning.pytorch.loggers import WandbLogger  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
+from darts_lab import perf  # noqa: E402
 from darts_lab.arch.activation import Activation  # noqa: E402
 from darts_lab.arch.architecture import Architecture  # noqa: E402
 from darts_lab.arch_optimizer import accepted_domains  # noqa: E402
@@ -122,6 +123,9 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
     anything else is a bug and keeps its traceback."""
     validate(cfg)
     set_threads(cfg.perf.get("threads"))
+    backends = perf.configure_backends(cfg.perf.get("deterministic", False))
+    if torch.cuda.is_available():
+        log.info("backends: %s", backends)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     try:
         activation = instantiate(cfg.activation)
@@ -161,7 +165,9 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
             method,
             arch_lr_anneal=cfg.arch_lr_anneal,
             arch_warmup_epochs=cfg.arch_warmup_epochs,
-            channels_last=cfg.perf.channels_last,
+            channels_last=perf.channels_last(
+                cfg.perf.channels_last, getattr(datamodule, "image_size", None)
+            ),
             recompute_edges=cfg.perf.recompute_edges,
             compile_backend=cfg.perf.compile_backend if cfg.perf.compile else None,
             **cfg.w_optimizer,

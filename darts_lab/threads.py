@@ -49,3 +49,14 @@ def set_threads(requested: int | None) -> int:
 
 def current_threads() -> int:
     return torch.get_num_threads()
+
+
+def loader_workers(choice: int | str) -> int:
+    """DataLoader worker processes (`dataset.num_workers`). `auto`: none without CUDA (on CPU
+    the step's threads use every core, and a worker would take one from them); with CUDA, one
+    per core this job may use but one (the main process feeds the GPU), at most 8."""
+    if choice == "auto":
+        return min(8, usable_cores() - 1) if torch.cuda.is_available() else 0
+    if not isinstance(choice, int) or choice < 0:
+        raise ConfigError(f"dataset.num_workers must be an integer >= 0 or auto, got {choice!r}")
+    return choice

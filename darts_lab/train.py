@@ -36,6 +36,7 @@ from darts_lab.lit.preemption import (  # noqa: E402
     resume_point,
     watch_preemption,
 )
+from darts_lab.perf import configure_backends  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase  # noqa: E402
 
 
@@ -105,6 +106,7 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     watch_preemption()  # in a submitit job: from now on, a signal means checkpoint, requeue
     L.seed_everything(cfg.seed, workers=True, verbose=False)
+    configure_backends((cfg.get("perf") or {}).get("deterministic", False))
     genotype = load_genotype(cfg.get("genotype"))
     retraining, data = check_train(cfg, type(genotype), f"genotype={cfg.genotype}")
     loggers = [instantiate(cfg.logger, save_dir=str(run_dir))] if cfg.get("logger") else []

@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from darts_lab.config import ConfigError, check_choice
 from darts_lab.data import nb201_split
 from darts_lab.data.resumable import EpochShuffle, ResumableLoader
+from darts_lab.threads import loader_workers
 
 
 class SearchDataModule(L.LightningDataModule):
@@ -32,7 +33,7 @@ class SearchDataModule(L.LightningDataModule):
         data_dir: str | Path = "data",
         batch_size: int = 64,
         train_fraction: float = 0.5,
-        num_workers: int = 0,
+        num_workers: int | str = 0,
         pin_memory: bool = False,
         split_seed: int = 0,
         split: bool = True,
@@ -49,7 +50,7 @@ class SearchDataModule(L.LightningDataModule):
         self.data_dir = Path(data_dir).expanduser()
         self.batch_size = batch_size
         self.train_fraction = train_fraction
-        self.num_workers = num_workers
+        self.num_workers = loader_workers(num_workers)  # auto: from the node's cores
         self.pin_memory = pin_memory
         self.split_seed = split_seed
         self.split = split  # False (GAEA ERM): every training image is w-train, no α-val

@@ -36,6 +36,7 @@ class ImageRetraining:
         train_set = data.train_aug
         loader = {"batch_size": data.batch_size, "num_workers": data.num_workers}
         loader["pin_memory"] = data.pin_memory
+        loader["persistent_workers"] = data.num_workers > 0  # no new workers every epoch
         order = EpochShuffle(len(train_set), cfg.seed)  # a resumed run sees the same batches
         train = ResumableLoader(Cutout(train_set, cfg.cutout), sampler=order, **loader)
         self.test = DataLoader(data.test_set(), shuffle=False, **loader)
