@@ -3,7 +3,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install search search-cnn search-rnn regret test lint bench bench-scaling clean
+.PHONY: install search search-cnn search-rnn regret test lint bench bench-scaling gpu-check clean
 
 # Re-installs only when pyproject.toml or the constraints change.
 $(STAMP): pyproject.toml constraints.txt
@@ -52,6 +52,13 @@ regret: $(STAMP)
 		+experiment=darts_es,beta_darts,darts_minus,fair_darts,drnas,sdarts_rs,sdarts_adv $(REGRET)
 	$(BIN)/python -m darts_lab.report multirun/regret
 	cp multirun/regret/embedded_regret.json darts_lab/benchmark/regret_results.json
+
+# The GPU acceptance check (README "GPU acceptance check"): every search space x method in fp32
+# and bf16-mixed, a CPU->GPU resume, 1-process NCCL DDP, a retraining; gpu_check.json + a table.
+# ARGS="--original-darts PATH" adds the side-by-side against quark0/darts; CPU mode (what the
+# tests run): ARGS="--device cpu --tiny"
+gpu-check: $(STAMP)
+	$(BIN)/python benchmarks/gpu_check.py $(ARGS)
 
 test: $(STAMP)
 	WANDB_MODE=offline $(BIN)/python -m pytest -n 2 --dist worksteal tests

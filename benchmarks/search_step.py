@@ -55,6 +55,7 @@ from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.method.darts import Darts  # noqa: E402
 from darts_lab.method.gdas import Gdas  # noqa: E402
 from darts_lab.method.second_order import SecondOrderDarts  # noqa: E402
+from darts_lab.perf import channels_last  # noqa: E402
 from darts_lab.regularizer.none import NoRegularizer  # noqa: E402
 from darts_lab.schedule.alternate import Alternate  # noqa: E402
 from darts_lab.schedule.base import Schedule  # noqa: E402
@@ -290,8 +291,8 @@ def step_times(args: argparse.Namespace, path: str) -> tuple[list[float], float]
 
 # darts_lab's side-by-side rows: (label, perf.channels_last, perf.recompute_edges)
 PERF_ROWS = [
-    ("(b) darts_lab+Lightning", False, False),
-    ("(b) + channels_last", True, False),
+    ("(b) darts_lab+Lightning, NCHW", False, False),
+    ("(b) + channels_last (NHWC)", True, False),
     ("(b) + recompute_edges", False, True),
     ("(b) + both", True, True),
 ]
@@ -318,6 +319,8 @@ def side_by_side(args: argparse.Namespace) -> None:
     )
     base = results[rows[0][0]]
     base_t = statistics.median(base["times"])
+    nhwc = channels_last("auto", args.size, cuda=args.device == "cuda")
+    print(f"perf.channels_last=auto (the default) here: {'NHWC' if nhwc else 'NCHW'}")
     print(f"{'path':<30}{'s/step':>10}{'ratio':>8}{'peak MB':>10}{'ratio':>8}")
     for name, *_ in rows:
         t, mb = statistics.median(results[name]["times"]), results[name]["mb"]

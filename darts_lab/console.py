@@ -34,3 +34,6 @@ def quiet_libraries() -> None:
     # DDP: α and its statistics are identical on every rank (lit/reliability.py), so the
     # epoch-level logs need no sync_dist; Lightning would recommend it for each key.
     warnings.filterwarnings("ignore", message=r"It is recommended to use `self\.log\(")
+    # Short epochs (tiny or embedded runs) have fewer batches than log_every_n_steps: the
+    # epoch-level values are logged all the same, so Lightning's advice to lower it is noise.
+    warnings.filterwarnings("ignore", message=r"The number of training batches \(\d+\) is smaller")

@@ -13,11 +13,14 @@ switched: CPU results stay exactly what they were.
 
 from __future__ import annotations
 
+import logging
 import os
 
 import torch
 
 from darts_lab.config import ConfigError
+
+log = logging.getLogger("darts_lab.perf")
 
 
 def configure_backends(deterministic: bool, cuda: bool | None = None) -> str:
@@ -36,8 +39,11 @@ def configure_backends(deterministic: bool, cuda: bool | None = None) -> str:
     torch.backends.cuda.matmul.allow_tf32 = not deterministic
     torch.use_deterministic_algorithms(deterministic)
     if deterministic:
-        return "deterministic: no TF32, no cuDNN autotuning, deterministic algorithms"
-    return "cuDNN autotuning, TF32 matmuls and convolutions (perf.deterministic=true: off)"
+        said = "deterministic: no TF32, no cuDNN autotuning, deterministic algorithms"
+    else:
+        said = "cuDNN autotuning, TF32 matmuls and convolutions (perf.deterministic=true: off)"
+    log.info("backends: %s", said)
+    return said
 
 
 def channels_last(choice: bool | str, image_size: int | None, cuda: bool | None = None) -> bool:

@@ -123,9 +123,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
     anything else is a bug and keeps its traceback."""
     validate(cfg)
     set_threads(cfg.perf.get("threads"))
-    backends = perf.configure_backends(cfg.perf.get("deterministic", False))
-    if torch.cuda.is_available():
-        log.info("backends: %s", backends)
+    perf.configure_backends(cfg.perf.get("deterministic", False))  # logs itself on CUDA
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     try:
         activation = instantiate(cfg.activation)

@@ -89,6 +89,7 @@ def test_proximity_ramp_over_a_search(tmp_path: Path) -> None:
         "logger=csv",
         "trainer.max_epochs=2",
         "trainer.limit_train_batches=3",
+        "trainer.log_every_n_steps=1",  # every step's c
         "trainer.limit_val_batches=0",
     )
     run_search(cfg, tmp_path)

@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from darts_lab.config import ConfigError, check_choice
-from darts_lab.data import nb201_split
+from darts_lab.data import nb201_split, subsample
 from darts_lab.data.resumable import EpochShuffle, ResumableLoader
 from darts_lab.threads import loader_workers
 
@@ -39,6 +39,7 @@ class SearchDataModule(L.LightningDataModule):
         split: bool = True,
         search_split: str = "random",
         split_file: str | None = None,
+        subsample_fractions: tuple[float, float] = (0.1, 0.025),
     ) -> None:
         super().__init__()
         if batch_size < 1:
@@ -54,8 +55,9 @@ class SearchDataModule(L.LightningDataModule):
         self.pin_memory = pin_memory
         self.split_seed = split_seed
         self.split = split  # False (GAEA ERM): every training image is w-train, no α-val
-        check_choice("dataset.search_split", search_split, ("random", "nb201"))
+        check_choice("dataset.search_split", search_split, ("random", "nb201", "subsample"))
         self.search_split, self.split_file = search_split, split_file
+        self.subsample_fractions = tuple(subsample_fractions)
         self.w_indices: torch.Tensor | None = None
         self.a_indices: torch.Tensor | None = None
 
@@ -74,6 +76,10 @@ class SearchDataModule(L.LightningDataModule):
         """Where α-val images come from, augmented and plain: the training set, except for
         NAS-Bench-201's CIFAR-100 protocol (half of the test set)."""
         return self.train_aug, self.train_eval
+
+    def train_targets(self) -> list[int]:
+        """The training labels, for splits that keep the classes balanced."""
+        raise ConfigError(f"{type(self).__name__} has no search_split=subsample (image folders do)")
 
     def nb201_split(self) -> tuple[torch.Tensor, torch.Tensor]:
         """NAS-Bench-201's search split: half of the training set each (25k/25k on CIFAR-10)."""
@@ -115,6 +121,11 @@ class SearchDataModule(L.LightningDataModule):
             self.w_indices, self.a_indices = torch.arange(n), torch.arange(0)
         elif self.search_split == "nb201":
             self.w_indices, self.a_indices = self.nb201_split()
+        elif self.search_split == "subsample":  # PC-DARTS on ImageNet
+            targets = self.train_targets()
+            self.w_indices, self.a_indices = subsample.class_balanced(
+                targets, self.subsample_fractions, self.split_seed
+            )
         else:
             perm = torch.randperm(n, generator=torch.Generator().manual_seed(self.split_seed))
             n_w = min(max(1, round(self.train_fraction * n)), n - 1)

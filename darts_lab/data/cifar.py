@@ -6,15 +6,14 @@ import copy
 import os
 
 import numpy as np
-import torch
 from torch.utils.data import Dataset
 from torchvision import datasets
 from torchvision import transforms as T
 from torchvision.datasets import VisionDataset
 
-from darts_lab.data import nb201_split
 from darts_lab.data.base import SearchDataModule
 from darts_lab.data.errors import DataError
+from darts_lab.data.nb201_split import TestHalvesForAlpha
 from darts_lab.safe_load import load_pickle
 
 # DARTS's CIFAR statistics and search augmentation (quark0/darts utils._data_transforms_cifar10).
@@ -112,23 +111,9 @@ class CIFARDataModule(SearchDataModule):
         return self._read(False, augment=False)
 
 
-class CIFAR100DataModule(CIFARDataModule):
+class CIFAR100DataModule(TestHalvesForAlpha, CIFARDataModule):
+    """NAS-Bench-201 on CIFAR-100: α on the "xvalid" half of the test set (nb201_split.py)."""
+
     num_classes = 100
     _reader = CIFAR100
     _url = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
-
-    def nb201_split(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """NAS-Bench-201 on CIFAR-100: w on all training images, α on the "xvalid" half of the
-        test set (see data/nb201_split.py)."""
-        xvalid, _ = nb201_split.heldout_halves(
-            len(self.test_set()), self.split_file, self.split_seed
-        )
-        return torch.arange(len(self.train_aug)), xvalid
-
-    def arch_sets(self) -> tuple[Dataset, Dataset]:
-        if self.search_split != "nb201" or not self.split:
-            return super().arch_sets()
-        plain = self.test_set()
-        augmented = copy.copy(plain)  # α batches get the search augmentation, as in AutoDL
-        augmented.transform = self._transforms(augment=True)
-        return augmented, plain

@@ -17,6 +17,7 @@ Without a file:
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import random
@@ -82,3 +83,20 @@ def _from_file(n: int, split_file: str | Path, keys: tuple[str, str]) -> tuple[t
     first, second = read_split_file(split_file, keys)
     _checked((first, second), n, split_file)
     return first, second
+
+
+class TestHalvesForAlpha:
+    """Mixed into a SearchDataModule whose NAS-Bench-201 search draws α from the "xvalid" half
+    of its test set (CIFAR-100, ImageNet16-120): w on every training image."""
+
+    def nb201_split(self) -> tuple[torch.Tensor, torch.Tensor]:
+        xvalid, _ = heldout_halves(len(self.test_set()), self.split_file, self.split_seed)
+        return torch.arange(len(self.train_aug)), xvalid
+
+    def arch_sets(self) -> tuple:
+        if self.search_split != "nb201" or not self.split:
+            return super().arch_sets()
+        plain = self.test_set()
+        augmented = copy.copy(plain)  # α batches get the search augmentation, as in AutoDL
+        augmented.transform = self._transforms(augment=True)
+        return augmented, plain

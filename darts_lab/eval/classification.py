@@ -5,13 +5,13 @@ its augmentation and cutout, EvalNetwork, TrainModule; scored by test accuracy. 
 from __future__ import annotations
 
 import lightning as L
+from hydra.utils import get_class
 from omegaconf import DictConfig
 from torch.utils.data import DataLoader
 
 from darts_lab.data.base import SearchDataModule
 from darts_lab.data.resumable import EpochShuffle, ResumableLoader
 from darts_lab.eval.cutout import Cutout
-from darts_lab.eval.network import EvalNetwork
 from darts_lab.eval.train_module import TrainModule
 from darts_lab.search_space.genotype import Genotype
 
@@ -40,7 +40,11 @@ class ImageRetraining:
         order = EpochShuffle(len(train_set), cfg.seed)  # a resumed run sees the same batches
         train = ResumableLoader(Cutout(train_set, cfg.cutout), sampler=order, **loader)
         self.test = DataLoader(data.test_set(), shuffle=False, **loader)
-        self.net = EvalNetwork(genotype, data.in_channels, data.num_classes, **cfg.model)
+        options = {k: v for k, v in cfg.model.items() if k != "_target_"}
+        network = get_class(cfg.model.get("_target_", "darts_lab.eval.network.EvalNetwork"))
+        self.net = network(
+            genotype, data.in_channels, data.num_classes, image_size=data.image_size, **options
+        )
         self.module = TrainModule(self.net, **cfg.optimizer)
         trainer.fit(self.module, train_dataloaders=train, ckpt_path=ckpt_path, weights_only=True)
 
@@ -48,8 +52,10 @@ class ImageRetraining:
         """Test accuracy of the trained network (after `fit`)."""
         result = trainer.test(self.module, dataloaders=self.test, verbose=False)[0]
         accuracy = float(result["test/acc"])
+        top5 = {"test_acc5": float(result["test/acc5"])} if "test/acc5" in result else {}
         return {
             "test_acc": accuracy,
             "test_error": 100.0 * (1.0 - accuracy),
+            **top5,
             "params_m": self.net.num_params_m(),
         }

@@ -55,19 +55,28 @@ class EvalCell(nn.Module):
         return torch.cat([states[i] for i in self.concat], dim=1)
 
 
-class AuxiliaryHead(nn.Module):
-    """DARTS's CIFAR auxiliary classifier; assumes an 8×8 input (32×32 images)."""
+def aux_pool(size: int) -> nn.Module:
+    """The auxiliary head's pooling to 2×2 for a size×size feature map: DARTS's own at 8×8
+    (CIFAR, 32×32 images) and 7×7 (ImageNet, 224×224); any other size pools adaptively."""
+    if size in (7, 8):
+        return nn.AvgPool2d(5, stride=3 if size == 8 else 2, padding=0, count_include_pad=False)
+    return nn.AdaptiveAvgPool2d(2)
 
-    def __init__(self, c: int, num_classes: int) -> None:
+
+class AuxiliaryHead(nn.Module):
+    """DARTS's auxiliary classifier, for a `size`×`size` input feature map."""
+
+    def __init__(self, c: int, num_classes: int, size: int = 8, batchnorm: bool = True) -> None:
         super().__init__()
         self.features = nn.Sequential(
             nn.ReLU(),
-            nn.AvgPool2d(5, stride=3, padding=0, count_include_pad=False),
+            aux_pool(size),
             nn.Conv2d(c, 128, 1, bias=False),
             nn.BatchNorm2d(128),
             nn.ReLU(),
             nn.Conv2d(128, 768, 2, bias=False),
-            nn.BatchNorm2d(768),
+            # DARTS's ImageNet head has no BatchNorm here (a typo in its code, kept for the paper)
+            *([nn.BatchNorm2d(768)] if batchnorm else []),
             nn.ReLU(),
         )
         self.classifier = nn.Linear(768, num_classes)
@@ -86,6 +95,7 @@ class EvalNetwork(nn.Module):
         layers: int = 20,
         auxiliary: bool = True,
         stem_multiplier: int = 3,
+        image_size: int = 32,
     ) -> None:
         super().__init__()
         c_curr = stem_multiplier * init_channels
@@ -110,7 +120,8 @@ class EvalNetwork(nn.Module):
             c_pp, c_p = c_p, cell.multiplier * c_curr
             if i == self.aux_index:
                 c_aux = c_p
-        self.auxiliary = AuxiliaryHead(c_aux, num_classes) if auxiliary else None
+        aux_size = image_size // 4  # after the two reduction cells
+        self.auxiliary = AuxiliaryHead(c_aux, num_classes, aux_size) if auxiliary else None
         self.classifier = nn.Linear(c_p, num_classes)
         self.drop_prob = 0.0  # set per epoch by the training module
 

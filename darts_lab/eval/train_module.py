@@ -7,9 +7,9 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 from torch.optim import SGD
-from torch.optim.lr_scheduler import CosineAnnealingLR
 from torchmetrics.classification import MulticlassAccuracy
 
+from darts_lab.eval.lr_schedule import make_schedule
 from darts_lab.eval.network import EvalNetwork
 from darts_lab.lit.reliability import CheckpointedRng
 
@@ -26,6 +26,10 @@ class TrainModule(CheckpointedRng, L.LightningModule):
         weight_decay: float = 3e-4,
         auxiliary_weight: float = 0.4,
         drop_path_prob: float = 0.2,
+        lr_schedule: str = "cosine",
+        warmup_epochs: int = 0,
+        gamma: float = 0.97,
+        label_smoothing: float = 0.0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["net"])
@@ -33,6 +37,10 @@ class TrainModule(CheckpointedRng, L.LightningModule):
         classes = net.classifier.out_features
         self.train_acc = MulticlassAccuracy(classes, average="micro")
         self.test_acc = MulticlassAccuracy(classes, average="micro")
+        # ImageNet reports top-5 as well
+        self.test_acc5 = (
+            MulticlassAccuracy(classes, top_k=5, average="micro") if classes > 5 else None
+        )
 
     def on_train_start(self) -> None:  # a mid-epoch resume skips on_train_epoch_start
         self.on_train_epoch_start()
@@ -44,9 +52,11 @@ class TrainModule(CheckpointedRng, L.LightningModule):
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         x, y = batch
         logits, aux = self.net(x)
-        loss = F.cross_entropy(logits, y)
+        smoothing = self.hparams.label_smoothing  # PC-DARTS/DARTS ImageNet: 0.1, both heads
+        loss = F.cross_entropy(logits, y, label_smoothing=smoothing)
         if aux is not None and self.hparams.auxiliary_weight > 0:
-            loss = loss + self.hparams.auxiliary_weight * F.cross_entropy(aux, y)
+            aux_loss = F.cross_entropy(aux, y, label_smoothing=smoothing)
+            loss = loss + self.hparams.auxiliary_weight * aux_loss
         self.train_acc(logits.detach(), y)
         self.log("train/loss", loss.detach(), on_step=True, on_epoch=True, prog_bar=True)
         self.log("train/acc", self.train_acc, on_step=False, on_epoch=True, prog_bar=True)
@@ -58,9 +68,13 @@ class TrainModule(CheckpointedRng, L.LightningModule):
         self.test_acc(logits, y)
         self.log("test/loss", F.cross_entropy(logits, y), on_epoch=True)
         self.log("test/acc", self.test_acc, on_epoch=True)
+        if self.test_acc5 is not None:
+            self.test_acc5(logits, y)
+            self.log("test/acc5", self.test_acc5, on_epoch=True)
 
     def configure_optimizers(self):
         hp = self.hparams
         opt = SGD(self.parameters(), hp.lr, momentum=hp.momentum, weight_decay=hp.weight_decay)
         epochs = max(1, self.trainer.max_epochs)
-        return [opt], [CosineAnnealingLR(opt, T_max=epochs, eta_min=hp.lr_min)]
+        schedule = make_schedule(opt, hp.lr_schedule, epochs, hp.lr_min, hp.gamma, hp.warmup_epochs)
+        return [opt], [schedule]

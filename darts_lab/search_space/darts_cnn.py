@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from darts_lab.config import ConfigError
+from darts_lab.config import ConfigError, check_choice
 from darts_lab.search_space.base import Capabilities, SearchSpace
 from darts_lab.search_space.genotype import (
     Genotype,
@@ -113,6 +113,32 @@ class SearchCell(nn.Module):
         return torch.cat(states[-self.multiplier :], dim=1)
 
 
+def cifar_stem(in_channels: int, c: int) -> tuple[nn.Module, None]:
+    """DARTS's: one 3×3 convolution at the input resolution."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)
+    ), None
+
+
+def imagenet_stem(in_channels: int, c: int) -> tuple[nn.Module, nn.Module]:
+    """PC-DARTS's ImageNet search stem (model_search_imagenet.py): two stride-2 convolutions give
+    s0 at 1/4 of the input, a third gives s1 at 1/8 (224 → 28)."""
+    stem0 = nn.Sequential(
+        nn.Conv2d(in_channels, c // 2, 3, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(c // 2),
+        nn.ReLU(),
+        nn.Conv2d(c // 2, c, 3, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(c),
+    )
+    stem1 = nn.Sequential(
+        nn.ReLU(), nn.Conv2d(c, c, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c)
+    )
+    return stem0, stem1
+
+
+STEMS = {"cifar": cifar_stem, "imagenet": imagenet_stem}
+
+
 class SearchNetwork(SearchSpace):
     """The DARTS supernet. Reduction cells sit at layers//3 and 2·layers//3.
 
@@ -140,9 +166,11 @@ class SearchNetwork(SearchSpace):
         node_batchnorm: bool = False,
         partial_channels: int = 1,
         edge_weights: bool = False,
+        stem: str = "cifar",
     ) -> None:
         super().__init__()
         check_ops(list(ops))
+        check_choice("search_space.stem", stem, tuple(STEMS))
         # layers >= 3: with fewer, both reductions fall on every cell and α_normal never trains
         if layers < 3 or init_channels < 1 or steps < 1 or not 1 <= multiplier <= steps:
             raise ConfigError(
@@ -157,12 +185,10 @@ class SearchNetwork(SearchSpace):
         self.multiplier = multiplier
         self.edge_weights = edge_weights
         c_curr = stem_multiplier * init_channels
-        self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, c_curr, 3, padding=1, bias=False), nn.BatchNorm2d(c_curr)
-        )
+        self.stem, self.stem1 = STEMS[stem](in_channels, c_curr)
         c_pp, c_p, c_curr = c_curr, c_curr, init_channels
         self.cells = nn.ModuleList()
-        reduction_prev = False
+        reduction_prev = self.stem1 is not None  # the ImageNet stem halves s1 against s0
         for i in range(layers):
             reduction = i in (layers // 3, 2 * layers // 3)
             c_curr = c_curr * 2 if reduction else c_curr
@@ -250,6 +276,8 @@ class SearchNetwork(SearchSpace):
     ) -> torch.Tensor:
         beta = {t: self._edge_weights(weights, t) for t in self.cell_types}
         s0 = s1 = self.stem(x)
+        if self.stem1 is not None:
+            s1 = self.stem1(s0)
         for cell in self.cells:
             t = "reduce" if cell.reduction else "normal"
             s0, s1 = s1, cell(s0, s1, weights[t], beta[t], choices[t] if choices else None)

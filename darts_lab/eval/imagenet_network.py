@@ -1,0 +1,106 @@
+"""DARTS's ImageNet evaluation network, mobile setting (quark0/darts `model.py`
+NetworkImageNet): a stem of three stride-2 3×3 convolutions (224 → 28), `layers` cells with
+reductions at 1/3 and 2/3 (28 → 14 → 7), the auxiliary head on the 7×7 map after the cell at
+2·layers//3 (without the BatchNorm after its 2×2 convolution, as the released code), a 7×7
+average pool and the classifier. The same cells (EvalCell) as the CIFAR network."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from darts_lab.eval.network import AuxiliaryHead, EvalCell
+from darts_lab.search_space.genotype import Genotype
+
+
+class ImageNetNetwork(nn.Module):
+    def __init__(
+        self,
+        genotype: Genotype,
+        in_channels: int,
+        num_classes: int,
+        init_channels: int = 48,
+        layers: int = 14,
+        auxiliary: bool = True,
+        image_size: int = 224,
+    ) -> None:
+        super().__init__()
+        c = init_channels
+        self.stem0 = nn.Sequential(
+            nn.Conv2d(in_channels, c // 2, 3, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(c // 2),
+            nn.ReLU(),
+            nn.Conv2d(c // 2, c, 3, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(c),
+        )
+        self.stem1 = nn.Sequential(
+            nn.ReLU(), nn.Conv2d(c, c, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c)
+        )
+        c_pp, c_p, c_curr = c, c, c
+        self.cells = nn.ModuleList()
+        self.aux_index = 2 * layers // 3
+        reduction_prev, c_aux = True, c_p  # stem1 halves s1 against s0
+        for i in range(layers):
+            reduction = i in (layers // 3, 2 * layers // 3)
+            c_curr = c_curr * 2 if reduction else c_curr
+            genes, concat = (
+                (genotype.reduce, genotype.reduce_concat)
+                if reduction
+                else (genotype.normal, genotype.normal_concat)
+            )
+            cell = EvalCell(genes, concat, c_pp, c_p, c_curr, reduction, reduction_prev)
+            self.cells.append(cell)
+            reduction_prev = reduction
+            c_pp, c_p = c_p, cell.multiplier * c_curr
+            if i == self.aux_index:
+                c_aux = c_p
+        aux_size = max(1, image_size // 32)  # 7 at 224×224: DARTS's ImageNet head
+        self.auxiliary = (
+            AuxiliaryHead(c_aux, num_classes, aux_size, batchnorm=False) if auxiliary else None
+        )
+        self.classifier = nn.Linear(c_p, num_classes)
+        self.drop_prob = 0.0  # set per epoch by the training module
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        aux = None
+        s0 = self.stem0(x)
+        s1 = self.stem1(s0)
+        for i, cell in enumerate(self.cells):
+            s0, s1 = s1, cell(s0, s1, self.drop_prob)
+            if i == self.aux_index and self.auxiliary is not None and self.training:
+                aux = self.auxiliary(s1)
+        return self.classifier(s1.mean(dim=(2, 3))), aux  # = AvgPool2d(7) at 224×224
+
+    def num_params_m(self) -> float:
+        """Parameters in millions, without the auxiliary head (as the papers count them)."""
+        own = (p.numel() for n, p in self.named_parameters() if not n.startswith("auxiliary"))
+        return sum(own) / 1e6
+
+
+def multiply_adds(net: nn.Module, image_size: int, in_channels: int = 3) -> int:
+    """Multiply-adds of one image through the network in inference (convolutions and linear
+    layers, the auxiliary head excluded), as the papers' "×+" column counts them."""
+    total = 0
+
+    def count(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(module, nn.Conv2d):
+            per_output = (
+                module.in_channels
+                // module.groups
+                * module.kernel_size[0]
+                * (module.kernel_size[1])
+            )
+            total += output.numel() * per_output
+        elif isinstance(module, nn.Linear):
+            total += module.in_features * module.out_features
+
+    hooks = [m.register_forward_hook(count) for m in net.modules()]
+    was_training = net.training
+    net.eval()
+    with torch.no_grad():
+        net(torch.zeros(1, in_channels, image_size, image_size))
+    net.train(was_training)
+    for hook in hooks:
+        hook.remove()
+    return total
