@@ -302,7 +302,8 @@ def side_by_side(args: argparse.Namespace) -> None:
     """(o) quark0/darts and darts_lab (default and with each perf switch), alternating fresh
     processes, `--rounds` times."""
     rows = [("(o) original DARTS (quark0)", "o", False, False)]
-    rows += [(name, "b", nhwc, recompute) for name, nhwc, recompute in PERF_ROWS]
+    chosen = PERF_ROWS[:2] if args.layout_only else PERF_ROWS
+    rows += [(name, "b", nhwc, recompute) for name, nhwc, recompute in chosen]
     results = {name: {"times": [], "mb": 0.0} for name, *_ in rows}
     for _ in range(args.rounds):
         for name, path, nhwc, recompute in rows:
@@ -388,6 +389,11 @@ def main() -> None:
     )
     p.add_argument("--original-darts", default=None, help="a checkout of quark0/darts")
     p.add_argument("--rounds", type=int, default=2, help="--original-darts: alternations")
+    p.add_argument(
+        "--layout-only",
+        action="store_true",
+        help="--original-darts: only the NCHW and NHWC rows (perf.channels_last's rule)",
+    )
     p.add_argument(
         "--channels-last", action="store_true", help="darts_lab paths with perf.channels_last"
     )

@@ -3,14 +3,21 @@ chosen in each config group; every logger gets the full resolved config."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
+import lightning as L
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from lightning.pytorch import loggers
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig, OmegaConf
+
+from darts_lab.oracle.base import Oracle
+from darts_lab.threads import current_threads
+
+log = logging.getLogger("darts_lab.search")  # the run's facts belong to the search's log
 
 GROUPS = ("method", "search_space", "activation", "arch_optimizer", "schedule", "regularizer")
 
@@ -62,3 +69,40 @@ def make_loggers(cfg: DictConfig, run_dir: Path) -> list[Logger]:
     logger = instantiate(cfg.logger, save_dir=str(run_dir), **extra)
     logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))  # the full config
     return [logger]
+
+
+def close_loggers(trainer: L.Trainer) -> None:
+    """Finish W&B runs so several searches in one process (tests, sweeps) get their own."""
+    for logger in trainer.loggers:
+        if isinstance(logger, loggers.WandbLogger) and logger._experiment is not None:
+            logger.experiment.finish()
+
+
+def log_facts(
+    cfg: DictConfig,
+    module: L.LightningModule,
+    data: L.LightningDataModule,
+    trainer: L.Trainer,
+    run_dir: Path,
+) -> None:
+    """The run's key facts, once, into the log (and so into the run dir's search.log)."""
+    experiment, tags = run_labels(cfg)
+    log.info("search %s, seed %d: %s", experiment, cfg.seed, " ".join(tags))
+    log.info(data.describe())
+    log.info(
+        "supernet: %d ops %s, %.3fM weights; device %s, %d thread(s), precision %s; run dir %s",
+        len(module.net.ops),
+        module.net.ops,
+        sum(p.numel() for p in module.net.parameters()) / 1e6,
+        trainer.strategy.root_device,
+        current_threads(),  # not torch.*: cloudpickle (joblib) would try to pickle torch.ops
+        trainer.precision,
+        run_dir,
+    )
+    if not (cfg.get("oracle") or {}).get("_target_"):
+        if known := Oracle.known_for(type(module.net)):
+            log.info(
+                "no oracle: %s (conf/oracle/) would log the true accuracy of the derived "
+                "architecture every epoch",
+                " or ".join(f"oracle={name}" for name in known),
+            )

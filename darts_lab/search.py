@@ -22,7 +22,6 @@ from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.errors import InstantiationException  # noqa: E402
 from hydra.utils import get_class, instantiate  # noqa: E402
 from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint  # noqa: E402
-from lightning.pytorch.loggers import WandbLogger  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
 from darts_lab import perf  # noqa: E402
@@ -52,11 +51,10 @@ from darts_lab.lit.preemption import (  # noqa: E402
 )
 from darts_lab.lit.reliability import NonFiniteError  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
-from darts_lab.loggers import choice, make_loggers, run_labels  # noqa: E402
-from darts_lab.oracle.base import Oracle  # noqa: E402
+from darts_lab.loggers import choice, close_loggers, log_facts, make_loggers, run_labels  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
 from darts_lab.then_train import check_then_train, retraining_requeued, train_after_search  # noqa: E402
-from darts_lab.threads import current_threads, set_threads  # noqa: E402
+from darts_lab.threads import set_threads  # noqa: E402
 
 log = logging.getLogger("darts_lab.search")  # one name whether run as a module or imported
 
@@ -208,39 +206,6 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
     return Search(module, datamodule, trainer, plugins)
 
 
-def _close_loggers(trainer: L.Trainer) -> None:
-    """Finish W&B runs so several searches in one process (tests, sweeps) get their own."""
-    for logger in trainer.loggers:
-        if isinstance(logger, WandbLogger) and logger._experiment is not None:
-            logger.experiment.finish()
-
-
-def log_facts(
-    cfg: DictConfig, module: SearchModule, data: SearchDataModule, trainer: L.Trainer, run_dir: Path
-) -> None:
-    """The run's key facts, once, into the log (and so into the run dir's search.log)."""
-    experiment, tags = run_labels(cfg)
-    log.info("search %s, seed %d: %s", experiment, cfg.seed, " ".join(tags))
-    log.info(data.describe())
-    log.info(
-        "supernet: %d ops %s, %.3fM weights; device %s, %d thread(s), precision %s; run dir %s",
-        len(module.net.ops),
-        module.net.ops,
-        sum(p.numel() for p in module.net.parameters()) / 1e6,
-        trainer.strategy.root_device,
-        current_threads(),  # not torch.*: cloudpickle (joblib) would try to pickle torch.ops
-        trainer.precision,
-        run_dir,
-    )
-    if not (cfg.get("oracle") or {}).get("_target_"):
-        if known := Oracle.known_for(type(module.net)):
-            log.info(
-                "no oracle: %s (conf/oracle/) would log the true accuracy of the derived "
-                "architecture every epoch",
-                " or ".join(f"oracle={name}" for name in known),
-            )
-
-
 def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
     """One search in `run_dir`. Returns the genotype, or None if the run was interrupted."""
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -280,7 +245,7 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
             write_status(run_dir, status, f"{type(e).__name__}: {e}")
         raise
     finally:
-        _close_loggers(trainer)
+        close_loggers(trainer)
     write_status(run_dir, "finished")
     w_steps, a_steps = int(module.w_steps), int(module.a_steps)
     log.info(

@@ -28,7 +28,12 @@ def test_a_tiny_search_prints_only_meaningful_lines(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=300,
-        env={"PATH": "/usr/bin:/bin", "WANDB_MODE": "offline", "HOME": str(tmp_path)},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "WANDB_MODE": "offline",
+            "HOME": str(tmp_path),
+            "OMP_NUM_THREADS": "1",  # beside the other xdist worker
+        },
     )
     assert proc.returncode == 0, proc.stderr
     unexpected = [

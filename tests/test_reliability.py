@@ -1,6 +1,7 @@
 """Resume equivalence, determinism, the NaN guard and interrupted runs."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -158,12 +159,14 @@ def test_sigterm_leaves_interrupted_status_and_checkpoint(tmp_path: Path) -> Non
             "search_space.layers=3",
             "search_space.init_channels=4",
             "trainer.max_epochs=50",
+            "trainer.limit_train_batches=4",
             "trainer.enable_progress_bar=false",
             f"hydra.run.dir={run_dir}",
         ],
         cwd=Path(__file__).resolve().parents[1],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},  # beside the other xdist worker
     )
     try:
         deadline = time.time() + 120

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from darts_lab.eval.network import AuxiliaryHead, EvalCell
+from darts_lab.eval.network import AuxiliaryHead, build_cells
 from darts_lab.search_space.genotype import Genotype
 
 
@@ -36,24 +36,9 @@ class ImageNetNetwork(nn.Module):
         self.stem1 = nn.Sequential(
             nn.ReLU(), nn.Conv2d(c, c, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c)
         )
-        c_pp, c_p, c_curr = c, c, c
-        self.cells = nn.ModuleList()
         self.aux_index = 2 * layers // 3
-        reduction_prev, c_aux = True, c_p  # stem1 halves s1 against s0
-        for i in range(layers):
-            reduction = i in (layers // 3, 2 * layers // 3)
-            c_curr = c_curr * 2 if reduction else c_curr
-            genes, concat = (
-                (genotype.reduce, genotype.reduce_concat)
-                if reduction
-                else (genotype.normal, genotype.normal_concat)
-            )
-            cell = EvalCell(genes, concat, c_pp, c_p, c_curr, reduction, reduction_prev)
-            self.cells.append(cell)
-            reduction_prev = reduction
-            c_pp, c_p = c_p, cell.multiplier * c_curr
-            if i == self.aux_index:
-                c_aux = c_p
+        # stem1 halves s1 against s0: the first cell reduces s0 (FactorizedReduce)
+        self.cells, c_p, c_aux = build_cells(genotype, layers, c, c, reduction_prev=True)
         aux_size = max(1, image_size // 32)  # 7 at 224×224: DARTS's ImageNet head
         self.auxiliary = (
             AuxiliaryHead(c_aux, num_classes, aux_size, batchnorm=False) if auxiliary else None

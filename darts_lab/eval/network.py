@@ -85,6 +85,31 @@ class AuxiliaryHead(nn.Module):
         return self.classifier(self.features(x).flatten(1))
 
 
+def build_cells(
+    genotype: Genotype, layers: int, c: int, c_stem: int, reduction_prev: bool
+) -> tuple[nn.ModuleList, int, int]:
+    """DARTS's stack of `layers` cells on a stem of `c_stem` channels: reductions (doubling the
+    channels) at 1/3 and 2/3. Returns the cells, the last cell's output channels and those of
+    the cell at 2·layers//3, where the auxiliary head reads."""
+    cells = nn.ModuleList()
+    c_pp, c_p, c_curr, c_aux = c_stem, c_stem, c, c_stem
+    for i in range(layers):
+        reduction = i in (layers // 3, 2 * layers // 3)
+        c_curr = c_curr * 2 if reduction else c_curr
+        genes, concat = (
+            (genotype.reduce, genotype.reduce_concat)
+            if reduction
+            else (genotype.normal, genotype.normal_concat)
+        )
+        cell = EvalCell(genes, concat, c_pp, c_p, c_curr, reduction, reduction_prev)
+        cells.append(cell)
+        reduction_prev = reduction
+        c_pp, c_p = c_p, cell.multiplier * c_curr
+        if i == 2 * layers // 3:
+            c_aux = c_p
+    return cells, c_p, c_aux
+
+
 class EvalNetwork(nn.Module):
     def __init__(
         self,
@@ -102,24 +127,8 @@ class EvalNetwork(nn.Module):
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, c_curr, 3, padding=1, bias=False), nn.BatchNorm2d(c_curr)
         )
-        c_pp, c_p, c_curr = c_curr, c_curr, init_channels
-        self.cells = nn.ModuleList()
         self.aux_index = 2 * layers // 3
-        reduction_prev, c_aux = False, c_p
-        for i in range(layers):
-            reduction = i in (layers // 3, 2 * layers // 3)
-            c_curr = c_curr * 2 if reduction else c_curr
-            genes, concat = (
-                (genotype.reduce, genotype.reduce_concat)
-                if reduction
-                else (genotype.normal, genotype.normal_concat)
-            )
-            cell = EvalCell(genes, concat, c_pp, c_p, c_curr, reduction, reduction_prev)
-            self.cells.append(cell)
-            reduction_prev = reduction
-            c_pp, c_p = c_p, cell.multiplier * c_curr
-            if i == self.aux_index:
-                c_aux = c_p
+        self.cells, c_p, c_aux = build_cells(genotype, layers, init_channels, c_curr, False)
         aux_size = image_size // 4  # after the two reduction cells
         self.auxiliary = AuxiliaryHead(c_aux, num_classes, aux_size) if auxiliary else None
         self.classifier = nn.Linear(c_p, num_classes)
