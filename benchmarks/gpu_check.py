@@ -103,7 +103,7 @@ def search_row(overrides: list[str], args: argparse.Namespace, out: Path) -> dic
         [
             f"trainer.accelerator={args.device}",
             f"trainer.limit_train_batches={args.steps}",
-            "trainer.limit_val_batches=1",
+            "trainer.limit_val_batches=0",  # the steps are what is timed
             *overrides,
         ],
         args.tiny,
@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", default="", help="run only the rows whose name contains this")
     args = p.parse_args(argv)
     if args.tiny:
-        args.steps, args.warmup = min(args.steps, 3), min(args.warmup, 1)
+        args.steps, args.warmup = min(args.steps, 2), min(args.warmup, 1)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.device == "cuda" and not torch.cuda.is_available():

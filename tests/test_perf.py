@@ -81,7 +81,7 @@ def test_fp16_loss_scale_is_undone_for_clipping_and_the_trace(tmp_path: Path) ->
 # float64 (Lightning's 64-true): float32 rounding, amplified by Adam's first steps, makes two
 # equal computations differ by ~1e-5 on some CPUs; in float64 they agree to ~1e-15
 STEPS64 = [
-    "trainer.limit_train_batches=5",
+    "trainer.limit_train_batches=3",
     "trainer.limit_val_batches=1",
     "seed=3",
     "trainer.precision=64-true",
@@ -89,7 +89,7 @@ STEPS64 = [
 
 
 def assert_same_search(a: Path, b: Path) -> None:
-    """The same α and w (and BN running statistics) after the runs' 5 steps."""
+    """The same α and w (and BN running statistics) after the runs' 3 steps."""
     import torch
 
     assert alphas(a) == pytest.approx(alphas(b), abs=1e-12)
@@ -104,7 +104,7 @@ def assert_same_search(a: Path, b: Path) -> None:
 
 def test_shared_relu_gives_the_same_search(tmp_path: Path, monkeypatch) -> None:
     """ReLU(x) computed once per edge (ops.after_relu) is the same step as every op applying
-    its own: the same α and w after 5 steps of a DARTS search, the reducing skip included."""
+    its own: the same α and w after 3 steps of a DARTS search, the reducing skip included."""
     import darts_lab.search_space.ops as ops
 
     run_search(make_cfg(*STEPS64), tmp_path / "shared")
@@ -135,7 +135,7 @@ def test_frozen_weights_in_the_arch_step_give_the_same_search(tmp_path: Path, mo
 @pytest.mark.parametrize("space", ["darts_cnn", "nb1shot1"])
 def test_recomputed_edges_give_the_same_search(space: str, tmp_path: Path) -> None:
     """Activation checkpointing of the mixed ops (perf.recompute_edges) is the same search:
-    the same α, w and BatchNorm running statistics after 5 steps (PC-DARTS on nb1shot1)."""
+    the same α, w and BatchNorm running statistics after 3 steps (PC-DARTS on nb1shot1)."""
     extra = [f"search_space={space}"] + (
         ["search_space.partial_channels=2"] * (space != "darts_cnn")
     )

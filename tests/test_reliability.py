@@ -19,7 +19,7 @@ from darts_lab.lit.reliability import NonFiniteError
 from darts_lab.search import run_search
 from tests.conftest import make_cfg
 
-FAST = ["trainer.limit_train_batches=6", "trainer.limit_val_batches=1", "seed=7"]
+FAST = ["trainer.limit_train_batches=4", "trainer.limit_val_batches=1", "seed=7"]
 
 
 def alphas(run_dir: Path) -> dict:

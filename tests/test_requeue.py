@@ -27,14 +27,14 @@ SEARCH = [
     "search_space.init_channels=4",
     "dataset.batch_size=32",
     "trainer.max_epochs=3",
-    "trainer.limit_train_batches=10",
-    "trainer.limit_val_batches=2",
+    "trainer.limit_train_batches=8",
+    "trainer.limit_val_batches=1",
     "seed=0",
     "perf.threads=1",  # the job and the reference: the same float reductions
 ]
 RETRAIN = [
     "trainer.max_epochs=3",
-    "trainer.limit_train_batches=10",
+    "trainer.limit_train_batches=8",
     "model.layers=2",
     "model.init_channels=4",
     "logger=none",

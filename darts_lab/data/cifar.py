@@ -17,10 +17,8 @@ from darts_lab.data.nb201_split import TestHalvesForAlpha
 from darts_lab.safe_load import load_pickle
 
 # DARTS's CIFAR statistics and search augmentation (quark0/darts utils._data_transforms_cifar10).
-_STATS = {
-    10: ((0.49139968, 0.48215827, 0.44653124), (0.24703233, 0.24348505, 0.26158768)),
-    100: ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
-}
+CIFAR10_STATS = ((0.49139968, 0.48215827, 0.44653124), (0.24703233, 0.24348505, 0.26158768))
+CIFAR100_STATS = ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762))
 
 
 def _checked(base: type[datasets.CIFAR10]) -> type[datasets.CIFAR10]:
@@ -74,6 +72,7 @@ class CIFARDataModule(SearchDataModule):
     in_channels = 3
     image_size = 32
     num_classes = 10
+    stats = CIFAR10_STATS  # of this dataset, not looked up by its class count
     _reader: type[datasets.CIFAR10] = CIFAR10
     _url = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 
@@ -91,7 +90,7 @@ class CIFARDataModule(SearchDataModule):
             )
 
     def _transforms(self, augment: bool) -> T.Compose:
-        mean, std = _STATS[self.num_classes]
+        mean, std = self.stats
         aug = [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()] if augment else []
         return T.Compose([*aug, T.ToTensor(), T.Normalize(mean, std)])
 
@@ -115,5 +114,6 @@ class CIFAR100DataModule(TestHalvesForAlpha, CIFARDataModule):
     """NAS-Bench-201 on CIFAR-100: α on the "xvalid" half of the test set (nb201_split.py)."""
 
     num_classes = 100
+    stats = CIFAR100_STATS
     _reader = CIFAR100
     _url = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"

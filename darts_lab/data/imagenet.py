@@ -21,7 +21,7 @@ class ImageNetDataModule(ImageFolderDataModule):
     option = "imagenet"
 
     def __init__(
-        self, *args: object, image_size: int = 224, color_jitter: bool = True, **kwargs: object
+        self, *args: object, image_size: int = 224, color_jitter: bool = False, **kwargs: object
     ) -> None:
         super().__init__(*args, image_size=image_size, **kwargs)
         self.color_jitter = color_jitter  # retraining: yes; PC-DARTS's search: no
