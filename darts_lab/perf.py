@@ -23,14 +23,14 @@ from darts_lab.config import ConfigError
 log = logging.getLogger("darts_lab.perf")
 
 
-def configure_backends(deterministic: bool, cuda: bool | None = None) -> str:
-    """Set torch's backend switches for this process; returns them in words for the run log."""
+def configure_backends(deterministic: bool, cuda: bool | None = None) -> None:
+    """Set torch's backend switches for this process; on CUDA, say which in the run log."""
     if not isinstance(deterministic, bool):
         raise ConfigError(f"perf.deterministic={deterministic!r} must be true or false")
     if cuda is None:
         cuda = torch.cuda.is_available()
     if not cuda:
-        return "CPU: no backend switches"
+        return
     if deterministic:  # cuBLAS needs its workspace fixed before its first call
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.backends.cudnn.benchmark = not deterministic
@@ -43,7 +43,6 @@ def configure_backends(deterministic: bool, cuda: bool | None = None) -> str:
     else:
         said = "cuDNN autotuning, TF32 matmuls and convolutions (perf.deterministic=true: off)"
     log.info("backends: %s", said)
-    return said
 
 
 def channels_last(choice: bool | str, image_size: int | None, cuda: bool | None = None) -> bool:

@@ -9,6 +9,7 @@ its standard statistics. Every reader error is one line naming the folder or fil
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from pathlib import Path
@@ -60,14 +61,15 @@ class ImageFolderDataModule(SearchDataModule):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.image_size, self.test_fraction = image_size, test_fraction
-        self.root = self.data_dir
 
     # -- where things are --------------------------------------------------------------------
     def heldout_folder(self) -> Path | None:
-        return next((self.root / n for n in ("val", "test") if (self.root / n).is_dir()), None)
+        return next(
+            (self.data_dir / n for n in ("val", "test") if (self.data_dir / n).is_dir()), None
+        )
 
     def check(self) -> None:
-        train = self.root / "train"
+        train = self.data_dir / "train"
         if not train.is_dir():
             raise DataError(
                 f"no {train}: dataset={self.option} reads train/<class>/<images> under data_dir "
@@ -90,7 +92,7 @@ class ImageFolderDataModule(SearchDataModule):
     # -- how images become tensors -------------------------------------------------------------
     def mode(self) -> str:
         """Grayscale ("L") if the first training image is, else RGB."""
-        first = next(p for p in sorted((self.root / "train").rglob("*")) if p.is_file())
+        first = next(p for p in sorted((self.data_dir / "train").rglob("*")) if p.is_file())
         try:
             with Image.open(first) as image:
                 return "L" if image.mode in ("L", "I;16", "1") else "RGB"
@@ -99,12 +101,12 @@ class ImageFolderDataModule(SearchDataModule):
 
     def stats(self, mode: str) -> tuple[list[float], list[float]]:
         """Per-channel mean and std of the resized training images, cached beside the data."""
-        cache = self.root / STATS_FILE
+        cache = self.data_dir / STATS_FILE
         key = f"{mode}-{self.image_size}"
         cached = json.loads(cache.read_text()) if cache.is_file() else {}
         if key in cached:
             return cached[key]["mean"], cached[key]["std"]
-        plain = CheckedImageFolder(self.root / "train", self._resize(), mode)
+        plain = CheckedImageFolder(self.data_dir / "train", self._resize(), mode)
         total = torch.zeros(3 if mode == "RGB" else 1, dtype=torch.float64)
         squares, pixels = total.clone(), 0
         for image, _ in plain:
@@ -124,9 +126,8 @@ class ImageFolderDataModule(SearchDataModule):
     def _resize(self) -> T.Compose:
         return T.Compose([T.Resize((self.image_size, self.image_size)), T.ToTensor()])
 
-    def transforms(self, augment: bool, mode: str) -> T.Compose:
+    def transforms(self, augment: bool, mean: list[float], std: list[float]) -> T.Compose:
         """Resize, then (search and retraining) a padded random crop and a flip, as CIFAR's."""
-        mean, std = self.stats(mode)
         size = self.image_size
         aug = [T.RandomCrop(size, padding=max(1, size // 8)), T.RandomHorizontalFlip()]
         return T.Compose(
@@ -145,13 +146,15 @@ class ImageFolderDataModule(SearchDataModule):
         self.check()
         mode = self.mode()
         self.in_channels = 1 if mode == "L" else 3
-        train = CheckedImageFolder(self.root / "train", self.transforms(True, mode), mode)
+        mean, std = self.stats(mode)
+        train = CheckedImageFolder(self.data_dir / "train", self.transforms(True, mean, std), mode)
         self.num_classes = len(train.classes)
-        plain = CheckedImageFolder(self.root / "train", self.transforms(False, mode), mode)
+        plain = copy.copy(train)  # the same file list, scanned once
+        plain.transform = self.transforms(False, mean, std)
         heldout = self.heldout_folder()
         if heldout is not None:
             self._train, self._plain = train, plain
-            self._test = CheckedImageFolder(heldout, self.transforms(False, mode), mode)
+            self._test = CheckedImageFolder(heldout, plain.transform, mode)
             return
         # one folder: a seeded test_fraction of it is the test set (the same for every run seed)
         order = torch.randperm(len(train), generator=torch.Generator().manual_seed(0)).tolist()
@@ -177,5 +180,5 @@ class ImageFolderDataModule(SearchDataModule):
     def describe(self) -> str:
         return (
             f"{super().describe()}; {self.num_classes} classes, {self.in_channels} channel(s), "
-            f"{self.image_size}×{self.image_size} from {self.root}"
+            f"{self.image_size}×{self.image_size} from {self.data_dir}"
         )

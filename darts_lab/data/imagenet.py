@@ -27,13 +27,13 @@ class ImageNetDataModule(ImageFolderDataModule):
         self.color_jitter = color_jitter  # retraining: yes; PC-DARTS's search: no
 
     def heldout_folder(self) -> Path | None:
-        return self.root / "val"
+        return self.data_dir / "val"
 
     def check(self) -> None:
         for part in ("train", "val"):
-            if not (self.root / part).is_dir():
+            if not (self.data_dir / part).is_dir():
                 raise DataError(
-                    f"ILSVRC-2012 not found: no {self.root / part}. Extract "
+                    f"ILSVRC-2012 not found: no {self.data_dir / part}. Extract "
                     f"ILSVRC2012_img_train.tar into train/<wnid>/ and the validation images into "
                     f"val/<wnid>/ (valprep.sh), then set data_dir=PATH"
                 )
@@ -45,7 +45,7 @@ class ImageNetDataModule(ImageFolderDataModule):
     def stats(self, mode: str) -> tuple[list[float], list[float]]:
         return MEAN, STD
 
-    def transforms(self, augment: bool, mode: str) -> T.Compose:
+    def transforms(self, augment: bool, mean: list[float], std: list[float]) -> T.Compose:
         size = self.image_size
         if augment:
             jitter = T.ColorJitter(brightness=0.4, contrast=0.4, saturation=0.4, hue=0.2)
@@ -53,4 +53,4 @@ class ImageNetDataModule(ImageFolderDataModule):
             steps += [jitter] if self.color_jitter else []
         else:
             steps = [T.Resize(round(size * 256 / 224)), T.CenterCrop(size)]
-        return T.Compose([*steps, T.ToTensor(), T.Normalize(MEAN, STD)])
+        return T.Compose([*steps, T.ToTensor(), T.Normalize(mean, std)])

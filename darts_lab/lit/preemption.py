@@ -164,7 +164,6 @@ class Requeue(L.Callback):
                 f"job resumes from {path}",
             )
             log.warning("signal received: checkpointed to %s; requeuing through submitit", path)
-        signum, handler = _Signal.submitit or (signal.SIGUSR2, None)
-        if callable(handler):
-            handler(*(_Signal.pending or (signum, None)))  # submitit: resubmit, then exit
+        signum, handler = _Signal.submitit  # set: only submitit's signal makes a batch pending
+        handler(*(_Signal.pending or (signum, None)))  # submitit: resubmit, then exit
         raise SystemExit(1)  # DDP ranks other than 0: submitit leaves their exit to them
