@@ -44,3 +44,30 @@ def test_admm_state_follows_cuda() -> None:
     reg.z, reg.u = {"normal": torch.ones(2, 3)}, {"normal": torch.zeros(2, 3)}
     reg.cuda()
     assert reg.z["normal"].is_cuda and reg.u["normal"].is_cuda
+
+
+def test_channels_last_rule_and_loader_workers(monkeypatch) -> None:
+    """perf.channels_last=auto: NHWC on CPU from 32×32 up, never on CUDA until measured there;
+    dataset.num_workers=auto: none without CUDA, the cores but one (at most 8) with it."""
+    import darts_lab.threads as threads
+    from darts_lab.config import ConfigError
+    from darts_lab.perf import channels_last, configure_backends
+
+    assert channels_last("auto", 32, cuda=False) and channels_last("auto", 224, cuda=False)
+    assert not channels_last("auto", 8, cuda=False) and not channels_last("auto", 32, cuda=True)
+    assert channels_last(True, 8) and not channels_last(False, 224)
+    with pytest.raises(ConfigError, match="perf.channels_last"):
+        channels_last("yes", 32)
+    assert configure_backends(True, cuda=False) is None  # on CPU nothing is switched
+    assert not torch.are_deterministic_algorithms_enabled()
+    with pytest.raises(ConfigError, match="perf.deterministic"):
+        configure_backends("yes", cuda=False)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 16)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert threads.loader_workers("auto") == 0 and threads.loader_workers(3) == 3
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert threads.loader_workers("auto") == 8
+    monkeypatch.setattr(threads, "usable_cores", lambda: 4)
+    assert threads.loader_workers("auto") == 3
+    with pytest.raises(ConfigError, match="num_workers"):
+        threads.loader_workers(-1)
