@@ -38,7 +38,7 @@ def write_jpegs(root: Path, images: int, classes: int = 8) -> None:
 
 
 def images_per_second(root: Path, workers: int, batch: int) -> float:
-    data = ImageNetDataModule(root, batch_size=batch, num_workers=workers, split=False)
+    data = ImageNetDataModule(root, batch_size=batch, num_workers=workers, single_level=True)
     data.setup()
     loader = torch.utils.data.DataLoader(
         data.train_aug, batch_size=batch, shuffle=True, num_workers=workers

@@ -242,7 +242,7 @@ def time_lightning(
         recompute_edges=args.recompute_edges,
     )
     n = 2 * args.batch * (args.warmup + args.steps)
-    dm = RandomImages(n, args.channels, args.size, batch_size=args.batch, train_fraction=0.5)
+    dm = RandomImages(n, args.channels, args.size, batch_size=args.batch)
     timer = StepTimer()
     with tempfile.TemporaryDirectory() as out, peak_memory(torch.device(args.device)) as memory:
         trainer = L.Trainer(

@@ -76,12 +76,6 @@ def validate(cfg: DictConfig) -> None:
             lambda v: v >= 0,
             ">= 0",
         ),
-        (
-            ("dataset.train_fraction",),
-            lambda v: 0 < v < 1,
-            "strictly between 0 and 1: the w-train share of the split (or null to follow the "
-            "schedule)",
-        ),
     ]
     rules += [
         (

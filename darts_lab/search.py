@@ -129,15 +129,12 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
         check_combination(cfg, space_class, activation)
         schedule = instantiate(cfg.schedule)
         method = instantiate(cfg.method)
-        fraction = cfg.dataset.train_fraction
-        if fraction is None:  # the split follows the schedule: r w-steps per α-step → r/(r+1)
-            fraction = schedule.expected_ratio / (schedule.expected_ratio + 1)
         datamodule = instantiate(
             cfg.dataset,
             data_dir=cfg.data_dir,
-            train_fraction=fraction,
             split_seed=cfg.seed,
-            split=not method.single_level,
+            single_level=method.single_level,
+            schedule_ratio=schedule.expected_ratio,  # a random split's share: r/(r+1)
         )
         datamodule.check()
         datamodule.setup()  # read the data now: a corrupt file fails before anything is written
@@ -161,6 +158,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
             method,
             arch_lr_anneal=cfg.arch_lr_anneal,
             arch_warmup_epochs=cfg.arch_warmup_epochs,
+            arch_grad_clip=cfg.arch_grad_clip,
             channels_last=perf.channels_last(
                 cfg.perf.channels_last, getattr(datamodule, "image_size", None)
             ),

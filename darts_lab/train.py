@@ -82,7 +82,7 @@ def check_train(
     try:
         retraining = instantiate(cfg.retraining)
         data = instantiate(
-            cfg.dataset, data_dir=cfg.data_dir, train_fraction=0.5, split_seed=cfg.seed, split=False
+            cfg.dataset, data_dir=cfg.data_dir, split_seed=cfg.seed, single_level=True
         )  # no split: retraining uses the whole training set
     except InstantiationException as e:  # Hydra wraps constructor errors
         if isinstance(e.__cause__, (ConfigError, DataError)):

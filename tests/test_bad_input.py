@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
         ("w_optimizer.lr=0", r"w_optimizer.lr=0 is not allowed: it must be a positive number"),
         ("arch_optimizer.lr=-0.1", r"arch_optimizer.lr=-0.1 is not allowed: it must be a positive"),
         ("dataset.batch_size=0", r"dataset.batch_size=0 is not allowed: it must be a positive int"),
-        ("dataset.train_fraction=1.5", r"train_fraction=1.5 is not allowed.*between 0 and 1"),
-        ("dataset.train_fraction=0", r"train_fraction=0 is not allowed.*between 0 and 1"),
+        ("dataset.split.train_fraction=1.5", r"train_fraction=1.5 is not allowed.*between 0 and 1"),
+        ("dataset.split.train_fraction=0", r"train_fraction=0 is not allowed.*between 0 and 1"),
         ("search_space.layers=2", r"layers >= 3"),
         ("w_optimizer.lr=fast", r"w_optimizer.lr='fast' is not allowed: it must be a positive"),
         ("w_optimizer.grad_clip=0", r"w_optimizer.grad_clip=0 is not allowed"),
@@ -48,7 +48,6 @@ ROOT = Path(__file__).resolve().parents[1]
         ("arch_warmup_epochs=-1", r"arch_warmup_epochs=-1 is not allowed"),
         ("arch_lr_anneal=maybe", r"arch_lr_anneal='maybe' is not allowed: it must be true or"),
         ("w_optimizer.lr_interval=batch", r"lr_interval='batch' is not allowed: .* epoch, step"),
-        ("dataset.search_split=nb301", r"search_split='nb301' is not allowed"),
         ("arch_optimizer=eg activation=simplex arch_optimizer.order=x", r"order='x' is not"),
     ],
 )
@@ -73,6 +72,12 @@ def test_missing_dataset_dir(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"CIFAR10 not found: .*missing\. Download"):
         run_search(make_cfg("dataset=cifar10", f"data_dir={tmp_path / 'none'}"), tmp_path)
     assert not (tmp_path / "genotype.json").exists()
+
+
+def test_unknown_split_lists_allowed() -> None:
+    listing = r"(?s)'dataset/split/nb301'.*nb201_xvalid"
+    with pytest.raises(ConfigCompositionException, match=listing):
+        make_cfg("dataset/split=nb301")
 
 
 def test_unknown_group_option_lists_allowed() -> None:

@@ -8,12 +8,14 @@ import torch
 
 from darts_lab.data.cifar import CIFAR100DataModule, CIFARDataModule
 from darts_lab.data.errors import DataError
+from darts_lab.data.split.nb201 import NB201
+from darts_lab.data.split.random import RandomSplit
 from darts_lab.search import run_search
 from tests.conftest import make_cfg, write_cifar
 
 
 def test_cifar10_reads_pickle_batches(cifar_dir: Path) -> None:
-    dm = CIFARDataModule(cifar_dir, batch_size=4, train_fraction=0.5, num_workers=0)
+    dm = CIFARDataModule(cifar_dir, batch_size=4, split=RandomSplit(0.5), num_workers=0)
     dm.setup()
     assert len(dm.w_indices) == 10 and len(dm.a_indices) == 10
     x, y = next(iter(dm.train_dataloader()))
@@ -27,7 +29,7 @@ def test_cifar10_reads_pickle_batches(cifar_dir: Path) -> None:
 
 def test_cifar100_reads_pickle_files(tmp_path: Path) -> None:
     write_cifar(tmp_path, n_train=12, n_test=4, classes=100)
-    dm = CIFAR100DataModule(tmp_path, batch_size=4, train_fraction=0.75)
+    dm = CIFAR100DataModule(tmp_path, batch_size=4, split=RandomSplit(0.75))
     dm.setup()
     assert dm.num_classes == 100 and len(dm.w_indices) == 9
     assert next(iter(dm.val_dataloader()))[0].shape == (3, 3, 32, 32)
@@ -79,7 +81,7 @@ def test_split_travels_in_the_datamodule_state(cifar_dir: Path) -> None:
 def test_nb201_split_on_cifar100_uses_the_test_half_for_alpha(tmp_path: Path) -> None:
     """NAS-Bench-201 / GAEA: w on every training image, α on "xvalid" (half the test set)."""
     write_cifar(tmp_path, n_train=12, n_test=8, classes=100)
-    dm = CIFAR100DataModule(tmp_path, batch_size=4, search_split="nb201")
+    dm = CIFAR100DataModule(tmp_path, batch_size=4, split=NB201())
     dm.setup()
     assert dm.w_indices.tolist() == list(range(12)) and len(dm.a_indices) == 4
     assert len(dm.arch_dataloader().dataset) == 4 and len(dm.val_dataloader().dataset) == 4
@@ -87,7 +89,7 @@ def test_nb201_split_on_cifar100_uses_the_test_half_for_alpha(tmp_path: Path) ->
     # the benchmark's own split file, in its config format
     split = tmp_path / "cifar100-test-split.txt"
     split.write_text(json.dumps({"xvalid": ["int", ["1", "5", "6", "7"]], "xtest": ["int", []]}))
-    dm = CIFAR100DataModule(tmp_path, batch_size=4, search_split="nb201", split_file=str(split))
+    dm = CIFAR100DataModule(tmp_path, batch_size=4, split=NB201(file=str(split)))
     dm.setup()
     assert dm.a_indices.tolist() == [1, 5, 6, 7] and len(dm.w_indices) == 12
     x, _ = dm.arch_eval[5]  # α-val image 5 is test image 5
@@ -95,28 +97,27 @@ def test_nb201_split_on_cifar100_uses_the_test_half_for_alpha(tmp_path: Path) ->
 
 
 def test_nb201_split_on_cifar10_is_two_training_halves(cifar_dir: Path, tmp_path: Path) -> None:
-    dm = CIFARDataModule(cifar_dir, batch_size=4, train_fraction=0.9, search_split="nb201")
+    dm = CIFARDataModule(cifar_dir, batch_size=4, split=NB201(), schedule_ratio=9.0)
     dm.setup()  # 25k/25k on the real data: half each, whatever the schedule's fraction
     assert len(dm.w_indices) == len(dm.a_indices) == 10
     assert not set(dm.w_indices.tolist()) & set(dm.a_indices.tolist())
     split = tmp_path / "cifar-split.txt"
     split.write_text(json.dumps({"train": ["int", ["0", "2"]], "valid": ["int", ["1", "99"]]}))
     with pytest.raises(DataError, match="indices outside the 20 images"):
-        CIFARDataModule(cifar_dir, search_split="nb201", split_file=str(split)).setup()
+        CIFARDataModule(cifar_dir, split=NB201(file=str(split))).setup()
     with pytest.raises(DataError, match="does not exist"):
-        CIFARDataModule(cifar_dir, search_split="nb201", split_file="/nowhere.txt").setup()
+        CIFARDataModule(cifar_dir, split=NB201(file="/nowhere.txt")).setup()
 
 
 def test_nb201_experiments_use_the_nb201_split() -> None:
-    assert make_cfg("+experiment=gaea_darts_bilevel", "dataset=cifar100").dataset.search_split == (
-        "nb201"
-    )
+    split = make_cfg("+experiment=gaea_darts_bilevel", "dataset=cifar100").dataset.split
+    assert split._target_ == "darts_lab.data.split.nb201.NB201"
 
 
 def test_nb201_cifar10_split_rule_reproduces_the_benchmark_file() -> None:
     """Without a split file the training halves follow NAS-Bench-201's generating rule; entries
     of its cifar-split.txt (50k images): train[10] = 26, valid[111] = 242."""
-    from darts_lab.data.nb201_split import training_halves
+    from darts_lab.data.split.nb201 import training_halves
 
     train, valid = training_halves(50_000, None)
     assert len(train) == len(valid) == 25_000

@@ -14,8 +14,9 @@ from PIL import Image
 from darts_lab.data.errors import DataError
 from darts_lab.data.image_folder import STATS_FILE, ImageFolderDataModule
 from darts_lab.data.imagenet import ImageNetDataModule
-from darts_lab.data.subsample import class_balanced
+from darts_lab.data.split.subsample import Subsample, class_balanced
 from darts_lab.export.artifacts import read_status
+from darts_lab.report import report
 from darts_lab.search import run_search
 from darts_lab.train import run_train
 from tests.conftest import CONF_DIR, make_cfg
@@ -45,7 +46,7 @@ def write_tree(
 
 def test_grayscale_folder_of_two_sizes(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "mine")
-    data = ImageFolderDataModule(root, image_size=8, test_fraction=0.25, split=False)
+    data = ImageFolderDataModule(root, image_size=8, test_fraction=0.25, single_level=True)
     data.setup()
     assert (data.in_channels, data.num_classes) == (1, 2)
     assert len(data.train_aug) == 9 and len(data.test_set()) == 3  # 12 images, 1/4 held out
@@ -66,7 +67,7 @@ def test_grayscale_folder_of_two_sizes(tmp_path: Path) -> None:
 
 def test_colour_folder_with_val(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "mine", classes=3, mode="RGB", parts=("train", "val"))
-    data = ImageFolderDataModule(root, image_size=16, split=False)
+    data = ImageFolderDataModule(root, image_size=16, single_level=True)
     data.setup()
     assert (data.in_channels, data.num_classes) == (3, 3)
     assert len(data.train_aug) == 18 and len(data.test_set()) == 18
@@ -99,7 +100,7 @@ def test_class_balanced_subsample_by_hand() -> None:
     assert torch.bincount(labels[a]).tolist() == [1, 2, 3]
     assert not set(w.tolist()) & set(a.tolist())
     assert class_balanced(targets, (0.1, 0.025), seed=3)[0].tolist() == w.tolist()
-    with pytest.raises(DataError, match="subsample_fractions"):
+    with pytest.raises(DataError, match="split.fractions"):
         class_balanced(targets, (0.9, 0.2), seed=0)
 
 
@@ -126,6 +127,13 @@ def test_search_then_retrain_on_own_images(tmp_path: Path) -> None:
     assert read_status(tmp_path / "run" / "train") == "finished"
     result = json.loads((tmp_path / "run" / "train" / "result.json").read_text())
     assert 0 <= result["test_acc"] <= 1
+    # the report reads the run as a one-job multirun (Hydra's record of its overrides)
+    (tmp_path / "run" / ".hydra").mkdir()
+    (tmp_path / "run" / ".hydra" / "overrides.yaml").write_text("- dataset=image_folder\n")
+    _, rows = report(tmp_path)
+    assert rows[0]["seeds"] == "1/1"
+    error = float(rows[0]["test error (%)"].split(" ± ")[0])
+    assert error == pytest.approx(100 * (1 - result["test_acc"]), abs=0.01)
 
 
 def write_imagenet(root: Path, classes: int = 6, per_class: int = 40) -> Path:
@@ -139,7 +147,7 @@ def write_imagenet(root: Path, classes: int = 6, per_class: int = 40) -> Path:
 
 def test_imagenet_layout_subsample_and_search(tmp_path: Path) -> None:
     root = write_imagenet(tmp_path / "ilsvrc")
-    data = ImageNetDataModule(root, image_size=32, search_split="subsample", split_seed=1)
+    data = ImageNetDataModule(root, image_size=32, split=Subsample(), split_seed=1)
     data.setup()
     assert (data.num_classes, len(data.w_indices), len(data.a_indices)) == (6, 24, 6)
     assert len(data.test_set()) == 12 and data.test_set()[0][0].shape == (3, 32, 32)

@@ -12,6 +12,7 @@ import torch
 
 from darts_lab.data.errors import DataError
 from darts_lab.data.imagenet16 import MEAN, TRAIN_FILES, ImageNet16DataModule
+from darts_lab.data.split.nb201 import NB201
 from darts_lab.export.artifacts import read_status
 from darts_lab.search import build, run_search
 from tests.conftest import make_cfg
@@ -41,7 +42,7 @@ def imagenet16(tmp_path: Path) -> Path:
 
 
 def test_reader_keeps_the_first_120_classes_zero_based(imagenet16: Path) -> None:
-    data = ImageNet16DataModule(imagenet16, split=False)
+    data = ImageNet16DataModule(imagenet16, single_level=True)
     data.setup()
     labels = np.array(data.train_aug.targets)
     # 260 training images, labels (i % 130) + 1: those with label <= 120 stay
@@ -63,7 +64,7 @@ def test_reader_keeps_the_first_120_classes_zero_based(imagenet16: Path) -> None
 def test_nb201_split_uses_the_xvalid_half_of_val(imagenet16: Path, tmp_path: Path) -> None:
     split = tmp_path / "imagenet-16-120-test-split.txt"
     split.write_text(json.dumps({"xvalid": ["int", ["0", "2", "4"]], "xtest": ["int", ["1"]]}))
-    data = ImageNet16DataModule(imagenet16, search_split="nb201", split_file=str(split))
+    data = ImageNet16DataModule(imagenet16, split=NB201(file=str(split)))
     data.setup()
     assert data.w_indices.tolist() == list(range(240))
     assert data.a_indices.tolist() == [0, 2, 4]

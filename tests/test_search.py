@@ -47,7 +47,7 @@ def test_split_follows_schedule_ratio_and_seed(tmp_path: Path) -> None:
     n = len(dm.w_indices) + len(dm.a_indices)
     assert n == 1438 and abs(len(dm.w_indices) - n / 2) <= 1  # alternate: r = 1 → 50/50
     assert not set(dm.w_indices.tolist()) & set(dm.a_indices.tolist())
-    _, dm2, _, _ = build(make_cfg("dataset.train_fraction=0.8"), tmp_path)
+    _, dm2, _, _ = build(make_cfg("dataset.split.train_fraction=0.8"), tmp_path)
     dm2.setup()
     assert len(dm2.w_indices) == round(0.8 * n)
 

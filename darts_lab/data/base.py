@@ -1,24 +1,26 @@
 """Search data: the training set split into a w-train part and an α-val part.
 
-The split fraction is r / (r + 1) for a schedule taking r w-steps per α-step (DARTS-PRIME §4.3),
-0.5 for DARTS's alternating schedule. GAEA's single-level ERM mode does not split (`split=False`):
-all of it is w-train, and α-steps draw their own batches from it. NAS-Bench-201's split
-(`search_split=nb201`) is in nb201_split.py. The test set is never seen during search, except
-as NAS-Bench-201's CIFAR-100 α data (half of it).
+Which images go where is the split's (data/split/, `dataset/split=`): random r/(r+1) by
+default, NAS-Bench-201's or PC-DARTS's on request. GAEA's single-level ERM mode does not split
+(`single_level=True`): all of it is w-train, and α-steps draw their own batches from it. The
+test set is never seen during search, except as NAS-Bench-201's xvalid α data (half of it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
-from darts_lab.config import ConfigError, check_choice
-from darts_lab.data import nb201_split, subsample
+from darts_lab.config import ConfigError
 from darts_lab.data.resumable import EpochShuffle, ResumableLoader
+from darts_lab.data.split.base import NoSplit, SearchSplit
+from darts_lab.data.split.nb201 import NB201Halves
+from darts_lab.data.split.random import RandomSplit
 from darts_lab.threads import loader_workers
 
 
@@ -27,37 +29,30 @@ class SearchDataModule(L.LightningDataModule):
     in_channels: int
     num_classes: int
     image_size: int
+    nb201_rule: type[SearchSplit] = NB201Halves  # NAS-Bench-201's split for this dataset
 
     def __init__(
         self,
         data_dir: str | Path = "data",
         batch_size: int = 64,
-        train_fraction: float = 0.5,
         num_workers: int | str = 0,
         pin_memory: bool = False,
         split_seed: int = 0,
-        split: bool = True,
-        search_split: str = "random",
-        split_file: str | None = None,
-        subsample_fractions: tuple[float, float] = (0.1, 0.025),
+        split: SearchSplit | None = None,
+        single_level: bool = False,
+        schedule_ratio: float = 1.0,
     ) -> None:
         super().__init__()
         if batch_size < 1:
             raise ConfigError(f"dataset.batch_size must be a positive integer, got {batch_size}")
-        if not 0.0 < train_fraction < 1.0:
-            raise ConfigError(
-                f"the w-train/α-val split fraction must lie in (0, 1), got {train_fraction}"
-            )
         self.data_dir = Path(data_dir).expanduser()
         self.batch_size = batch_size
-        self.train_fraction = train_fraction
         self.num_workers = loader_workers(num_workers)  # auto: from the node's cores
         self.pin_memory = pin_memory
         self.split_seed = split_seed
-        self.split = split  # False (GAEA ERM): every training image is w-train, no α-val
-        check_choice("dataset.search_split", search_split, ("random", "nb201", "subsample"))
-        self.search_split, self.split_file = search_split, split_file
-        self.subsample_fractions = tuple(subsample_fractions)
+        self.single_level = single_level  # GAEA ERM: every training image is w-train, no α-val
+        self.split = NoSplit() if single_level else split or RandomSplit()
+        self.schedule_ratio = schedule_ratio  # r w-steps per α-step: random's share r/(r+1)
         self.w_indices: torch.Tensor | None = None
         self.a_indices: torch.Tensor | None = None
 
@@ -72,18 +67,22 @@ class SearchDataModule(L.LightningDataModule):
     def test_set(self) -> Dataset:
         raise NotImplementedError
 
-    def arch_sets(self) -> tuple[Dataset, Dataset]:
-        """Where α-val images come from, augmented and plain: the training set, except for
-        NAS-Bench-201's CIFAR-100 protocol (half of the test set)."""
-        return self.train_aug, self.train_eval
+    def image_transform(self, augment: bool) -> Callable:
+        """The image transform of the search (augment) or of evaluation."""
+        raise ConfigError(f"{type(self).__name__} has no search augmentation for a test set")
+
+    def augmented(self, plain: Dataset) -> Dataset:
+        """`plain` (a test set) with the search augmentation, for splits that draw α from it."""
+        augmented = copy.copy(plain)  # the same images in memory
+        augmented.transform = self.image_transform(augment=True)
+        return augmented
 
     def train_targets(self) -> list[int]:
         """The training labels, for splits that keep the classes balanced."""
-        raise ConfigError(f"{type(self).__name__} has no search_split=subsample (image folders do)")
-
-    def nb201_split(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """NAS-Bench-201's search split: half of the training set each (25k/25k on CIFAR-10)."""
-        return nb201_split.training_halves(len(self.train_aug), self.split_file)
+        targets = getattr(self.train_aug, "targets", None)
+        if targets is None:
+            raise ConfigError(f"{type(self).__name__} has no labels for a class-balanced split")
+        return list(targets)
 
     # -- what the search asks of a datamodule ------------------------------------------------
     def space_sizes(self) -> dict:
@@ -113,23 +112,9 @@ class SearchDataModule(L.LightningDataModule):
         if getattr(self, "train_aug", None) is not None:
             return
         self.train_aug, self.train_eval = self.search_sets()
-        self.arch_aug, self.arch_eval = self.arch_sets()
-        if self.w_indices is not None:  # from a checkpoint
-            return
-        n = len(self.train_aug)
-        if not self.split:
-            self.w_indices, self.a_indices = torch.arange(n), torch.arange(0)
-        elif self.search_split == "nb201":
-            self.w_indices, self.a_indices = self.nb201_split()
-        elif self.search_split == "subsample":  # PC-DARTS on ImageNet
-            targets = self.train_targets()
-            self.w_indices, self.a_indices = subsample.class_balanced(
-                targets, self.subsample_fractions, self.split_seed
-            )
-        else:
-            perm = torch.randperm(n, generator=torch.Generator().manual_seed(self.split_seed))
-            n_w = min(max(1, round(self.train_fraction * n)), n - 1)
-            self.w_indices, self.a_indices = perm[:n_w], perm[n_w:]
+        self.arch_aug, self.arch_eval = self.split.alpha_sets(self)
+        if self.w_indices is None:  # else: from a checkpoint
+            self.w_indices, self.a_indices = self.split.indices(self)
 
     def state_dict(self) -> dict:
         """The split travels in the checkpoint: a resumed run trains on the same halves."""
@@ -162,7 +147,9 @@ class SearchDataModule(L.LightningDataModule):
         set in a shuffle of its own, so the α batch is an independent draw, not the w batch
         (gaea_release's single-level search)."""
         source, pool = (
-            (self.arch_aug, self.a_indices) if self.split else (self.train_aug, self.w_indices)
+            (self.train_aug, self.w_indices)
+            if self.single_level
+            else (self.arch_aug, self.a_indices)
         )
         α_val = Subset(source, pool[rank::world].tolist())
         return self._loader(α_val, shuffle=True, stream=1, kind=ResumableLoader)

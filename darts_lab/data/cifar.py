@@ -13,7 +13,7 @@ from torchvision.datasets import VisionDataset
 
 from darts_lab.data.base import SearchDataModule
 from darts_lab.data.errors import DataError
-from darts_lab.data.nb201_split import TestHalvesForAlpha
+from darts_lab.data.split.nb201 import NB201XValid
 from darts_lab.safe_load import load_pickle
 
 # DARTS's CIFAR statistics and search augmentation (quark0/darts utils._data_transforms_cifar10).
@@ -89,7 +89,7 @@ class CIFARDataModule(SearchDataModule):
                 f"{self._url} and extract it into {self.data_dir} (or set data_dir=PATH)."
             )
 
-    def _transforms(self, augment: bool) -> T.Compose:
+    def image_transform(self, augment: bool) -> T.Compose:
         mean, std = self.stats
         aug = [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()] if augment else []
         return T.Compose([*aug, T.ToTensor(), T.Normalize(mean, std)])
@@ -97,22 +97,23 @@ class CIFARDataModule(SearchDataModule):
     def _read(self, train: bool, augment: bool) -> Dataset:
         self.check()
         return self._reader(
-            str(self.data_dir), train=train, download=False, transform=self._transforms(augment)
+            str(self.data_dir), train=train, download=False, transform=self.image_transform(augment)
         )
 
     def search_sets(self) -> tuple[Dataset, Dataset]:
         augmented = self._read(True, augment=True)
         plain = copy.copy(augmented)  # same arrays in memory, read from disk once
-        plain.transform = self._transforms(augment=False)
+        plain.transform = self.image_transform(augment=False)
         return augmented, plain
 
     def test_set(self) -> Dataset:
         return self._read(False, augment=False)
 
 
-class CIFAR100DataModule(TestHalvesForAlpha, CIFARDataModule):
-    """NAS-Bench-201 on CIFAR-100: α on the "xvalid" half of the test set (nb201_split.py)."""
+class CIFAR100DataModule(CIFARDataModule):
+    """NAS-Bench-201 on CIFAR-100: α on the "xvalid" half of the test set (split/nb201.py)."""
 
+    nb201_rule = NB201XValid
     num_classes = 100
     stats = CIFAR100_STATS
     _reader = CIFAR100

@@ -3,7 +3,7 @@
 soumith's valprep.sh). DARTS's / PC-DARTS's ImageNet augmentation: random resized crop, flip and,
 for retraining, colour jitter 0.4/0.4/0.4/0.2 (PC-DARTS's search has none: `color_jitter: false`);
 the standard statistics; 256 → 224 centre crops for testing. A search uses PC-DARTS's
-class-balanced 10 % / 2.5 % subsample (`search_split=subsample`, data/subsample.py)."""
+class-balanced 10 % / 2.5 % subsample (`dataset/split=subsample`, data/split/subsample.py)."""
 
 from __future__ import annotations
 

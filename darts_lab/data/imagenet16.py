@@ -3,9 +3,9 @@ the first 120 classes. Read from its real on-disk format in `data_dir/ImageNet16
 `train_data_batch_1` .. `_10` and `val_data` (dicts of `data`, N×3072 uint8, and `labels`,
 1-based), kept to labels 1..120 as NAS-Bench-201 does (151,700 training and 6,000 validation
 images), labels shifted to 0..119. NB201's augmentation (random crop 16 with padding 2, flip)
-and statistics. `search_split=nb201` is the benchmark's: w on every training image, α on the
+and statistics. `dataset/split=nb201` is the benchmark's: w on every training image, α on the
 "xvalid" half of the validation images (`imagenet-16-120-test-split.txt`; without it a seeded
-half, with a warning), as CIFAR-100's.
+half, with a warning), as CIFAR-100's (data/split/nb201.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from torchvision import transforms as T
 
 from darts_lab.data.base import SearchDataModule
 from darts_lab.data.errors import DataError
-from darts_lab.data.nb201_split import TestHalvesForAlpha
+from darts_lab.data.split.nb201 import NB201XValid
 from darts_lab.safe_load import load_pickle
 
 TRAIN_FILES = tuple(f"train_data_batch_{i}" for i in range(1, 11))
@@ -61,7 +61,8 @@ def _corrupt(reason: str) -> DataError:
     return DataError(f"corrupt or truncated ImageNet16 file {reason}")
 
 
-class ImageNet16DataModule(TestHalvesForAlpha, SearchDataModule):
+class ImageNet16DataModule(SearchDataModule):
+    nb201_rule = NB201XValid
     in_channels = 3
     image_size = 16
     num_classes = 120
@@ -77,7 +78,7 @@ class ImageNet16DataModule(TestHalvesForAlpha, SearchDataModule):
                 f"val_data into {root} (or set data_dir=PATH)."
             )
 
-    def _transforms(self, augment: bool) -> T.Compose:
+    def image_transform(self, augment: bool) -> T.Compose:
         aug = [T.RandomCrop(16, padding=2), T.RandomHorizontalFlip()] if augment else []
         return T.Compose([*aug, T.ToTensor(), T.Normalize(MEAN, STD)])
 
@@ -85,15 +86,16 @@ class ImageNet16DataModule(TestHalvesForAlpha, SearchDataModule):
         self.check()
         root = self.data_dir / self.folder
         augmented = ImageNet16(
-            [root / n for n in TRAIN_FILES], self.num_classes, self._transforms(True)
+            [root / n for n in TRAIN_FILES], self.num_classes, self.image_transform(True)
         )
         plain = copy.copy(augmented)  # the same arrays, read once
-        plain.transform = self._transforms(False)
+        plain.transform = self.image_transform(False)
         return augmented, plain
 
     def test_set(self) -> Dataset:
         self.check()
         root = self.data_dir / self.folder
         if getattr(self, "_test", None) is None:
-            self._test = ImageNet16([root / VAL_FILE], self.num_classes, self._transforms(False))
+            plain = self.image_transform(False)
+            self._test = ImageNet16([root / VAL_FILE], self.num_classes, plain)
         return self._test

@@ -113,9 +113,9 @@ class TextDataModule(L.LightningDataModule):
         bptt: int = 35,
         max_seq_len_delta: int = 20,
         length_noise: float = 0.0,
-        train_fraction: float = 0.5,  # unused: α windows come from the validation stream
         split_seed: int = 0,
-        split: bool = True,
+        single_level: bool = False,
+        schedule_ratio: float = 1.0,  # unused: α windows come from the validation stream
     ) -> None:
         super().__init__()
         if batch_size < 1 or eval_batch_size < 1 or bptt < 2:
@@ -128,7 +128,7 @@ class TextDataModule(L.LightningDataModule):
         self.bptt, self.max_seq_len_delta = bptt, max_seq_len_delta
         self.length_noise = length_noise
         self.seed = split_seed
-        self.split = split  # False (ERM): α-steps read the training stream too
+        self.single_level = single_level  # ERM: α-steps read the training stream too
         self.vocab: Vocabulary | None = None
 
     # -- what a corpus supplies -------------------------------------------------------------
@@ -174,7 +174,7 @@ class TextDataModule(L.LightningDataModule):
             raise ConfigError("a language-model search runs on one device (trainer.devices=1)")
         self.train = batchify(self.tokens["train"], self.batch_size)
         self.arch_source = batchify(
-            self.tokens["valid" if self.split else "train"], self.batch_size
+            self.tokens["train" if self.single_level else "valid"], self.batch_size
         )
 
     def _loader(self, windows: Windows) -> DataLoader:

@@ -19,6 +19,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from darts_lab.arch.architecture import Architecture, mean_entropy
 from darts_lab.config import ConfigError, check, check_choice
+from darts_lab.lit.gradients import GradientScale
 from darts_lab.lit.optim import OptimizerFactory, scaled_step, w_cosine
 from darts_lab.lit.reliability import ReliableSearch
 from darts_lab.method.base import SearchMethod, StepContext
@@ -30,7 +31,7 @@ from darts_lab.task.base import Task
 Batch = Any  # the task's: (images, labels), or a TextBatch window
 
 
-class SearchModule(ReliableSearch, L.LightningModule):
+class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
     def __init__(
         self,
         net: SearchSpace,
@@ -48,8 +49,10 @@ class SearchModule(ReliableSearch, L.LightningModule):
         lr_interval: str = "epoch",
         lr_horizon: int | None = None,
         grad_clip: float = 5.0,
+        warmup_epochs: int = 0,
         arch_lr_anneal: bool = False,
         arch_warmup_epochs: int = 0,
+        arch_grad_clip: float | None = None,
         channels_last: bool = False,
         compile_backend: str | None = None,
         recompute_edges: bool = False,
@@ -63,12 +66,13 @@ class SearchModule(ReliableSearch, L.LightningModule):
                 lambda v: isinstance(v, int) and v > 0,
                 "a positive integer (epochs) or null",
             )
-        check(
-            "arch_warmup_epochs",
-            arch_warmup_epochs,
-            lambda v: isinstance(v, int) and v >= 0,
-            "an integer >= 0",
-        )
+        for key, value in (
+            ("arch_warmup_epochs", arch_warmup_epochs),
+            ("w_optimizer.warmup_epochs", warmup_epochs),
+        ):
+            check(key, value, lambda v: isinstance(v, int) and v >= 0, "an integer >= 0")
+        if arch_grad_clip is not None:
+            check("arch_grad_clip", arch_grad_clip, lambda v: v > 0, "a positive number or null")
         self.automatic_optimization = False
         self.save_hyperparameters(
             ignore=["net", "arch", "arch_optimizer", "schedule", "regularizer", "task", "method"]
@@ -150,7 +154,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
             w_opt.step()  # the loss scaler sees the overflow: skips the step, lowers its scale
             return None
         self.check_finite("w-gradient norm (train loss)", grad_norm)  # before w moves
-        scaled_step(w_opt, self.task.lr_scale(batch))
+        scaled_step(w_opt, self.task.lr_scale(batch) * self.warmup_scale())
         if self.hparams.lr_interval == "step":
             self.w_lr_scheduler().step()
         self.w_steps += 1
@@ -163,23 +167,6 @@ class SearchModule(ReliableSearch, L.LightningModule):
         self.log(f"train/{name}", self.train_metric, on_step=False, on_epoch=True, prog_bar=True)
         return grad_norm.square()
 
-    def clip_true_gradients(self) -> torch.Tensor | None:
-        """Clip the w-gradient at `grad_clip` and return its unclipped norm ‖G‖ (clipping
-        computes it anyway, so the FIMT costs nothing extra). Under fp16 mixed precision the
-        gradients are still multiplied by Lightning's loss scale s here: clipping them at s·clip
-        is clipping the true gradients at clip, and the true norm is the norm / s. An overflow
-        (non-finite scaled norm) is the scaler's to skip: returns None then."""
-        scaler = self.loss_scaler()
-        scale = float(scaler.get_scale()) if scaler is not None else 1.0
-        norm = nn.utils.clip_grad_norm_(self.net.parameters(), self.hparams.grad_clip * scale)
-        if scaler is not None and not torch.isfinite(norm):
-            return None
-        return norm / scale
-
-    def loss_scaler(self) -> torch.amp.GradScaler | None:
-        """fp16 mixed precision's loss scaler (None in every other precision)."""
-        return getattr(self.trainer.precision_plugin, "scaler", None)
-
     def arch_step(self, a_opt: Optimizer, batch: Batch, progress: float, w_batch: Batch) -> None:
         """One step of the architecture optimizer on the α loss (+ regularizer); the α-gradient
         (first order, unrolled, ...) is the method's."""
@@ -191,6 +178,7 @@ class SearchModule(ReliableSearch, L.LightningModule):
             a_opt.step()  # an fp16 overflow is the scaler's, as in the w-step: skipped, rescaled
             return
         self.check_finite("α-gradient norm (α loss)", norm)
+        self.clip_arch_gradient(norm)
         a_opt.step()
         self.regularizer.after_arch_step(self.arch)
         if self.arch.prune():  # CRB: ops whose α fell to ≤ 0 leave the supernet for good

@@ -1,6 +1,7 @@
-"""PC-DARTS's ImageNet search split (`search_split=subsample`): from each class, a seeded 10 % of
-its training images for w and a disjoint 2.5 % for α (`subsample_fractions`), so both parts keep
-the class balance of the full set (PC-DARTS §4.3; GAEA §4.2 searches on the same sizes)."""
+"""PC-DARTS's ImageNet search split (`dataset/split=subsample`, ImageNet's default): from each
+class, a seeded 10 % of its training images for w and a disjoint 2.5 % for α (`fractions`), so
+both parts keep the class balance of the full set (PC-DARTS §4.3; GAEA §4.2 searches on the same
+sizes)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 import torch
 
 from darts_lab.data.errors import DataError
+from darts_lab.data.split.base import SearchSplit, SplitSource
 
 
 def class_balanced(
@@ -20,7 +22,7 @@ def class_balanced(
     w_fraction, a_fraction = fractions
     if not (0 < w_fraction and 0 < a_fraction and w_fraction + a_fraction <= 1):
         raise DataError(
-            f"dataset.subsample_fractions={list(fractions)}: two positive fractions of each "
+            f"dataset.split.fractions={list(fractions)}: two positive fractions of each "
             f"class (w, α) that sum to at most 1"
         )
     by_class: dict[int, list[int]] = defaultdict(list)
@@ -38,3 +40,11 @@ def class_balanced(
         w.append(members[:n_w])
         a.append(members[n_w : n_w + n_a])
     return torch.cat(w).sort().values, torch.cat(a).sort().values
+
+
+class Subsample(SearchSplit):
+    def __init__(self, fractions: Sequence[float] = (0.1, 0.025)) -> None:
+        self.fractions = tuple(fractions)
+
+    def indices(self, data: SplitSource) -> tuple[torch.Tensor, torch.Tensor]:
+        return class_balanced(data.train_targets(), self.fractions, data.split_seed)
