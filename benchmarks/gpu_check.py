@@ -21,6 +21,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -58,7 +59,12 @@ SEARCHES: list[tuple[str, str, list[str]]] = [
     ("nb1shot1/gaea_pcdarts", "gaea_pcdarts_nb1shot1", CNN),
     ("darts_rnn/darts_prime", "darts_prime_ptb", ["dataset=tiny_corpus"]),
 ]
-QUIET = ["logger=none", "trainer.enable_progress_bar=false", "trainer.max_epochs=1"]
+QUIET = [
+    "logger=none",
+    "trainer.enable_progress_bar=false",
+    "trainer.max_epochs=1",
+    "figures=false",
+]
 
 
 def compose_search(overrides: list[str], tiny: bool) -> object:
@@ -272,7 +278,7 @@ def rows(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], dict]]]:
 def check(args: argparse.Namespace) -> list[dict]:
     results = []
     with tempfile.TemporaryDirectory() as scratch:
-        chosen = [(name, run) for name, run in rows(args) if args.only in name]
+        chosen = [(name, run) for name, run in rows(args) if re.search(args.only, name)]
         for i, (name, run) in enumerate(chosen):
             started = time.perf_counter()
             try:
@@ -307,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--original-darts", default=None, help="your checkout of quark0/darts")
     p.add_argument("--out", default=".", help="folder for gpu_check.json")
     p.add_argument("--verbose", action="store_true", help="tracebacks of failed rows")
-    p.add_argument("--only", default="", help="run only the rows whose name contains this")
+    p.add_argument("--only", default="", help="run only the rows whose name matches this regex")
     args = p.parse_args(argv)
     if args.tiny:
         args.steps, args.warmup = min(args.steps, 2), min(args.warmup, 1)

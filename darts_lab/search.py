@@ -236,7 +236,7 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
             raise RuntimeError(f"α differs between DDP ranks by up to {disagreement:g}")
         if not trainer.is_global_zero:  # rank 0 writes the run's files
             return module.genotype()
-        genotype = export_run(module, trainer, run_dir, plugins)
+        genotype = export_run(module, trainer, run_dir, plugins, draw=cfg.figures)
     except BaseException as e:
         status = "interrupted" if isinstance(e, (KeyboardInterrupt, SystemExit)) else "failed"
         if not requeued_checkpoint(run_dir):  # a requeued run keeps status `requeued`

@@ -26,6 +26,7 @@ TINY = [
     "trainer.max_epochs=1",
     "trainer.enable_progress_bar=false",
     "logger=none",
+    "figures=false",
 ]
 HYDRA_RECORD = {".hydra", "search.log", "train.log"}  # Hydra writes these before any main runs
 

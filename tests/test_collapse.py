@@ -151,7 +151,7 @@ def test_darts_es_run_files_and_resume(tmp_path: Path) -> None:
     common = [*EMBEDDED_FAST, "trainer.max_epochs=3"]
     es = [*common, "callbacks=darts_es", "callbacks.darts_es.every_n_epochs=1"]
     full, plain, half, resumed = (tmp_path / n for n in ("full", "plain", "half", "resumed"))
-    run_search(make_cfg(*es), full)
+    run_search(make_cfg(*es, "figures=true"), full)
     run_search(make_cfg(*common), plain)
     for cell, w in alphas(full).items():
         torch.testing.assert_close(

@@ -28,6 +28,7 @@ def test_two_rank_ddp_search_keeps_alpha_identical(method: str, tmp_path: Path) 
         "trainer.limit_val_batches=1",
         "trainer.enable_progress_bar=false",
         "logger=none",
+        "figures=false",
         "trainer.accelerator=cpu",
         "trainer.devices=2",
         "trainer.strategy=ddp_find_unused_parameters_true",

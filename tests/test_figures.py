@@ -35,16 +35,21 @@ def test_figures_from_a_recorded_history(tmp_path: Path) -> None:
 
 
 def test_a_fimt_search_writes_its_figures(tmp_path: Path) -> None:
-    cfg = make_cfg(
+    fimt = [
         "schedule=fimt",
         "schedule.r=2",
         "trainer.max_epochs=2",
         "trainer.limit_train_batches=3",
         "trainer.limit_val_batches=1",
-    )
-    run_search(cfg, tmp_path)
+    ]
+    run_search(make_cfg(*fimt, "figures=true"), tmp_path / "drawn")
     for name in ("alphas_normal.png", "alphas_reduce.png", "entropy.png", "fimt_schedule.png"):
-        assert (tmp_path / name).stat().st_size > 0
+        assert (tmp_path / "drawn" / name).stat().st_size > 0
+    run_search(make_cfg(*fimt, "figures=false"), tmp_path / "not")  # what they show stays
+    assert not list((tmp_path / "not").glob("*.png"))
+    assert (tmp_path / "not" / "alphas.json").is_file() and (
+        tmp_path / "not" / "genotype.json"
+    ).is_file()
 
 
 def test_wandb_runs_are_grouped_named_and_tagged(tmp_path: Path) -> None:

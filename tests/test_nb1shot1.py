@@ -230,6 +230,7 @@ def test_search_logs_nb101_accuracy_and_regret(tmp_path: Path) -> None:
         f"oracle.benchmark_file={path}",
         "logger=csv",
         "trainer.max_epochs=2",
+        "figures=true",
         *SMALL,
     )
     genotype = run_search(cfg, tmp_path / "run")
@@ -250,6 +251,7 @@ def test_gaea_pcdarts_preset_searches_every_space(space: int, tmp_path: Path) ->
         "+experiment=gaea_pcdarts_nb1shot1",
         "dataset=digits",
         f"search_space.space={space}",
+        "figures=true",
         *SMALL,
     )
     genotype = run_search(cfg, tmp_path)

@@ -150,6 +150,7 @@ def test_without_oracle_one_line_says_how(tmp_path: Path, caplog: pytest.LogCapt
         "search_space.cells_per_stage=1",
         "trainer.limit_train_batches=2",
         "trainer.limit_val_batches=1",
+        "figures=true",
     )
     genotype = run_search(cfg, tmp_path / "run")
     assert isinstance(genotype, Nb201Genotype)

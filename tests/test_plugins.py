@@ -109,6 +109,7 @@ def test_two_callbacks_at_once(tmp_path: Path) -> None:
         "+overlay=embedded",
         "callbacks=[param_free_ops]",
         "logger=csv",
+        "figures=true",
         "trainer.max_epochs=2",
         "trainer.limit_train_batches=2",
         "trainer.limit_val_batches=1",

@@ -40,7 +40,7 @@ RETRAIN = [
     "logger=none",
     "trainer.enable_progress_bar=false",
 ]
-QUIET = ["logger=none", "trainer.enable_progress_bar=false"]
+QUIET = ["logger=none", "trainer.enable_progress_bar=false", "figures=false"]
 THEN_TRAIN = ["then_train=digits", "train_overrides=[" + ",".join(f'"{o}"' for o in RETRAIN) + "]"]
 
 

@@ -180,6 +180,7 @@ def test_darts_prime_search_moves_alpha_and_w_then_retrains(tmp_path: Path) -> N
         "trainer.limit_val_batches=1",
         "schedule.r=1",
         "schedule.h0=1e6",  # FIMT: an α-step after every w-step here
+        "figures=true",
     )
     torch.manual_seed(0)
     run_search(cfg, tmp_path)

@@ -11,7 +11,7 @@ from tests.conftest import make_cfg
 
 
 def test_search_end_to_end_changes_alpha_and_w(tmp_path: Path) -> None:
-    cfg = make_cfg("logger=csv", "seed=3")
+    cfg = make_cfg("logger=csv", "seed=3", "figures=true")
     genotype = run_search(cfg, tmp_path)
 
     assert read_status(tmp_path) == "finished"
@@ -53,7 +53,8 @@ def test_split_follows_schedule_ratio_and_seed(tmp_path: Path) -> None:
 
 
 def test_wandb_logger_offline(tmp_path: Path) -> None:
-    cfg = make_cfg("logger=wandb", "trainer.limit_train_batches=2", "trainer.limit_val_batches=1")
+    limits = ["trainer.limit_train_batches=2", "trainer.limit_val_batches=1"]
+    cfg = make_cfg("logger=wandb", *limits, "figures=true")
     run_search(cfg, tmp_path)
     runs = list((tmp_path / "wandb").glob("offline-run-*"))
     assert len(runs) == 1 and any(runs[0].glob("*.wandb"))

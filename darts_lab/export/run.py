@@ -20,7 +20,11 @@ log = logging.getLogger("darts_lab.search")
 
 
 def export_run(
-    module: L.LightningModule, trainer: L.Trainer, run_dir: Path, plugins: list[SearchCallback]
+    module: L.LightningModule,
+    trainer: L.Trainer,
+    run_dir: Path,
+    plugins: list[SearchCallback],
+    draw: bool = True,
 ) -> GenotypeBase:
     arch, net = module.arch, module.net
     weights = {k: w.detach().cpu() for k, w in arch.weights().items()}
@@ -31,17 +35,21 @@ def export_run(
         alphas_json(op_weights, net.ops, net.edges(), mean_entropy(op_weights)),
     )
     cells = genotype.cells()
-    pngs = [
-        plot_cell(genes, concat, run_dir / f"{cell}_cell.png", f"{cell} cell", inputs)
-        for cell, (genes, concat, inputs) in cells.items()
-    ]
     write_genotype(run_dir, genotype)
-    figures = search_figures(
-        module.alpha_history, module.schedule_history, net.ops, net.edges(), run_dir
-    ) + [path for plugin in plugins for path in plugin.figures(run_dir)]
+    pngs: list[Path] = []
+    figures: list[Path] = []
+    if draw:  # the PNGs (figures=false: not drawn; what they show is in the JSON and CSV files)
+        pngs = [
+            plot_cell(genes, concat, run_dir / f"{cell}_cell.png", f"{cell} cell", inputs)
+            for cell, (genes, concat, inputs) in cells.items()
+        ]
+        figures = search_figures(
+            module.alpha_history, module.schedule_history, net.ops, net.edges(), run_dir
+        ) + [path for plugin in plugins for path in plugin.figures(run_dir)]
     for logger in trainer.loggers:
         if hasattr(logger, "log_image"):  # W&B: cell diagrams, search figures, genotype text
-            logger.log_image("genotype/cells", [str(p) for p in pngs], caption=list(cells))
+            if pngs:
+                logger.log_image("genotype/cells", [str(p) for p in pngs], caption=list(cells))
             for figure in figures:
                 logger.log_image(f"figures/{figure.stem}", [str(figure)])
             logger.log_text("genotype/text", columns=["genotype"], data=[[str(genotype)]])
