@@ -315,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--verbose", action="store_true", help="tracebacks of failed rows")
     p.add_argument("--only", default="", help="run only the rows whose name matches this regex")
     args = p.parse_args(argv)
+    try:
+        re.compile(args.only)
+    except re.error as e:
+        p.error(f"--only {args.only!r} is not a regular expression: {e}")
+    if not any(re.search(args.only, name) for name, _ in rows(args)):
+        p.error(f"--only {args.only!r} matches no row")
     if args.tiny:
         args.steps, args.warmup = min(args.steps, 2), min(args.warmup, 1)
     if args.threads:

@@ -92,7 +92,13 @@ def validate(cfg: DictConfig) -> None:
             value = OmegaConf.select(cfg, key, default=None)
             if value is not None:  # keys a config does not have are not checked
                 check(key, value, ok, allowed)
-    for key in ("arch_lr_anneal", "perf.compile", "perf.deterministic", "w_optimizer.nesterov"):
+    for key in (
+        "arch_lr_anneal",
+        "figures",
+        "perf.compile",
+        "perf.deterministic",
+        "w_optimizer.nesterov",
+    ):
         value = OmegaConf.select(cfg, key, default=None)
         if value is not None and not isinstance(value, bool):
             raise ConfigError(f"{key}={value!r} is not allowed: it must be true or false")

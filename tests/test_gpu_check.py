@@ -47,3 +47,10 @@ def test_gpu_check_cpu_tiny_runs_every_row(group: str, tmp_path: Path, capsys) -
     assert all(row["s_per_step"] > 0 for row in rows if row["row"].startswith("search"))
     printed = capsys.readouterr().out
     assert f"{len(rows)}/{len(rows)} rows ok" in printed
+
+
+@pytest.mark.parametrize("pattern", ["no such row", "bf16+nhwc ("])
+def test_only_that_matches_nothing_is_an_error(pattern: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        gpu_check.main(["--device", "cpu", "--tiny", "--only", pattern])
+    assert exit_.value.code == 2 and "--only" in capsys.readouterr().err

@@ -23,6 +23,8 @@ from darts_lab.data.split.nb201 import NB201Halves
 from darts_lab.data.split.random import RandomSplit
 from darts_lab.threads import loader_workers
 
+DEFAULT_SPLIT = RandomSplit()  # r/(r+1); stateless, so one object serves every datamodule
+
 
 class SearchDataModule(L.LightningDataModule):
     kind = "image"  # what its batches hold; the task and the search space must take the same
@@ -38,11 +40,16 @@ class SearchDataModule(L.LightningDataModule):
         num_workers: int | str = 0,
         pin_memory: bool = False,
         split_seed: int = 0,
-        split: SearchSplit | None = None,
+        split: SearchSplit = DEFAULT_SPLIT,
         single_level: bool = False,
         schedule_ratio: float = 1.0,
     ) -> None:
         super().__init__()
+        if not isinstance(split, SearchSplit):  # e.g. dataset.split=nb201 replaced the node
+            raise ConfigError(
+                f"dataset.split={split!r} is not allowed: choose the split with "
+                f"dataset/split=NAME (random, nb201, nb201_halves, nb201_xvalid, subsample)"
+            )
         if batch_size < 1:
             raise ConfigError(f"dataset.batch_size must be a positive integer, got {batch_size}")
         self.data_dir = Path(data_dir).expanduser()
@@ -51,7 +58,7 @@ class SearchDataModule(L.LightningDataModule):
         self.pin_memory = pin_memory
         self.split_seed = split_seed
         self.single_level = single_level  # GAEA ERM: every training image is w-train, no α-val
-        self.split = NoSplit() if single_level else split or RandomSplit()
+        self.split = NoSplit() if single_level else split
         self.schedule_ratio = schedule_ratio  # r w-steps per α-step: random's share r/(r+1)
         self.w_indices: torch.Tensor | None = None
         self.a_indices: torch.Tensor | None = None
