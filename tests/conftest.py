@@ -85,3 +85,28 @@ def write_cifar(root: Path, n_train: int = 20, n_test: int = 10, classes: int = 
 def cifar_dir(tmp_path: Path) -> Path:
     write_cifar(tmp_path / "data")
     return tmp_path / "data"
+
+
+# The files whose tests take longest (measured: --durations), heaviest first. They are collected
+# first, so that `make test`'s two workers (pytest-xdist worksteal) end on short tests instead of
+# one worker running a 80 s test while the other idles.
+SLOW_FIRST = (
+    "test_requeue",
+    "test_reliability",
+    "test_perf",
+    "test_ddp",
+    "test_console",
+    "test_gpu_check",
+    "test_sweeps",
+    "test_w_optimizer",
+    "test_search",
+    "test_preemption",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def weight(item: pytest.Item) -> int:
+        stem = Path(str(item.fspath)).stem
+        return SLOW_FIRST.index(stem) if stem in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=weight)  # stable: the order within a file and among the others is kept

@@ -102,43 +102,54 @@ def assert_same_search(a: Path, b: Path) -> None:
             torch.testing.assert_close(w[1][key], value, atol=1e-12, rtol=1e-10)
 
 
-def test_shared_relu_gives_the_same_search(tmp_path: Path, monkeypatch) -> None:
+@pytest.fixture(scope="module")
+def default64(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default path's 3 float64 steps: the one reference every switch below is held to
+    (shared ReLU, w frozen in the α-step, NCHW, stored activations), run once."""
+    run_dir = tmp_path_factory.mktemp("default64")
+    run_search(make_cfg(*STEPS64), run_dir)
+    return run_dir
+
+
+def test_shared_relu_gives_the_same_search(default64: Path, tmp_path: Path, monkeypatch) -> None:
     """ReLU(x) computed once per edge (ops.after_relu) is the same step as every op applying
     its own: the same α and w after 3 steps of a DARTS search, the reducing skip included."""
     import darts_lab.search_space.ops as ops
 
-    run_search(make_cfg(*STEPS64), tmp_path / "shared")
     monkeypatch.setattr(ops, "after_relu", lambda op: None)  # every op applies its own ReLU
     run_search(make_cfg(*STEPS64), tmp_path / "own")
-    assert_same_search(tmp_path / "shared", tmp_path / "own")
+    assert_same_search(default64, tmp_path / "own")
 
 
-def test_channels_last_gives_the_same_search(tmp_path: Path) -> None:
-    run_search(make_cfg(*STEPS64), tmp_path / "default")
+def test_channels_last_gives_the_same_search(default64: Path, tmp_path: Path) -> None:
     run_search(make_cfg(*STEPS64, "perf.channels_last=true"), tmp_path / "nhwc")
-    assert_same_search(tmp_path / "default", tmp_path / "nhwc")
+    assert_same_search(default64, tmp_path / "nhwc")
 
 
-def test_frozen_weights_in_the_arch_step_give_the_same_search(tmp_path: Path, monkeypatch) -> None:
+def test_frozen_weights_in_the_arch_step_give_the_same_search(
+    default64: Path, tmp_path: Path, monkeypatch
+) -> None:
     """The α-step's forward with w frozen (saves the activations only weight gradients need)
     is the same search as with w live."""
     import contextlib
 
     import darts_lab.arch_gradient.first_order as first_order
 
-    run_search(make_cfg(*STEPS64), tmp_path / "frozen")
     monkeypatch.setattr(first_order, "frozen", lambda net: contextlib.nullcontext())
     run_search(make_cfg(*STEPS64), tmp_path / "live")
-    assert_same_search(tmp_path / "frozen", tmp_path / "live")
+    assert_same_search(default64, tmp_path / "live")
 
 
-@pytest.mark.parametrize("space", ["darts_cnn", "nb1shot1"])
-def test_recomputed_edges_give_the_same_search(space: str, tmp_path: Path) -> None:
+def test_recomputed_edges_give_the_same_search(default64: Path, tmp_path: Path) -> None:
     """Activation checkpointing of the mixed ops (perf.recompute_edges) is the same search:
-    the same α, w and BatchNorm running statistics after 3 steps (PC-DARTS on nb1shot1)."""
-    extra = [f"search_space={space}"] + (
-        ["search_space.partial_channels=2"] * (space != "darts_cnn")
-    )
+    the same α, w and BatchNorm running statistics after 3 steps."""
+    run_search(make_cfg(*STEPS64, "perf.recompute_edges=true"), tmp_path / "recomputed")
+    assert_same_search(default64, tmp_path / "recomputed")
+
+
+def test_recomputed_edges_give_the_same_search_on_nb1shot1(tmp_path: Path) -> None:
+    """The same on PC-DARTS's partial channels in the NAS-Bench-1Shot1 space."""
+    extra = ["search_space=nb1shot1", "search_space.partial_channels=2"]
     run_search(make_cfg(*STEPS64, *extra), tmp_path / "stored")
     run_search(make_cfg(*STEPS64, *extra, "perf.recompute_edges=true"), tmp_path / "recomputed")
     assert_same_search(tmp_path / "stored", tmp_path / "recomputed")
