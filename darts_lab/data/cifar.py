@@ -107,7 +107,10 @@ class CIFARDataModule(SearchDataModule):
         return augmented, plain
 
     def test_set(self) -> Dataset:
-        return self._read(False, augment=False)
+        """Read once: the NB201 xvalid split, the α sets and the test loader all ask for it."""
+        if getattr(self, "_test", None) is None:
+            self._test = self._read(False, augment=False)
+        return self._test
 
 
 class CIFAR100DataModule(CIFARDataModule):

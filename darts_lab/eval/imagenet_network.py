@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from darts_lab.eval.network import AuxiliaryHead, build_cells
+from darts_lab.search_space.darts_cnn import imagenet_stem
 from darts_lab.search_space.genotype import Genotype
 
 
@@ -26,16 +27,7 @@ class ImageNetNetwork(nn.Module):
     ) -> None:
         super().__init__()
         c = init_channels
-        self.stem0 = nn.Sequential(
-            nn.Conv2d(in_channels, c // 2, 3, stride=2, padding=1, bias=False),
-            nn.BatchNorm2d(c // 2),
-            nn.ReLU(),
-            nn.Conv2d(c // 2, c, 3, stride=2, padding=1, bias=False),
-            nn.BatchNorm2d(c),
-        )
-        self.stem1 = nn.Sequential(
-            nn.ReLU(), nn.Conv2d(c, c, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c)
-        )
+        self.stem0, self.stem1 = imagenet_stem(in_channels, c)  # DARTS's, as PC-DARTS's search
         self.aux_index = 2 * layers // 3
         # stem1 halves s1 against s0: the first cell reduces s0 (FactorizedReduce)
         self.cells, c_p, c_aux = build_cells(genotype, layers, c, c, reduction_prev=True)

@@ -17,6 +17,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, LRScheduler
 
 from darts_lab.config import check_choice
+from darts_lab.lit.optim import warmup_factor
 
 SCHEDULES = ("cosine", "step", "linear")
 
@@ -47,7 +48,6 @@ def make_schedule(
     base = factors[name]
 
     def factor(epoch: int) -> float:
-        warm = (epoch + 1) / warmup_epochs if epoch < warmup_epochs else 1.0
-        return base(epoch) * warm
+        return base(epoch) * warmup_factor(epoch, warmup_epochs)
 
     return LambdaLR(optimizer, factor)

@@ -38,7 +38,7 @@ def export_run(
     write_genotype(run_dir, genotype)
     pngs: list[Path] = []
     figures: list[Path] = []
-    if draw:  # the PNGs (figures=false: not drawn; what they show is in the JSON and CSV files)
+    if draw:  # figures=false: no PNGs (alphas.json and the logger's metrics keep what they show)
         pngs = [
             plot_cell(genes, concat, run_dir / f"{cell}_cell.png", f"{cell} cell", inputs)
             for cell, (genes, concat, inputs) in cells.items()

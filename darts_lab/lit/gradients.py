@@ -6,6 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from darts_lab.lit.optim import warmup_factor
+
 
 class GradientScale:
     def loss_scale(self) -> float:
@@ -39,5 +41,4 @@ class GradientScale:
     def warmup_scale(self) -> float:
         """PC-DARTS's ImageNet search: the w learning rate × (epoch + 1) / warmup_epochs in the
         first `warmup_epochs` epochs (its code: 5, for batches over 256); 1 after."""
-        warmup = self.hparams.warmup_epochs
-        return (self.current_epoch + 1) / warmup if self.current_epoch < warmup else 1.0
+        return warmup_factor(self.current_epoch, self.hparams.warmup_epochs)

@@ -27,6 +27,12 @@ def scaled_step(opt: Optimizer, scale: float) -> None:
         group["lr"] = lr
 
 
+def warmup_factor(epoch: int, warmup_epochs: int) -> float:
+    """The linear warm-up's learning-rate factor (PC-DARTS's ImageNet code): (epoch + 1) /
+    warmup_epochs in the first `warmup_epochs` epochs, 1 after (and without one)."""
+    return (epoch + 1) / warmup_epochs if epoch < warmup_epochs else 1.0
+
+
 def w_cosine(
     opt: Optimizer, lr_min: float, epochs: int, horizon: int | None, steps: int
 ) -> CosineAnnealingLR:

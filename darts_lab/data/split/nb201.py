@@ -83,22 +83,23 @@ def heldout_halves(n: int, file: str | Path | None, seed: int) -> tuple[torch.Te
     return perm[: n // 2], perm[n // 2 :]
 
 
-class NB201Halves(SearchSplit):
-    """Two halves of the training set (CIFAR-10's rule), whatever the schedule's fraction."""
+class NB201Split(SearchSplit):
+    """A NAS-Bench-201 rule; `file` is the benchmark's index file for it (or null)."""
 
     def __init__(self, file: str | None = None) -> None:
         self.file = file
+
+
+class NB201Halves(NB201Split):
+    """Two halves of the training set (CIFAR-10's rule), whatever the schedule's fraction."""
 
     def indices(self, data: SplitSource) -> tuple[torch.Tensor, torch.Tensor]:
         return training_halves(len(data.train_aug), self.file)
 
 
-class NB201XValid(SearchSplit):
+class NB201XValid(NB201Split):
     """w on every training image, α on the "xvalid" half of the test set (CIFAR-100's and
     ImageNet16-120's rule); α batches get the search augmentation, as in AutoDL."""
-
-    def __init__(self, file: str | None = None) -> None:
-        self.file = file
 
     def indices(self, data: SplitSource) -> tuple[torch.Tensor, torch.Tensor]:
         xvalid, _ = heldout_halves(len(data.test_set()), self.file, data.split_seed)
@@ -109,13 +110,10 @@ class NB201XValid(SearchSplit):
         return data.augmented(plain), plain
 
 
-class NB201(SearchSplit):
+class NB201(NB201Split):
     """The benchmark's own rule for this dataset (the datamodule's `nb201_rule`)."""
 
-    def __init__(self, file: str | None = None) -> None:
-        self.file = file
-
-    def rule(self, data: SplitSource) -> SearchSplit:
+    def rule(self, data: SplitSource) -> NB201Split:
         return data.nb201_rule(self.file)
 
     def indices(self, data: SplitSource) -> tuple[torch.Tensor, torch.Tensor]:
