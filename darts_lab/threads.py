@@ -60,3 +60,13 @@ def loader_workers(choice: int | str) -> int:
     if not isinstance(choice, int) or choice < 0:
         raise ConfigError(f"dataset.num_workers must be an integer >= 0 or auto, got {choice!r}")
     return choice
+
+
+def loader_pinning(choice: bool | str) -> bool:
+    """Page-locked loader batches (`dataset.pin_memory`). `auto`: only where CUDA is, the one
+    device that copies from pinned memory faster (on CPU torch warns and pins nothing)."""
+    if choice == "auto":
+        return torch.cuda.is_available()
+    if not isinstance(choice, bool):
+        raise ConfigError(f"dataset.pin_memory must be true, false or auto, got {choice!r}")
+    return choice

@@ -47,3 +47,34 @@ def test_a_tiny_search_prints_only_meaningful_lines(tmp_path: Path) -> None:
         assert fact in log
     assert "genotype: Genotype(normal=[" in log and f"run dir: {run_dir}" in log
     assert "wandb sync" in log
+
+
+def test_an_imagenet_layout_search_on_cpu_prints_nothing_on_stderr(tmp_path: Path) -> None:
+    """Issue #33's command at 224 px: it finishes under perf.channels_last=auto (NHWC) and torch
+    says nothing about pinned memory (pinning follows the device: none on CPU)."""
+    from tests.test_image_folder import write_imagenet
+
+    root = write_imagenet(tmp_path / "ilsvrc", classes=3, per_class=12)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "darts_lab.search",
+            "+experiment=pcdarts",
+            "dataset=imagenet",
+            f"data_dir={root}",
+            "dataset.batch_size=4",
+            "trainer.max_epochs=1",
+            "logger=none",
+            "search_space.layers=3",
+            "search_space.init_channels=4",
+            f"hydra.run.dir={tmp_path / 'run'}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "OMP_NUM_THREADS": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert [line for line in proc.stderr.splitlines() if line.strip()] == []

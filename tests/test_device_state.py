@@ -71,3 +71,17 @@ def test_channels_last_rule_and_loader_workers(monkeypatch) -> None:
     assert threads.loader_workers("auto") == 3
     with pytest.raises(ConfigError, match="num_workers"):
         threads.loader_workers(-1)
+
+
+def test_pinning_follows_the_device(monkeypatch) -> None:
+    """dataset.pin_memory=auto (the image presets): pinned only where CUDA is (issue #33)."""
+    import darts_lab.threads as threads
+    from darts_lab.config import ConfigError
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert threads.loader_pinning("auto") is False and threads.loader_pinning(True) is True
+    assert make_cfg("dataset=cifar10").dataset.pin_memory == "auto"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert threads.loader_pinning("auto") is True and threads.loader_pinning(False) is False
+    with pytest.raises(ConfigError, match="dataset.pin_memory must be true, false or auto"):
+        threads.loader_pinning("yes")

@@ -52,3 +52,29 @@ def test_reduction_cells_at_thirds() -> None:
 def test_unknown_op_rejected() -> None:
     with pytest.raises(ValueError, match="unknown op 'conv_9x9'.*allowed: none, max_pool_3x3"):
         SearchNetwork(1, 10, ops=["none", "conv_9x9"])
+
+
+@pytest.mark.parametrize("size", [7, 8])
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_factorized_reduce_equals_the_stride_2_convs(size: int, layout) -> None:
+    """Issue #33: FactorizedReduce subsamples, then convolves at stride 1; by hand, the original
+    two offset stride-2 1×1 convs (NCHW: the kernel that does not crash), values and gradients."""
+    from darts_lab.search_space.ops import FactorizedReduce
+
+    torch.manual_seed(0)
+    op = FactorizedReduce(6, 5, affine=True).double().to(memory_format=layout)
+    x = torch.randn(2, 6, size, size, dtype=torch.float64).contiguous(memory_format=layout)
+    x.requires_grad_()
+    y = op(x)
+    r = x.detach().contiguous().requires_grad_()
+    conv = torch.nn.functional.conv2d
+    w1, w2 = op.conv_1.weight.detach().contiguous(), op.conv_2.weight.detach().contiguous()
+    shifted = torch.nn.functional.pad(r.relu()[:, :, 1:, 1:], (0, 1, 0, 1))
+    halves = torch.cat([conv(r.relu(), w1, stride=2), conv(shifted, w2, stride=2)], 1)
+    expected = torch.nn.functional.batch_norm(halves, None, None, training=True)
+    assert y.shape == (2, 5, (size + 1) // 2, (size + 1) // 2)
+    torch.testing.assert_close(y, expected, rtol=1e-12, atol=1e-12)
+    g = torch.randn_like(y)
+    (y * g).sum().backward()
+    (expected * g).sum().backward()
+    torch.testing.assert_close(x.grad, r.grad, rtol=1e-10, atol=1e-12)

@@ -21,7 +21,7 @@ from darts_lab.data.resumable import EpochShuffle, ResumableLoader
 from darts_lab.data.split.base import NoSplit, SearchSplit
 from darts_lab.data.split.nb201 import NB201Halves
 from darts_lab.data.split.random import RandomSplit
-from darts_lab.threads import loader_workers
+from darts_lab.threads import loader_pinning, loader_workers
 
 DEFAULT_SPLIT = RandomSplit()  # r/(r+1); stateless, so one object serves every datamodule
 
@@ -38,7 +38,7 @@ class SearchDataModule(L.LightningDataModule):
         data_dir: str | Path = "data",
         batch_size: int = 64,
         num_workers: int | str = 0,
-        pin_memory: bool = False,
+        pin_memory: bool | str = False,
         split_seed: int = 0,
         split: SearchSplit = DEFAULT_SPLIT,
         single_level: bool = False,
@@ -55,7 +55,7 @@ class SearchDataModule(L.LightningDataModule):
         self.data_dir = Path(data_dir).expanduser()
         self.batch_size = batch_size
         self.num_workers = loader_workers(num_workers)  # auto: from the node's cores
-        self.pin_memory = pin_memory
+        self.pin_memory = loader_pinning(pin_memory)  # auto: where CUDA is
         self.split_seed = split_seed
         self.single_level = single_level  # GAEA ERM: every training image is w-train, no α-val
         self.split = NoSplit() if single_level else split

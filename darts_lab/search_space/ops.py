@@ -79,21 +79,27 @@ class Zero(nn.Module):
 
 
 class FactorizedReduce(nn.Module):
-    """Halves the resolution with two offset stride-2 1x1 convs (works for odd inputs too)."""
+    """Halves the resolution with two offset stride-2 1x1 convs (works for odd inputs too).
+
+    Each stride-2 1x1 conv is computed as a stride-1 1x1 conv on every other pixel: the same
+    products and sums (checkpoints unchanged), but it never takes torch 2.14's oneDNN weight-grad
+    kernel for stride-2 1x1 convs in channels_last, which corrupts the heap at 56 px and up with
+    fewer than 16 input channels (issue #33; `benchmarks/nhwc_conv_crash.py` maps where).
+    """
 
     def __init__(self, c_in: int, c_out: int, affine: bool = True) -> None:
         super().__init__()
         self.relu = nn.ReLU(inplace=False)
-        self.conv_1 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, bias=False)
-        self.conv_2 = nn.Conv2d(c_in, c_out - c_out // 2, 1, stride=2, bias=False)
+        self.conv_1 = nn.Conv2d(c_in, c_out // 2, 1, bias=False)
+        self.conv_2 = nn.Conv2d(c_in, c_out - c_out // 2, 1, bias=False)
         self.bn = nn.BatchNorm2d(c_out, affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.after_relu(self.relu(x))
 
     def after_relu(self, x: torch.Tensor) -> torch.Tensor:
-        a = self.conv_1(x)
-        b = self.conv_2(nn.functional.pad(x[:, :, 1:, 1:], (0, 1, 0, 1)))
+        a = self.conv_1(x[:, :, ::2, ::2])
+        b = self.conv_2(nn.functional.pad(x[:, :, 1:, 1:], (0, 1, 0, 1))[:, :, ::2, ::2])
         return self.bn(torch.cat([a, b], dim=1))
 
 
