@@ -201,6 +201,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
         **({"limit_val_batches": 0} if method.single_level else {}),
         **datamodule.trainer_options(),
     )
+    datamodule.device_batch(trainer.world_size)  # the global batch must divide: refuse now
     return Search(module, datamodule, trainer, plugins)
 
 
@@ -260,6 +261,7 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
             "search_seconds": seconds,
             "device": device,
             "ranks": trainer.world_size,
+            "batch_per_rank": datamodule.device_batch(trainer.world_size),
             "arch_max_diff_across_ranks": disagreement,
         },
     )

@@ -16,11 +16,17 @@ from darts_lab.search import build, run_search
 from tests.conftest import make_cfg
 
 
-def test_lambda_follows_the_code() -> None:
-    method = BetaDarts()
-    for epoch, lam in ((0, 0.0), (10, 5.0), (49, 24.5)):
-        method.set_epoch(epoch, 50)
-        assert float(method.lam) == pytest.approx(lam)
+def test_lambda_over_the_runs_epochs_or_the_literal_100() -> None:
+    """Issue #34: by default λ = 50·e/E climbs over the run as in their runnable 100-epoch
+    script (49 at the last of 50 epochs); lam_epochs=100 is the literal 50·e/100 (24.5)."""
+    run, literal = BetaDarts(), BetaDarts(lam_epochs=100)
+    for epoch, lam, lam_literal in ((0, 0.0, 0.0), (10, 10.0, 5.0), (49, 49.0, 24.5)):
+        run.set_epoch(epoch, 50)
+        literal.set_epoch(epoch, 50)
+        assert float(run.lam) == pytest.approx(lam)
+        assert float(literal.lam) == pytest.approx(lam_literal)
+    run.set_epoch(29, 30)  # the 30-epoch overlay: 50·29/30
+    assert float(run.lam) == pytest.approx(48.333333)
 
 
 def test_alpha_gradient_adds_lambda_times_softmax_over_rows(tmp_path: Path) -> None:
@@ -42,7 +48,7 @@ def test_alpha_gradient_adds_lambda_times_softmax_over_rows(tmp_path: Path) -> N
         method.arch_gradient(ctx, batch, batch, torch.zeros(()))
         return [a.grad.clone() for a in alphas]
 
-    beta = BetaDarts()
+    beta = BetaDarts(lam_epochs=100)
     beta.set_epoch(10, 50)  # λ = 5
     rows = sum(arch.alphas[k].shape[0] for k in arch.op_keys)
     for key, got, plain, alpha in zip(

@@ -39,6 +39,7 @@ def test_two_rank_ddp_search_keeps_alpha_identical(method: str, tmp_path: Path) 
     assert done.returncode == 0, done.stderr[-2000:]
     timing = json.loads((tmp_path / "timing.json").read_text())
     assert timing["ranks"] == 2 and timing["arch_max_diff_across_ranks"] == 0.0
+    assert timing["batch_per_rank"] == 16  # dataset.batch_size=32 is the global batch
     assert (tmp_path / "status").read_text().startswith("finished")
     weights = json.loads((tmp_path / "alphas.json").read_text())["weights"]["normal"]
     assert any(abs(v - 1 / 8) > 1e-6 for row in weights for v in row)  # α did move

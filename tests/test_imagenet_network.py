@@ -99,8 +99,9 @@ def test_pcdarts_linear_schedule_with_warmup_by_hand() -> None:
 
 
 def test_darts_imagenet_step_schedule_by_hand() -> None:
+    """quark0's StepLR steps at every epoch's start, the first included: epoch 0 at lr · 0.97."""
     lrs = schedule_lrs("step", 4, gamma=0.97)
-    assert lrs == pytest.approx([0.5, 0.5 * 0.97, 0.5 * 0.97**2, 0.5 * 0.97**3])
+    assert lrs == pytest.approx([0.5 * 0.97, 0.5 * 0.97**2, 0.5 * 0.97**3, 0.5 * 0.97**4])
 
 
 def test_cosine_without_warmup_is_the_cifar_schedule() -> None:

@@ -33,14 +33,14 @@ class FirstOrder:
     def backward(
         self,
         ctx: StepContext,
-        mixing: Callable[[], Mixing],
+        mixing: Callable[[Any], Mixing],
         arch_batch: Any,
         w_batch: Any,
         penalty: torch.Tensor,
     ) -> torch.Tensor:
         """Leave ∇α(L_α + penalty) in α.grad; return L_α (detached) for logging."""
         with frozen(ctx.net):
-            output, target = ctx.task(ctx.net, arch_batch, *mixing())
+            output, target = ctx.task(ctx.net, arch_batch, *mixing(arch_batch))
             loss = ctx.task.loss(output, target)
             ctx.arch_backward(loss + penalty)
         return loss.detach()

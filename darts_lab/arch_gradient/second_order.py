@@ -52,13 +52,14 @@ class Unrolled:
     def backward(
         self,
         ctx: StepContext,
-        mixing: Callable[[], Mixing],
+        mixing: Callable[[Any], Mixing],
         arch_batch: Any,
         w_batch: Any,
         penalty: torch.Tensor,
     ) -> torch.Tensor:
-        """Leave the unrolled ∇α(L_val + penalty) in α.grad; return L_val(w') (detached). The
-        op weights are the architecture's own (no sampling has a second-order form)."""
+        """Leave the unrolled ∇α(L_val + penalty) in α.grad; return L_val(w') (detached). Each
+        of the four passes mixes with `mixing(its batch)`: the architecture's own weights, or
+        R-DARTS's edges dropped afresh per pass (its unrolled model drops in every forward)."""
         net, task, arch = ctx.net, ctx.task, ctx.arch
         alphas = list(arch.parameters())
         names, w = zip(*[(n, p.detach()) for n, p in net.named_parameters()], strict=True)
@@ -75,7 +76,7 @@ class Unrolled:
 
         # the virtual step w' = w − ξ(μ·buf + ∇w L_train + λw), unclipped
         leaves = [p.clone().requires_grad_() for p in w]
-        weights = {k: v.detach() for k, v in arch.weights().items()}
+        weights = {k: v.detach() for k, v in mixing(w_batch)[0].items()}
         grads = torch.autograd.grad(loss(leaves, w_batch, weights), leaves, allow_unused=True)
         virtual = []
         for p, param, g in zip(w, net.parameters(), grads, strict=True):
@@ -85,7 +86,7 @@ class Unrolled:
                 step = step + mu * buf
             virtual.append((p - xi * step).requires_grad_())
         # ∇α and ∇w' of L_val(w', α) (+ the penalty, a function of α alone)
-        val = loss(virtual, arch_batch, arch.weights())
+        val = loss(virtual, arch_batch, mixing(arch_batch)[0])
         grads = torch.autograd.grad(val + penalty, alphas + virtual, allow_unused=True)
         d_alpha = _zeros_for_unused(grads[: len(alphas)], alphas)
         v = _zeros_for_unused(grads[len(alphas) :], virtual)
@@ -94,10 +95,10 @@ class Unrolled:
         if xi and norm > 0:
             eps = self.r / norm
             plus = self._arch_grad(
-                loss, [p + eps * g for p, g in zip(w, v, strict=True)], w_batch, arch
+                loss, [p + eps * g for p, g in zip(w, v, strict=True)], w_batch, arch, mixing
             )
             minus = self._arch_grad(
-                loss, [p - eps * g for p, g in zip(w, v, strict=True)], w_batch, arch
+                loss, [p - eps * g for p, g in zip(w, v, strict=True)], w_batch, arch, mixing
             )
             d_alpha = [
                 d - xi * (a - b) / (2 * eps) for d, a, b in zip(d_alpha, plus, minus, strict=True)
@@ -106,9 +107,13 @@ class Unrolled:
         return val.detach()
 
     @staticmethod
-    def _arch_grad(loss, params: list[torch.Tensor], batch: Any, arch: Architecture) -> list:
+    def _arch_grad(
+        loss, params: list[torch.Tensor], batch: Any, arch: Architecture, mixing: Callable
+    ) -> list:
         alphas = list(arch.parameters())
-        grads = torch.autograd.grad(loss(params, batch, arch.weights()), alphas, allow_unused=True)
+        grads = torch.autograd.grad(
+            loss(params, batch, mixing(batch)[0]), alphas, allow_unused=True
+        )
         return _zeros_for_unused(grads, alphas)
 
 

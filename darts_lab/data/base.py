@@ -21,6 +21,7 @@ from darts_lab.data.resumable import EpochShuffle, ResumableLoader
 from darts_lab.data.split.base import NoSplit, SearchSplit
 from darts_lab.data.split.nb201 import NB201Halves
 from darts_lab.data.split.random import RandomSplit
+from darts_lab.eval.cutout import Cutout
 from darts_lab.threads import loader_pinning, loader_workers
 
 DEFAULT_SPLIT = RandomSplit()  # r/(r+1); stateless, so one object serves every datamodule
@@ -43,6 +44,7 @@ class SearchDataModule(L.LightningDataModule):
         split: SearchSplit = DEFAULT_SPLIT,
         single_level: bool = False,
         schedule_ratio: float = 1.0,
+        search_cutout: float = 0.0,
     ) -> None:
         super().__init__()
         if not isinstance(split, SearchSplit):  # e.g. dataset.split=nb201 replaced the node
@@ -50,6 +52,8 @@ class SearchDataModule(L.LightningDataModule):
                 f"dataset.split={split!r} is not allowed: choose the split with "
                 f"dataset/split=NAME (random, nb201, nb201_halves, nb201_xvalid, subsample)"
             )
+        if not 0 <= search_cutout <= 1:
+            raise ConfigError(f"dataset.search_cutout must be in [0, 1], got {search_cutout}")
         if batch_size < 1:
             raise ConfigError(f"dataset.batch_size must be a positive integer, got {batch_size}")
         self.data_dir = Path(data_dir).expanduser()
@@ -60,6 +64,7 @@ class SearchDataModule(L.LightningDataModule):
         self.single_level = single_level  # GAEA ERM: every training image is w-train, no α-val
         self.split = NoSplit() if single_level else split
         self.schedule_ratio = schedule_ratio  # r w-steps per α-step: random's share r/(r+1)
+        self.search_cutout = search_cutout  # the hole's side / the image's; 0: none
         self.w_indices: torch.Tensor | None = None
         self.a_indices: torch.Tensor | None = None
 
@@ -131,21 +136,39 @@ class SearchDataModule(L.LightningDataModule):
         if state.get("w_indices") is not None:
             self.w_indices, self.a_indices = state["w_indices"], state["a_indices"]
 
+    def device_batch(self, ranks: int | None = None) -> int:
+        """`dataset.batch_size` is the global batch (as the papers' single-process and
+        DataParallel runs): each of the run's `ranks` processes loads its equal share."""
+        if ranks is None:
+            ranks = self.trainer.world_size if self.trainer is not None else 1
+        if self.batch_size % ranks:
+            raise ConfigError(
+                f"dataset.batch_size={self.batch_size} is the global batch and does not divide "
+                f"among {ranks} devices (trainer.devices × trainer.num_nodes): choose a multiple"
+            )
+        return self.batch_size // ranks
+
     def _loader(
         self, dataset: Dataset, shuffle: bool, stream: int = 0, kind: type = DataLoader
     ) -> DataLoader:
         return kind(
             dataset,
-            batch_size=self.batch_size,
+            batch_size=self.device_batch(),
             sampler=EpochShuffle(len(dataset), self.split_seed * 2 + stream) if shuffle else None,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.num_workers > 0,
         )
 
+    def cut(self, augmented: Dataset) -> Dataset:
+        """Search batches with Cutout (R-DARTS's drop-path runs: 16 px on CIFAR's 32, on every
+        batch of both parts): a hole of `search_cutout` × the image side."""
+        length = round(self.search_cutout * self.image_size)
+        return Cutout(augmented, length) if length > 0 else augmented
+
     def train_dataloader(self) -> DataLoader:
         """w-train batches: the epoch is one pass over them, resumable mid-epoch."""
-        w_train = Subset(self.train_aug, self.w_indices.tolist())
+        w_train = Subset(self.cut(self.train_aug), self.w_indices.tolist())
         return self._loader(w_train, shuffle=True, kind=ResumableLoader)
 
     def arch_dataloader(self, rank: int = 0, world: int = 1) -> DataLoader:
@@ -158,7 +181,7 @@ class SearchDataModule(L.LightningDataModule):
             if self.single_level
             else (self.arch_aug, self.a_indices)
         )
-        α_val = Subset(source, pool[rank::world].tolist())
+        α_val = Subset(self.cut(source), pool[rank::world].tolist())
         return self._loader(α_val, shuffle=True, stream=1, kind=ResumableLoader)
 
     def val_dataloader(self) -> DataLoader:

@@ -160,6 +160,12 @@ class TextDataModule(L.LightningDataModule):
     def trainer_options(self) -> dict:
         return {"reload_dataloaders_every_n_epochs": 1}  # each epoch has its own window plan
 
+    def device_batch(self, ranks: int = 1) -> int:
+        """The batch of the one process a language-model search runs in."""
+        if ranks > 1:
+            raise ConfigError("a language-model search runs on one device (trainer.devices=1)")
+        return self.batch_size
+
     def describe(self) -> str:
         self.prepare()
         sizes = ", ".join(f"{len(t)} {s}" for s, t in self.tokens.items())
@@ -170,8 +176,7 @@ class TextDataModule(L.LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         self.prepare()
-        if self.trainer is not None and self.trainer.world_size > 1:
-            raise ConfigError("a language-model search runs on one device (trainer.devices=1)")
+        self.device_batch(self.trainer.world_size if self.trainer is not None else 1)
         self.train = batchify(self.tokens["train"], self.batch_size)
         self.arch_source = batchify(
             self.tokens["train" if self.single_level else "valid"], self.batch_size

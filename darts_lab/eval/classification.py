@@ -34,7 +34,8 @@ class ImageRetraining:
     ) -> None:
         data.setup()  # read once (check_train already did): the whole training set, augmented
         train_set = data.train_aug
-        loader = {"batch_size": data.batch_size, "num_workers": data.num_workers}
+        loader = {"batch_size": data.device_batch(trainer.world_size)}  # global batch
+        loader["num_workers"] = data.num_workers
         loader["pin_memory"] = data.pin_memory
         loader["persistent_workers"] = data.num_workers > 0  # no new workers every epoch
         order = EpochShuffle(len(train_set), cfg.seed)  # a resumed run sees the same batches

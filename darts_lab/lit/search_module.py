@@ -203,8 +203,10 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         )
 
     def arch_warm(self) -> bool:
-        """No α-step in the first `arch_warmup_epochs` epochs (PC-DARTS / GAEA warm-up)."""
-        return self.current_epoch >= self.hparams.arch_warmup_epochs
+        """No α-step while the method holds α frozen: the first `arch_warmup_epochs` epochs
+        (PC-DARTS / GAEA warm-up; DrNAS: those of each stage)."""
+        epoch, epochs = self.current_epoch, self.trainer.max_epochs
+        return not self.method.arch_frozen(epoch, epochs, self.hparams.arch_warmup_epochs)
 
     def next_arch_batch(self) -> Batch:
         """The next α batch: bilevel from the α-val split, ERM an independent training batch."""

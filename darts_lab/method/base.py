@@ -49,12 +49,13 @@ class ArchGradient(Protocol):
     def backward(
         self,
         ctx: StepContext,
-        mixing: Callable[[], Mixing],
+        mixing: Callable[[Any], Mixing],
         arch_batch: Any,
         w_batch: Any,
         penalty: torch.Tensor,
     ) -> torch.Tensor:
-        """Leave ∇α(α loss + penalty) in α.grad; return the α loss (detached) for logging."""
+        """Leave ∇α(α loss + penalty) in α.grad; return the α loss (detached) for logging.
+        `mixing(batch)`: the op weights a forward on that batch mixes with."""
         ...
 
 
@@ -95,11 +96,15 @@ class SearchMethod(nn.Module):
         self, ctx: StepContext, arch_batch: Any, w_batch: Any, penalty: torch.Tensor
     ) -> torch.Tensor:
         return self.gradient.backward(
-            ctx, lambda: self.mixing(ctx.arch), arch_batch, w_batch, penalty
+            ctx, lambda batch: self.mixing(ctx.arch), arch_batch, w_batch, penalty
         )
 
     def set_epoch(self, epoch: int, epochs: int) -> None:
         """An epoch starts."""
+
+    def arch_frozen(self, epoch: int, epochs: int, warmup: int) -> bool:
+        """No α-step in this epoch of `epochs`: the first `warmup` (`arch_warmup_epochs`)."""
+        return epoch < warmup
 
     def metrics(self) -> dict[str, float]:
         """What the method logs once per epoch."""

@@ -1,8 +1,13 @@
 """β-DARTS (Ye et al. 2022, Sunshine-Ye/Beta-DARTS `optimizers/darts/architect.py`): the α loss
 gains λ·β, β = the mean over edges of logsumexp(α) (their `mlc_loss`, on the raw logits), which
 regularizes the softmax's input and keeps op weights from saturating early. λ = lam_max · e /
-lam_epochs at epoch e, the code's `50 * epoch / 100` by default (not divided by the run length).
-First order only, as there; on softmax logits only; op weights only (not PC-DARTS's β rows)."""
+lam_epochs at epoch e. Their code writes `50 * epoch / 100`; its one runnable script (NAS-Bench-201)
+searches 100 epochs, so λ climbs to 49.5 over the run. `lam_epochs: null` (the default) keeps that
+horizon on any run length, λ = 50 · e / E (49 at the last of 50 epochs); `lam_epochs: 100` is the
+literal expression (24.5 at the last of 50). Their DARTS-space code crashes (a list passed to
+`logsumexp`); here normal and reduction cells are one mean over all their edges (= the mean of
+the two cells' means, not their sum: half of λ·(β_normal + β_reduce)). First order only, as there;
+on softmax logits only; op weights only (not PC-DARTS's β rows)."""
 
 from __future__ import annotations
 
@@ -18,20 +23,20 @@ from darts_lab.method.darts import Darts
 class BetaDarts(Darts):
     activation_domains = ("logits",)
 
-    def __init__(self, lam_max: float = 50.0, lam_epochs: int = 100) -> None:
+    def __init__(self, lam_max: float = 50.0, lam_epochs: int | None = None) -> None:
         super().__init__()
         check("method.lam_max", lam_max, lambda v: v >= 0, "a number >= 0")
         check(
             "method.lam_epochs",
             lam_epochs,
-            lambda v: isinstance(v, int) and v > 0,
-            "an integer > 0",
+            lambda v: v is None or (isinstance(v, int) and v > 0),
+            "an integer > 0 or null (the run's epochs)",
         )
         self.lam_max, self.lam_epochs = float(lam_max), lam_epochs
         self.register_buffer("lam", torch.tensor(0.0))
 
     def set_epoch(self, epoch: int, epochs: int) -> None:
-        self.lam.fill_(self.lam_max * epoch / self.lam_epochs)
+        self.lam.fill_(self.lam_max * epoch / (self.lam_epochs or epochs))
 
     @staticmethod
     def beta(ctx: StepContext) -> torch.Tensor:

@@ -1,7 +1,8 @@
 """DARTS- (Chu et al. 2021, Meituan-AutoML/DARTS-): every mixed op gains an auxiliary skip
 β·skip(x) outside the softmax, which takes the advantage skip connections have in training away
-from α; β decays linearly over the search, β_e = beta · (1 − e / E) at epoch e (their
-`linear` decay with T_max = E: 1, 0.98, … on 50 epochs, set when the epoch starts; never 0).
+from α; β decays linearly, β_e = beta · (1 − e / T) at epoch e, T = `decay_epochs` (their
+`linear` decay over `decay_max_epoch` = 50 whatever the run's length: 1, 0.98, … set when the
+epoch starts; 0.42 at epoch 29 of a 30-epoch run); `decay_epochs: null` ties T to the run.
 
 Since the skip_connect candidate computes skip(x) already, Σ w_o·o(x) + β·skip(x) is mixing
 with w + β on skip_connect's weight: the op weights gain β there, in every forward (validation
@@ -25,10 +26,16 @@ from darts_lab.method.darts import Darts
 class DartsMinus(Darts):
     activation_domains = ("logits", "simplex")
 
-    def __init__(self, beta: float = 1.0) -> None:
+    def __init__(self, beta: float = 1.0, decay_epochs: int | None = 50) -> None:
         super().__init__()
         check("method.beta", beta, lambda v: v >= 0, "a number >= 0")
-        self.beta_max = float(beta)
+        check(
+            "method.decay_epochs",
+            decay_epochs,
+            lambda v: v is None or (isinstance(v, int) and v > 0),
+            "an integer > 0 or null (the run's epochs)",
+        )
+        self.beta_max, self.decay_epochs = float(beta), decay_epochs
         self.register_buffer("beta", torch.tensor(self.beta_max))
         self.skip: int | None = None
 
@@ -42,7 +49,8 @@ class DartsMinus(Darts):
         self.skip = list(space.ops).index("skip_connect")
 
     def set_epoch(self, epoch: int, epochs: int) -> None:
-        self.beta.fill_(self.beta_max * (1 - epoch / max(1, epochs)))
+        horizon = self.decay_epochs or max(1, epochs)
+        self.beta.fill_(self.beta_max * max(0.0, 1 - epoch / horizon))
 
     def mixing(self, arch: Architecture, sample: bool = True) -> Mixing:
         weights = arch.weights()

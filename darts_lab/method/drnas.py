@@ -7,7 +7,10 @@ mixes with the Dirichlet mean instead, as their paper describes), and Π_S reads
 (activation=softmax), which ranks ops within an edge as the concentration does. Their default
 regularizer is Adam's weight decay 1e-3 on α (arch_optimizer=adam's default); the KL form is
 regularizer=dirichlet_kl with arch_optimizer.weight_decay=0. Only op weights are sampled
-(PC-DARTS's edge weights β are not); the progressive partial-channel stages are not built."""
+(PC-DARTS's edge weights β are not). Their search runs in `stages` stages (2 of 25 epochs), each
+holding α frozen for its first `arch_warmup_epochs` (their `train()` is given the stage's own
+epoch): α moves in 30 of 50 epochs. The stages' progressive partial channels (6 → 4) and the
+pruning to 4 ops between them are not built; `stages: 1` freezes α only at the start."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import torch.nn.functional as F
 from torch.distributions import Dirichlet
 
 from darts_lab.arch.architecture import Architecture
+from darts_lab.config import check
 from darts_lab.method.base import Mixing
 from darts_lab.method.darts import Darts
 
@@ -28,9 +32,15 @@ def concentration(alpha: torch.Tensor) -> torch.Tensor:
 class Drnas(Darts):
     activation_domains = ("logits",)
 
-    def __init__(self, sample_eval: bool = True) -> None:
+    def __init__(self, sample_eval: bool = True, stages: int = 2) -> None:
         super().__init__()
-        self.sample_eval = sample_eval
+        check("method.stages", stages, lambda v: isinstance(v, int) and v >= 1, "an integer >= 1")
+        self.sample_eval, self.stages = sample_eval, stages
+
+    def arch_frozen(self, epoch: int, epochs: int, warmup: int) -> bool:
+        """Frozen for the first `warmup` epochs of each of the `stages` equal stages."""
+        stage = -(-epochs // self.stages)  # 50 epochs, 2 stages: 25 each
+        return epoch % stage < warmup
 
     def mixing(self, arch: Architecture, sample: bool = True) -> Mixing:
         weights = arch.weights()  # β rows (PC-DARTS) stay as the activation makes them

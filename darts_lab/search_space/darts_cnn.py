@@ -32,9 +32,17 @@ class MixedOp(CandidateOps):
 
     PC-DARTS (partial_channels K > 1): only the first C/K channels go through the ops, the rest
     bypass them (max-pooled on a reduction edge), then a channel shuffle mixes the two parts.
-    GDAS (`choice` given): only the sampled op is computed."""
+    GDAS (`choice` given): only the sampled op is computed. `pool_batchnorm`: DARTS's non-affine
+    BatchNorm after each pool (DrNAS's MixedOp has none)."""
 
-    def __init__(self, c: int, stride: int, ops: Sequence[str], partial_channels: int = 1) -> None:
+    def __init__(
+        self,
+        c: int,
+        stride: int,
+        ops: Sequence[str],
+        partial_channels: int = 1,
+        pool_batchnorm: bool = True,
+    ) -> None:
         super().__init__()
         self.stride, self.k = stride, partial_channels
         self.c_op = c // partial_channels
@@ -44,7 +52,9 @@ class MixedOp(CandidateOps):
             if name == "none":
                 continue
             op = OPS[name](self.c_op, stride, False)
-            if "pool" in name:  # DARTS search: pools get a non-affine BN to match conv scales
+            if (
+                "pool" in name and pool_batchnorm
+            ):  # DARTS search: pools get a non-affine BN to match conv scales
                 op = nn.Sequential(op, nn.BatchNorm2d(self.c_op, affine=False))
             self.ops[name] = op
             self.index.append(i)
@@ -69,6 +79,7 @@ class SearchCell(nn.Module):
         reduction_prev: bool,
         node_batchnorm: bool = False,
         partial_channels: int = 1,
+        pool_batchnorm: bool = True,
     ) -> None:
         super().__init__()
         self.reduction = reduction
@@ -81,7 +92,7 @@ class SearchCell(nn.Module):
         )
         self.preprocess1 = ReLUConvBN(c_p, c, 1, 1, 0, affine=False)
         self.edges = nn.ModuleList(
-            MixedOp(c, 2 if reduction and j < 2 else 1, ops, partial_channels)
+            MixedOp(c, 2 if reduction and j < 2 else 1, ops, partial_channels, pool_batchnorm)
             for i in range(steps)
             for j in range(i + 2)
         )
@@ -167,6 +178,7 @@ class SearchNetwork(SearchSpace):
         partial_channels: int = 1,
         edge_weights: bool = False,
         stem: str = "cifar",
+        pool_batchnorm: bool = True,
     ) -> None:
         super().__init__()
         check_ops(list(ops))
@@ -204,6 +216,7 @@ class SearchNetwork(SearchSpace):
                     reduction_prev,
                     node_batchnorm,
                     partial_channels,
+                    pool_batchnorm,
                 )
             )
             reduction_prev = reduction

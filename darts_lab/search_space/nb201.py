@@ -114,9 +114,15 @@ class Nb201Network(SearchSpace):
         ops: Sequence[str] = NB201_OPS,
         partial_channels: int = 1,
         edge_weights: bool = False,
+        pool_batchnorm: bool = False,
     ) -> None:
         super().__init__()
         check_ops(list(ops), NB201_OPS)
+        if pool_batchnorm:  # a row asking for DARTS's BN after pools (false: DrNAS's) lands here
+            raise ConfigError(
+                "search_space.pool_batchnorm=true: NAS-Bench-201's cells have no BatchNorm "
+                "after their pools (AutoDL-Projects); it is a DARTS CNN cell option"
+            )
         if init_channels < 1 or cells_per_stage < 1:
             raise ConfigError(
                 f"search_space needs init_channels >= 1 and cells_per_stage >= 1; got "

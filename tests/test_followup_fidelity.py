@@ -1,0 +1,115 @@
+"""Issue #34: each follow-up row as its authors' released code ran it, pinned by hand."""
+
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from darts_lab.arch_gradient.second_order import Unrolled
+from darts_lab.config import ConfigError
+from darts_lab.eval.cutout import Cutout
+from darts_lab.method.darts_minus import DartsMinus
+from darts_lab.method.drnas import Drnas
+from darts_lab.method.drop_path import ScheduledDropPath
+from darts_lab.search import build, run_search
+from darts_lab.search_space.darts_cnn import MixedOp
+from darts_lab.search_space.nb201 import Nb201Network
+from tests.conftest import make_cfg
+
+# (row, key, the released code's value, where it is set there)
+RELEASED = [
+    ("fair_darts", "dataset.batch_size", 128, "FairDARTS train_search.py --batch_size"),
+    ("fair_darts", "w_optimizer.lr", 0.005, "FairDARTS train_search.py --learning_rate"),
+    ("drnas", "w_optimizer.lr_min", 0.0, "DrNAS train_search.py --learning_rate_min"),
+    ("drnas", "arch_warmup_epochs", 10, "DrNAS train(): `if epoch >= 10`, per stage"),
+    ("drnas", "search_space.pool_batchnorm", False, "DrNAS model_search.py MixedOp"),
+    ("darts_es", "method._target_", "darts_lab.method.second_order.SecondOrderDarts", "--unrolled"),
+    (
+        "rdarts_l2",
+        "method._target_",
+        "darts_lab.method.second_order.SecondOrderDarts",
+        "--unrolled",
+    ),
+    ("rdarts_dp", "method.second_order", True, "RobustDARTS scripts: --unrolled"),
+    ("rdarts_dp", "dataset.search_cutout", 0.5, "RobustDARTS args.py: Cutout(16) of 32 px"),
+    ("darts_minus", "method.decay_epochs", 50, "DARTS- decay_max_epoch"),
+]
+
+
+@pytest.mark.parametrize(
+    "row,key,value,source", RELEASED, ids=[f"{r}-{k}" for r, k, *_ in RELEASED]
+)
+def test_rows_hold_the_released_codes_values(row: str, key: str, value, source: str) -> None:
+    cfg = make_cfg(f"+experiment={row}", tiny=False)
+    node = cfg
+    for part in key.split("."):
+        node = node[part]
+    assert node == value, source
+
+
+def test_drnas_searches_seven_ops_without_pool_batchnorm() -> None:
+    cfg = make_cfg("+experiment=drnas")
+    assert "none" not in cfg.search_space.ops and len(cfg.search_space.ops) == 7
+    op = MixedOp(4, 1, cfg.search_space.ops, pool_batchnorm=cfg.search_space.pool_batchnorm)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in op.ops["max_pool_3x3"].modules())
+    darts = MixedOp(4, 1, ["max_pool_3x3"])  # DARTS's search adds a non-affine one
+    assert any(isinstance(m, nn.BatchNorm2d) for m in darts.ops["max_pool_3x3"].modules())
+    # the embedded overlay's NB201 cell has no pool BN either; asking for one is refused
+    assert make_cfg("+experiment=drnas", "+overlay=embedded").search_space.pool_batchnorm is False
+    with pytest.raises(ConfigError, match="pool_batchnorm=true: NAS-Bench-201"):
+        Nb201Network(1, 10, pool_batchnorm=True)
+
+
+def test_drnas_freezes_alpha_in_the_first_10_epochs_of_each_stage() -> None:
+    """Two stages of 25 epochs: α frozen in epochs 0-9 and 25-34, moving in 30 of 50."""
+    frozen = [e for e in range(50) if Drnas().arch_frozen(e, 50, 10)]
+    assert frozen == [*range(0, 10), *range(25, 35)]
+    assert [e for e in range(50) if Drnas(stages=1).arch_frozen(e, 50, 10)] == list(range(10))
+
+
+def test_darts_minus_beta_decays_over_50_epochs_whatever_the_run() -> None:
+    method = DartsMinus()
+    method.set_epoch(29, 30)  # the last epoch of a 30-epoch run: 1 − 29/50
+    assert float(method.beta) == pytest.approx(0.42)
+    tied = DartsMinus(decay_epochs=None)
+    tied.set_epoch(29, 30)
+    assert float(tied.beta) == pytest.approx(1 / 30)
+
+
+def test_rdarts_dp_is_second_order_and_cuts_every_search_batch(tmp_path: Path) -> None:
+    method = ScheduledDropPath(0.6, second_order=True)
+    assert isinstance(method.gradient, Unrolled) and method.arch_step_first
+    cfg = make_cfg("+experiment=rdarts_dp", "+overlay=embedded", "dataset.image_size=8")
+    _, data, _, _ = build(cfg, tmp_path / "build")
+    data.setup()
+    for loader in (data.train_dataloader(), data.arch_dataloader()):
+        cut = loader.dataset.dataset
+        assert isinstance(cut, Cutout) and cut.length == 4  # 0.5 × 8 px (16 of CIFAR's 32)
+    # the hole by hand: Cutout draws (row, column) centres from torch's RNG, a 4×4 square
+    image, _ = data.train_aug[0]
+    torch.manual_seed(3)
+    got, _ = Cutout(data.train_aug, 4)[0]
+    torch.manual_seed(3)
+    cy, cx = int(torch.randint(8, (1,))), int(torch.randint(8, (1,)))
+    expected = image.clone()
+    expected[..., max(0, cy - 2) : cy + 2, max(0, cx - 2) : cx + 2] = 0
+    torch.testing.assert_close(got, expected)
+    # the whole row runs: second-order α-steps with fresh drop-path masks on cut batches
+    run_search(
+        make_cfg(
+            "+experiment=rdarts_dp",
+            "+overlay=embedded",
+            "trainer.max_epochs=2",
+            "trainer.limit_train_batches=2",
+        ),
+        tmp_path / "run",
+    )
+    assert (tmp_path / "run" / "status").read_text().startswith("finished")
+
+
+def test_the_global_batch_must_divide_among_the_devices(tmp_path: Path) -> None:
+    _, data, _, _ = build(make_cfg(), tmp_path)
+    assert data.device_batch(1) == 32 and data.device_batch(2) == 16
+    with pytest.raises(ConfigError, match="batch_size=32 is the global batch and does not divide"):
+        data.device_batch(3)
