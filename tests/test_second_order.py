@@ -76,7 +76,8 @@ def test_finite_differences_match_the_exact_second_order_gradient(float64, tmp_p
     # ε·‖v‖ = r: at DARTS's r = 0.01 the ±ε points of this 4-channel net straddle ReLU kinks
     # (measured: 410 % off at r = 1e-2, 800 % at 1e-3, then 7.5e-8 at 1e-4, 7.4e-10 at 1e-5, the
     # O(ε²) of a smooth region), so the formula is checked where the loss is smooth
-    Unrolled(r=1e-4).backward(fake, None, a_batch, w_batch, torch.zeros(()))
+    plain = lambda batch: (module.arch.weights(), None)  # noqa: E731 - DARTS's own op weights
+    Unrolled(r=1e-4).backward(fake, plain, a_batch, w_batch, torch.zeros(()))
     exact = exact_unrolled_gradient(module, opt, w_batch, a_batch)
     for got, want in zip(grads["alpha"], exact, strict=True):
         assert float((got - want).norm() / want.norm()) < 1e-4
@@ -93,7 +94,9 @@ def test_xi_zero_is_first_order(float64, tmp_path: Path):
 
     module, fake, _, w_batch, a_batch, grads = setup(tmp_path, xi=0.0)
     penalty = module.arch.weights()["cell"].square().sum()  # a penalty's gradient adds
-    Unrolled().backward(fake, None, a_batch, w_batch, penalty)
+    Unrolled().backward(
+        fake, lambda batch: (module.arch.weights(), None), a_batch, w_batch, penalty
+    )
     loss = module.task.loss(*module.task(module.net, a_batch, module.arch.weights()))
     penalty = module.arch.weights()["cell"].square().sum()
     first = torch.autograd.grad(loss + penalty, list(module.arch.parameters()))
