@@ -243,12 +243,12 @@ def test_random_shift_moves_each_image_within_bounds() -> None:
 def test_digits_resized_and_the_protocols_dtype() -> None:
     from dataclasses import replace
 
-    from darts_lab.benchmark.protocol import digits_splits
+    from darts_lab.benchmark.protocol import protocol_splits
     from darts_lab.data.digits import DigitsDataModule
 
     train, test = DigitsDataModule(image_size=16)._tensors()
     assert train.tensors[0].shape[1:] == (1, 16, 16) and len(test) == 359
-    splits = digits_splits(replace(Protocol(), image_size=12, dtype="float64"))
+    splits = protocol_splits(replace(Protocol(), image_size=12, dtype="float64"))
     assert splits["train"][0].shape == (1151, 1, 12, 12) and splits["val"][0].shape[0] == 287
     assert splits["test"][0].dtype == torch.float64
     with pytest.raises(ConfigError, match="image_size must be at least 8"):

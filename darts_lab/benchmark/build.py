@@ -17,7 +17,7 @@ import torch
 from tqdm import tqdm
 
 from darts_lab.benchmark.cells import all_cells, representative
-from darts_lab.benchmark.protocol import Protocol, digits_splits, train_cell
+from darts_lab.benchmark.protocol import Protocol, protocol_splits, train_cell
 from darts_lab.benchmark.table import Table
 from darts_lab.export.artifacts import write_json
 
@@ -27,7 +27,7 @@ _splits: dict | None = None
 def _init_worker(protocol: Protocol) -> None:
     global _splits
     torch.set_num_threads(1)  # parallelism comes from the processes
-    _splits = digits_splits(protocol)
+    _splits = protocol_splits(protocol)
 
 
 def _run(job: tuple[str, str, int, Protocol]) -> tuple[str, dict]:

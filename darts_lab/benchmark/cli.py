@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from darts_lab.benchmark.build import build
-from darts_lab.benchmark.protocol import Protocol
+from darts_lab.benchmark.protocol import DATASETS, Protocol
 from darts_lab.benchmark.table import SHIPPED, load_table
 from darts_lab.benchmark.validate import report
 from darts_lab.config import SEED_MAX, ConfigError
@@ -59,6 +59,8 @@ def build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shift", type=int, choices=range(0, 5), default=None)
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--dtype", choices=("float32", "float64"), default=None)
+    parser.add_argument("--dataset", choices=tuple(DATASETS), default=None)
+    parser.add_argument("--train-images", type=_positive, default=None)
 
 
 def build_protocol(args: argparse.Namespace) -> Protocol:
@@ -86,9 +88,9 @@ def build_protocol(args: argparse.Namespace) -> Protocol:
     if args.lr is not None and not 0 < args.lr < 10:
         raise ConfigError(f"--lr {args.lr}: give a learning rate in (0, 10)")
     if args.image_size is not None and args.image_size < 8:
-        raise ConfigError(f"--image-size {args.image_size}: digits are 8×8, give 8 or more")
+        raise ConfigError(f"--image-size {args.image_size}: give 8 or more")
     options = ("ops", "epochs", "seeds", "channels", "cells_per_stage", "batch_size")
-    options += ("image_size", "shift", "lr", "dtype")
+    options += ("image_size", "shift", "lr", "dtype", "dataset", "train_images")
     changes = {
         k: tuple(v) if isinstance(v, list) else v
         for k in options

@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from darts_lab.benchmark.cells import expression
-from darts_lab.benchmark.protocol import Protocol
+from darts_lab.benchmark.protocol import LEGACY, Protocol
 from darts_lab.config import ConfigError
 from darts_lab.search_space.nb201 import Nb201Genotype
 
@@ -113,6 +113,8 @@ def load_table(
             f"build one with python -m darts_lab.benchmark build"
         ) from None
     expected = (protocol or Protocol()).to_json()
+    if isinstance(data.get("protocol"), dict):  # keys added since it was built: their old value
+        data["protocol"] = {**LEGACY, **data["protocol"]}
     if not any_protocol and data.get("protocol") != expected:
         raise ConfigError(
             f"{option}={path} was built with protocol {data.get('protocol')}, the code's is "
