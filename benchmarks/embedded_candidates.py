@@ -36,6 +36,24 @@ CANDIDATES: dict[str, Protocol] = {
         BASE, channels=8, cells_per_stage=1, epochs=10, batch_size=128, lr=0.1
     ),
 }
+# Fashion-MNIST's shipped 16 px subset (issue #35): 1,000 validation images held out of 11,000
+FASHION = replace(
+    BASE, dataset="fashion_mnist", image_size=16, cells_per_stage=1, val_images=1000, epochs=2
+)
+CANDIDATES.update(
+    {
+        "fmnist16 c4 n1 10k e2 b64": replace(FASHION, train_images=10000),
+        "fmnist16 c4 n1 10k e2 b128 lr0.1": replace(
+            FASHION, train_images=10000, batch_size=128, lr=0.1
+        ),
+        "fmnist16 c4 n1 10k e3 b128 lr0.1": replace(
+            FASHION, train_images=10000, epochs=3, batch_size=128, lr=0.1
+        ),
+        "fmnist16 c8 n1 10k e2 b128 lr0.1": replace(
+            FASHION, channels=8, train_images=10000, batch_size=128, lr=0.1
+        ),
+    }
+)
 
 
 def main() -> None:

@@ -253,3 +253,40 @@ def test_digits_resized_and_the_protocols_dtype() -> None:
     assert splits["test"][0].dtype == torch.float64
     with pytest.raises(ConfigError, match="image_size must be at least 8"):
         DigitsDataModule(image_size=4)
+
+
+def test_validate_tau_against_a_crafted_external_table() -> None:
+    """transfer(): 3 cells, ours (0.1, 0.85, 0.7) vs CIFAR-10 (10, 80, 90): pairs (0,conv)
+    and (0,skip) concordant, (conv,skip) discordant → τ = 1/3; our best cell (conv) is at
+    CIFAR-10 percentile 2/3; parameter counts not recorded → nan."""
+    from darts_lab.benchmark.validate import transfer
+    from darts_lab.oracle.analognas import to_codes
+
+    table = crafted()
+    table.cells[f"{CONV}(x)"]["arch"] = arch("none", "none", "none", CONV, "none", "none")
+    table.cells["x"]["arch"] = arch("none", "none", "none", "skip_connect", "none", "none")
+    external = dict(
+        zip(
+            (to_codes(e["arch"]) for e in table.cells.values()),
+            (10.0, 80.0, 90.0),
+            strict=True,
+        )
+    )
+    t = transfer(table, external)
+    assert t["kendall_tau"] == pytest.approx(1 / 3) and t["spearman"] == pytest.approx(0.5)
+    assert t["best_cell_external_percentile"] == pytest.approx(100 * 2 / 3)
+    assert t["cells"] == 3 and t["params_kendall_tau"] != t["params_kendall_tau"]
+
+
+def test_tables_name_their_dataset_and_older_ones_mean_digits(tmp_path: Path) -> None:
+    """A table built on Fashion-MNIST does not load as the digits protocol's (one line); a
+    table written before the protocol named its dataset is a digits table."""
+    fashion = Protocol(dataset="fashion_mnist", image_size=16, val_images=1000)
+    path = tmp_path / "fashion.json"
+    path.write_text(json.dumps(Table(fashion.to_json(), "test", {}).to_json()))
+    assert load_table(path, fashion).protocol["dataset"] == "fashion_mnist"
+    with pytest.raises(ConfigError, match="was built with protocol .*fashion_mnist.* rebuild it"):
+        load_table(path)
+    old = {k: v for k, v in Protocol().to_json().items() if k not in ("dataset", "train_images")}
+    path.write_text(json.dumps({"protocol": old, "code_version": "x", "cells": {}}))
+    assert load_table(path).protocol == Protocol().to_json()

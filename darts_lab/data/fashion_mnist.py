@@ -95,7 +95,9 @@ class FashionMNISTDataModule(SearchDataModule):
     def __init__(self, *args, image_size: int = 28, embedded: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not 8 <= image_size <= 28:
-            raise ConfigError(f"dataset.image_size must be 8 to 28 (Fashion-MNIST is 28×28), got {image_size}")
+            raise ConfigError(
+                f"dataset.image_size must be 8 to 28 (Fashion-MNIST is 28×28), got {image_size}"
+            )
         if embedded and image_size > EMBEDDED_SIZE:
             raise ConfigError(
                 f"dataset.image_size={image_size}: the embedded Fashion-MNIST subset is "
