@@ -3,11 +3,14 @@
 Every job directory (one per seed × experiment) is read: its Hydra overrides (experiment, seed),
 `status`, `timing.json` (search time) and, when the seed was retrained (`then_train=`),
 `train/result.json`. Writes report.md and report.csv into the multirun directory and prints the
-Markdown. A seed that failed or is missing its results is named, not fatal.
+Markdown, ending with how many jobs it aggregated and each job it left out and why (a failed
+or unfinished seed, a job of the sweep that never started); none is fatal. `--status` lists where
+every job of the sweep stands and the command that finishes it (darts_lab/sweep_status.py).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
@@ -19,9 +22,11 @@ from typing import Any
 import yaml
 
 from darts_lab.config import ConfigError
+from darts_lab.export.artifacts import write_text, write_with
 from darts_lab.export.tables import markdown_table
 from darts_lab.oracle.base import Oracle
 from darts_lab.stats import mean_std_text
+from darts_lab.sweep_status import status_report, sweep_status
 
 
 def _read(path: Path, parse: Callable[[str], Any], kind: type) -> Any:
@@ -97,9 +102,11 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
     for job in jobs:
         by_experiment[job["experiment"]].append(job)
     rows, problems = [], []
+    scored_jobs: dict[str, list[dict]] = {}
     for experiment, group in by_experiment.items():
         scored = [j for j in group if j["status"] == "finished" and "benchmark" in j]
         done = [j for j in group if j["status"] == "finished" and "result" in j]
+        scored_jobs[experiment] = [j for j in group if j in done or j in scored]
         for j in group:
             if j not in done and j not in scored:
                 why = j["detail"] or ("not retrained" if j["status"] == "finished" else "")
@@ -126,23 +133,40 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
     for name, by_method in scores.items():  # each oracle aggregates its own runs
         if section := Oracle.available()[name].aggregate(dict(by_method), multirun):
             lines += ["", *section]
+    if (multirun / "multirun.yaml").is_file():  # jobs of the sweep that never made a directory
+        rows_status, _ = sweep_status(multirun)
+        problems += [f"job {r['job']} ({r['overrides']}): never started" for r in rows_status
+                     if r["status"] == "missing"]  # fmt: skip
+    aggregated = sum(len(r) for r in scored_jobs.values())
+    lines += ["", f"Aggregated {aggregated} of {aggregated + len(problems)} jobs."]
     if problems:
-        lines += ["", "Seeds without a result:"] + [f"- {p}" for p in problems]
+        lines += ["", "Left out, and why:"] + [f"- {p}" for p in problems]
     markdown = "\n".join(lines) + "\n"
     header = list(dict.fromkeys(key for row in rows for key in row))
-    (multirun / "report.md").write_text(markdown)
-    with open(multirun / "report.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=header, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_text(multirun / "report.md", markdown)
+
+    def write_csv(path: Path) -> None:
+        with open(path, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=header, restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+
+    write_with(multirun / "report.csv", write_csv)
     return markdown, rows
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m darts_lab.report", description="Aggregate a multirun into a report."
+    )
+    parser.add_argument("multirun", type=Path, help="the sweep directory (hydra.sweep.dir)")
+    parser.add_argument(
+        "--status", action="store_true", help="every job's state and the command that finishes it"
+    )
+    args = parser.parse_args()
     try:
-        if len(sys.argv) != 2:
-            raise ConfigError("usage: python -m darts_lab.report <multirun dir> (one argument)")
-        markdown, _ = report(Path(sys.argv[1]).expanduser())
+        directory = args.multirun.expanduser()
+        markdown = status_report(directory) if args.status else report(directory)[0]
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

@@ -39,21 +39,29 @@ from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.data.errors import DataError  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
 from darts_lab.export.run import export_run  # noqa: E402
+from darts_lab.lit.checkpoint_io import AtomicCheckpointIO  # noqa: E402
 from darts_lab.lit.fingerprint import Fingerprint, check_resume, fingerprint  # noqa: E402
 from darts_lab.lit.optim import OptimizerFactory  # noqa: E402
 from darts_lab.lit.preemption import (  # noqa: E402
     BatchCheckpoint,
     Requeue,
     cluster_plugins,
+    finished_earlier,
     requeued_checkpoint,
     resume_point,
     watch_preemption,
 )
 from darts_lab.lit.reliability import NonFiniteError  # noqa: E402
+from darts_lab.lit.run_lock import RunDirInUse, RunLock  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.loggers import choice, close_loggers, log_facts, make_loggers, run_labels  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
-from darts_lab.then_train import check_then_train, retraining_requeued, train_after_search  # noqa: E402
+from darts_lab.then_train import (  # noqa: E402
+    check_then_train,
+    retraining_requeued,
+    retraining_unfinished,
+    train_after_search,
+)
 from darts_lab.threads import set_threads  # noqa: E402
 
 log = logging.getLogger("darts_lab.search")  # one name whether run as a module or imported
@@ -196,7 +204,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
             Fingerprint(identity),
             *plugins,
         ],
-        plugins=cluster_plugins(),
+        plugins=[*cluster_plugins(), AtomicCheckpointIO()],
         # single level (ERM) holds no data out of the search
         **({"limit_val_batches": 0} if method.single_level else {}),
         **datamodule.trainer_options(),
@@ -213,7 +221,25 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
         log.info("requeued: the search in %s is finished; resuming its retraining", run_dir)
         train_after_search(cfg, run_dir)
         return read_genotype(run_dir / "genotype.json")
-    module, datamodule, trainer, plugins = build(cfg, run_dir)
+    module, datamodule, trainer, plugins = build(cfg, run_dir)  # resume=auto: fingerprint checked
+    if finished_earlier(cfg, run_dir, "genotype.json"):
+        genotype = read_genotype(run_dir / "genotype.json")
+        log.info("finished earlier: %s; nothing to do", genotype)
+        if retraining_unfinished(cfg, run_dir):
+            train_after_search(cfg, run_dir)
+        return genotype
+    lock = RunLock(run_dir)
+    if trainer.is_global_zero:  # DDP: rank 0 holds it for the job
+        lock.acquire()
+        trainer.callbacks.append(lock)  # its heartbeat renews with every checkpoint
+    try:
+        return _search(cfg, run_dir, Search(module, datamodule, trainer, plugins))
+    finally:
+        lock.release()
+
+
+def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | None:
+    module, datamodule, trainer, plugins = search
     ckpt_path = resume_point(cfg, run_dir)
     if ckpt_path is None and any((run_dir / "checkpoints").glob("*.ckpt")):
         # Lightning would silently resume from them (ckpt_path=None means "last" here)
@@ -276,6 +302,9 @@ def main(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         genotype = run_search(cfg, run_dir)
+    except RunDirInUse as e:  # the directory is another process's: write nothing into it
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
     except (ConfigError, DataError) as e:
         if not (run_dir / "status").exists():  # a run dir resumed in place keeps its own
             write_status(run_dir, "failed", str(e))

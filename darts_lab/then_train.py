@@ -13,7 +13,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig
 
 from darts_lab.config import ConfigError
-from darts_lab.lit.preemption import requeued_checkpoint
+from darts_lab.lit.preemption import AUTO, requeued_checkpoint
 from darts_lab.search_space.base import GenotypeBase
 from darts_lab.train import check_train, run_train
 
@@ -32,6 +32,7 @@ def train_config(cfg: DictConfig, run_dir: Path) -> DictConfig:
         f"genotype={run_dir}",
         f"seed={cfg.seed}",
         f"data_dir={cfg.data_dir}",
+        *([f"resume={AUTO}"] if cfg.get("resume") == AUTO else []),  # finish its retraining too
         *cfg.get("train_overrides", []),
     ]
     try:
@@ -61,3 +62,8 @@ def train_after_search(cfg: DictConfig, run_dir: Path) -> dict:
 def retraining_requeued(cfg: DictConfig, run_dir: Path) -> bool:
     """A requeued job whose search had finished and whose retraining had not."""
     return bool(cfg.get("then_train")) and requeued_checkpoint(run_dir / "train") is not None
+
+
+def retraining_unfinished(cfg: DictConfig, run_dir: Path) -> bool:
+    """A `then_train` run whose retraining has no result yet."""
+    return bool(cfg.get("then_train")) and not (run_dir / "train" / "result.json").is_file()

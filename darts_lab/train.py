@@ -7,6 +7,8 @@ parameters; wall time) and a status file to the run directory.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import sys
 import time
@@ -28,16 +30,21 @@ from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.data.errors import DataError  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
+from darts_lab.lit.checkpoint_io import AtomicCheckpointIO  # noqa: E402
 from darts_lab.lit.preemption import (  # noqa: E402
     BatchCheckpoint,
     Requeue,
     cluster_plugins,
+    finished_earlier,
     requeued_checkpoint,
     resume_point,
     watch_preemption,
 )
+from darts_lab.lit.run_lock import RunDirInUse, RunLock  # noqa: E402
 from darts_lab.perf import configure_backends  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase  # noqa: E402
+
+log = logging.getLogger("darts_lab.train")
 
 
 def load_genotype(spec: str | None) -> GenotypeBase:
@@ -109,6 +116,10 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
     configure_backends((cfg.get("perf") or {}).get("deterministic", False))
     genotype = load_genotype(cfg.get("genotype"))
     retraining, data = check_train(cfg, type(genotype), f"genotype={cfg.genotype}")
+    if finished_earlier(cfg, run_dir, "result.json"):
+        result = json.loads((run_dir / "result.json").read_text())
+        log.info("finished earlier: %s; nothing to do", result.get("genotype", genotype))
+        return result
     loggers = [instantiate(cfg.logger, save_dir=str(run_dir))] if cfg.get("logger") else []
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
@@ -121,9 +132,28 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
         default_root_dir=str(run_dir),
         logger=loggers or False,
         callbacks=[checkpoints, *BatchCheckpoint.configured(cfg, run_dir), Requeue(run_dir)],
-        plugins=cluster_plugins(),
+        plugins=[*cluster_plugins(), AtomicCheckpointIO()],
         **retraining.trainer_options(cfg, data),
     )
+    lock = RunLock(run_dir)
+    if trainer.is_global_zero:  # DDP: rank 0 holds it for the job
+        lock.acquire()
+        trainer.callbacks.append(lock)  # its heartbeat renews with every checkpoint
+    try:
+        return _train(cfg, run_dir, genotype, retraining, data, trainer, ckpt_path)
+    finally:
+        lock.release()
+
+
+def _train(
+    cfg: DictConfig,
+    run_dir: Path,
+    genotype: GenotypeBase,
+    retraining: Any,
+    data: Any,
+    trainer: L.Trainer,
+    ckpt_path: str | None,
+) -> dict:
     write_status(run_dir, "running")
     start = time.perf_counter()
     try:
@@ -152,6 +182,9 @@ def main(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         result = run_train(cfg, run_dir)
+    except RunDirInUse as e:  # the directory is another process's: write nothing into it
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
     except (ConfigError, DataError) as e:
         if not (run_dir / "status").exists():  # a run dir resumed in place keeps its own
             write_status(run_dir, "failed", str(e))

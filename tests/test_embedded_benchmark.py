@@ -189,7 +189,7 @@ def test_report_has_the_regret_table_and_figure(tmp_path: Path) -> None:
     assert (
         rows["darts"]["regret"] == pytest.approx([2.0, 4.0]) and rows["darts"]["collapsed"] == 0.5
     )
-    assert "Seeds without a result" not in markdown
+    assert "Left out, and why" not in markdown
 
 
 def test_oracle_history_survives_a_checkpoint() -> None:

@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from darts_lab.benchmark.cells import all_cells  # noqa: E402
 from darts_lab.benchmark.table import Table  # noqa: E402
+from darts_lab.export.artifacts import save_figure
 from darts_lab.stats import bootstrap_ci, mean_std, paired_p, unpaired_p  # noqa: E402
 
 RANDOM_K = 10  # architectures random search may train (documented budget)
@@ -138,6 +139,6 @@ def seed_chart(rows: list[dict], path: Path) -> Path:
     ax.set_ylabel("regret (test acc. points)")
     ax.set_title("final regret: seeds (grey), mean and 95 % bootstrap CI (red)")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path

@@ -16,6 +16,7 @@ import matplotlib
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from darts_lab.export.artifacts import save_figure
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 
 matplotlib.use("Agg")
@@ -70,6 +71,6 @@ def epoch_figure(
     if ax.get_legend_handles_labels()[0]:
         ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path

@@ -22,6 +22,7 @@ from torchvision import transforms as T
 
 from darts_lab.data.base import SearchDataModule
 from darts_lab.data.errors import DataError
+from darts_lab.export.artifacts import write_text
 
 log = logging.getLogger(__name__)
 STATS_FILE = "darts_lab_stats.json"
@@ -118,7 +119,7 @@ class ImageFolderDataModule(SearchDataModule):
         std = (squares / pixels - mean**2).clamp_min(1e-12).sqrt()
         cached[key] = {"mean": mean.tolist(), "std": std.tolist(), "images": len(plain)}
         try:
-            cache.write_text(json.dumps(cached, indent=1) + "\n")
+            write_text(cache, json.dumps(cached, indent=1) + "\n")
         except OSError:
             log.warning("could not cache image statistics in %s (read-only?)", cache)
         return cached[key]["mean"], cached[key]["std"]

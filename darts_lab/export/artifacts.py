@@ -1,9 +1,12 @@
-"""Files a search leaves in its run directory: genotype.json, alphas.json, status."""
+"""Files a search leaves in its run directory: genotype.json, alphas.json, status. Every file a
+run writes goes through `atomic`: a kill at any instant leaves the previous complete version."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -11,17 +14,47 @@ import torch
 from darts_lab.search_space.base import GenotypeBase, genotype_from_json
 
 
+@contextmanager
+def atomic(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; renamed over `path` only when the block ends
+    without an error (a rename within one directory is atomic), removed otherwise."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # its suffix keeps the format's
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path: Path, text: str) -> Path:
+    with atomic(path) as tmp:
+        tmp.write_text(text)
+    return path
+
+
 def write_json(path: Path, data: object) -> Path:
     """Write atomically, so a crash never leaves a half-written file that looks complete."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(path)
+    return write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def save_figure(fig: object, path: Path, **options: object) -> Path:
+    """matplotlib's savefig, atomically (the format from `path`'s suffix)."""
+    with atomic(path) as tmp:
+        fig.savefig(tmp, format=Path(path).suffix.lstrip("."), **options)  # type: ignore[attr-defined]
+    return path
+
+
+def write_with(path: Path, write: Callable[[Path], object]) -> Path:
+    """Any writer that takes a path (csv, torch.save), atomically."""
+    with atomic(path) as tmp:
+        write(tmp)
     return path
 
 
 def write_status(run_dir: Path, status: str, detail: str = "") -> None:
     """One word (running / finished / failed / interrupted), then an optional reason."""
-    (run_dir / "status").write_text(status + (f"\n{detail}" if detail else "") + "\n")
+    write_text(run_dir / "status", status + (f"\n{detail}" if detail else "") + "\n")
 
 
 def read_status(run_dir: Path) -> str:

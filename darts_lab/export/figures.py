@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from darts_lab.arch.architecture import mean_entropy  # noqa: E402
+from darts_lab.export.artifacts import save_figure
 
 
 def plot_alpha_trajectories(
@@ -55,7 +56,7 @@ def plot_alpha_trajectories(
     fig.suptitle(f"{cell}: op weights per edge over the epochs")
     fig.supxlabel("epoch", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
     plt.close(fig)
     return path
 
@@ -75,7 +76,7 @@ def plot_schedule(steps: Sequence[Mapping[str, float]], path: Path) -> Path:
     ax.set_title(f"FIMT schedule: {len(stepped)} α-steps in {len(steps)} w-steps")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
     plt.close(fig)
     return path
 
@@ -87,7 +88,7 @@ def plot_entropy(entropies: Sequence[float], path: Path) -> Path:
     ax.set_ylabel("mean op-weight entropy")
     ax.set_title("Entropy of the op weights")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
     plt.close(fig)
     return path
 

@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from darts_lab.export.artifacts import save_figure
 from darts_lab.search_space.genotype import CellGenes  # noqa: E402
 
 
@@ -67,6 +68,6 @@ def plot_cell(
     ax.set_axis_off()
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
     return path

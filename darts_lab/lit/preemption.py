@@ -33,6 +33,7 @@ from darts_lab.export.artifacts import read_status, write_status
 
 log = logging.getLogger("darts_lab.requeue")
 
+AUTO = "auto"  # resume=auto: finish what this run directory holds (README "Sweeps")
 CHECKPOINT = "requeue.ckpt"
 EVERY_N = "steps.ckpt"
 
@@ -87,8 +88,20 @@ def resume_path(resume: str | None) -> str | None:
 
 
 def resume_point(cfg: DictConfig, run_dir: Path) -> str | None:
-    """`resume=`, or, in a job submitit requeued, the checkpoint it wrote before it stopped."""
+    """`resume=`, or, in a job submitit requeued, the checkpoint it wrote before it stopped.
+    `resume=auto`: the newest checkpoint in this run directory, or none (a fresh start)."""
+    if cfg.get("resume") == AUTO:
+        newest = newest_checkpoint(run_dir / "checkpoints")
+        return str(newest) if newest else None
     return resume_path(cfg.get("resume")) or requeued_checkpoint(run_dir)
+
+
+def finished_earlier(cfg: DictConfig, run_dir: Path, result: str) -> bool:
+    """`resume=auto` in a run directory whose run finished (status and its `result` file):
+    there is nothing to do, and its files are left as they are."""
+    status = run_dir / "status"
+    done = status.is_file() and read_status(run_dir) == "finished"
+    return cfg.get("resume") == AUTO and done and (run_dir / result).is_file()
 
 
 class BatchCheckpoint(L.Callback):
