@@ -244,8 +244,9 @@ def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | No
     if ckpt_path is None and any((run_dir / "checkpoints").glob("*.ckpt")):
         # Lightning would silently resume from them (ckpt_path=None means "last" here)
         raise ConfigError(
-            f"{run_dir} already holds checkpoints of an earlier search: pass resume={run_dir} "
-            f"to continue it, or choose a new directory"
+            f"{run_dir} already holds checkpoints of an earlier search: pass resume=auto "
+            f"to finish it (a sweep: the same -m command plus resume=auto), or choose a new "
+            f"directory"
         )
     log_facts(cfg, module, datamodule, trainer, run_dir)
     write_status(run_dir, "running")
