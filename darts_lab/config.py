@@ -25,6 +25,12 @@ def check(key: str, value: Any, ok: Callable[[Any], bool], allowed: str) -> None
         raise ConfigError(f"{key}={value!r} is not allowed: it must be {allowed}")
 
 
+def check_horizon(key: str, value: Any) -> None:
+    """A schedule's horizon in epochs: an integer > 0, or null for the run's own epochs."""
+    check(key, value, lambda v: v is None or (isinstance(v, int) and v > 0),
+          "an integer > 0 or null (the run's epochs)")  # fmt: skip
+
+
 def check_choice(key: str, value: Any, choices: Iterable[str]) -> None:
     """One line naming the key, the value and the allowed options."""
     choices = list(choices)

@@ -61,6 +61,7 @@ def build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dtype", choices=("float32", "float64"), default=None)
     parser.add_argument("--dataset", choices=tuple(DATASETS), default=None)
     parser.add_argument("--train-images", type=_positive, default=None)
+    parser.add_argument("--val-images", type=_positive, default=None)
 
 
 def build_protocol(args: argparse.Namespace) -> Protocol:
@@ -90,7 +91,7 @@ def build_protocol(args: argparse.Namespace) -> Protocol:
     if args.image_size is not None and args.image_size < 8:
         raise ConfigError(f"--image-size {args.image_size}: give 8 or more")
     options = ("ops", "epochs", "seeds", "channels", "cells_per_stage", "batch_size")
-    options += ("image_size", "shift", "lr", "dtype", "dataset", "train_images")
+    options += ("image_size", "shift", "lr", "dtype", "dataset", "train_images", "val_images")
     changes = {
         k: tuple(v) if isinstance(v, list) else v
         for k in options

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from darts_lab.config import check
+from darts_lab.config import check, check_horizon
 from darts_lab.method.base import StepContext
 from darts_lab.method.darts import Darts
 
@@ -26,12 +26,7 @@ class BetaDarts(Darts):
     def __init__(self, lam_max: float = 50.0, lam_epochs: int | None = None) -> None:
         super().__init__()
         check("method.lam_max", lam_max, lambda v: v >= 0, "a number >= 0")
-        check(
-            "method.lam_epochs",
-            lam_epochs,
-            lambda v: v is None or (isinstance(v, int) and v > 0),
-            "an integer > 0 or null (the run's epochs)",
-        )
+        check_horizon("method.lam_epochs", lam_epochs)
         self.lam_max, self.lam_epochs = float(lam_max), lam_epochs
         self.register_buffer("lam", torch.tensor(0.0))
 

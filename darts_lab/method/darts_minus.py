@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from darts_lab.arch.architecture import Architecture
-from darts_lab.config import ConfigError, check
+from darts_lab.config import ConfigError, check, check_horizon
 from darts_lab.method.base import Mixing
 from darts_lab.method.darts import Darts
 
@@ -29,12 +29,7 @@ class DartsMinus(Darts):
     def __init__(self, beta: float = 1.0, decay_epochs: int | None = 50) -> None:
         super().__init__()
         check("method.beta", beta, lambda v: v >= 0, "a number >= 0")
-        check(
-            "method.decay_epochs",
-            decay_epochs,
-            lambda v: v is None or (isinstance(v, int) and v > 0),
-            "an integer > 0 or null (the run's epochs)",
-        )
+        check_horizon("method.decay_epochs", decay_epochs)
         self.beta_max, self.decay_epochs = float(beta), decay_epochs
         self.register_buffer("beta", torch.tensor(self.beta_max))
         self.skip: int | None = None
