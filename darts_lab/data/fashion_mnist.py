@@ -4,7 +4,7 @@ images of 10 clothing classes, read from the original IDX files in `${data_dir}/
 the embedded benchmark's data: no download, offline on any machine).
 
 The shipped subset (`fashion_mnist_16px.npz`, its licence beside it) is drawn by one fixed rule
-(`embedded_subset`): of each class, the first 1,100 training and the first 200 test images in the
+(`embedded_subset`): of each class, the first 1,100 training and the first 500 test images in the
 official files' order, resized to 16×16 (bilinear, antialiased, rounded to uint8). `python -m
 darts_lab.data.fashion_mnist DIR` rebuilds it from the four official files in DIR.
 """
@@ -36,8 +36,8 @@ FETCH = (
 )
 STATS = (0.2860, 0.3530)  # mean and std of the 60,000 training images' pixels in [0, 1]
 SHIPPED = Path(__file__).with_name("fashion_mnist_16px.npz")
-SHIPPED_SHA256 = "69e61378542eab12dcfeee3cbc0a14abf69571189a55c020423185c0d2a9d9b3"
-PER_CLASS = {"train": 1100, "test": 200}
+SHIPPED_SHA256 = "ff4d75f894270b48775e9f1eb5349e3fc4327de654d1c9fedef29c081c230182"
+PER_CLASS = {"train": 1100, "test": 500}
 EMBEDDED_SIZE = 16
 
 
