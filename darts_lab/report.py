@@ -17,7 +17,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -155,16 +155,23 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
     return markdown, rows
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its complaint as the one `error:` line darts_lab prints (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(f"{message} (usage: {self.prog} <multirun dir> [--status])")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m darts_lab.report", description="Aggregate a multirun into a report."
     )
     parser.add_argument("multirun", type=Path, help="the sweep directory (hydra.sweep.dir)")
     parser.add_argument(
         "--status", action="store_true", help="every job's state and the command that finishes it"
     )
-    args = parser.parse_args()
     try:
+        args = parser.parse_args()
         directory = args.multirun.expanduser()
         markdown = status_report(directory) if args.status else report(directory)[0]
     except ConfigError as e:
