@@ -290,3 +290,14 @@ def test_tables_name_their_dataset_and_older_ones_mean_digits(tmp_path: Path) ->
     old = {k: v for k, v in Protocol().to_json().items() if k not in ("dataset", "train_images")}
     path.write_text(json.dumps({"protocol": old, "code_version": "x", "cells": {}}))
     assert load_table(path).protocol == Protocol().to_json()
+
+
+def test_a_run_cut_off_mid_write_is_trained_again(tmp_path: Path) -> None:
+    """A partial file whose last line lacks its newline (a kill while writing, or a copy taken
+    mid-write): that line is dropped, the complete ones kept, appends start on a new line."""
+    from darts_lab.benchmark.build import finished_lines
+
+    partial = tmp_path / "t.partial.jsonl"
+    partial.write_text('["k", {"seed": 0}]\n["k", {"se')
+    assert finished_lines(partial) == ['["k", {"seed": 0}]']
+    assert partial.read_text() == '["k", {"seed": 0}]\n'

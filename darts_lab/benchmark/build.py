@@ -53,6 +53,17 @@ def code_version() -> str:
     return (head + ("-dirty" if changed else "")) if head else "unknown"
 
 
+def finished_lines(partial: Path) -> list[str]:
+    """The partial file's complete lines: a last line without its newline is a run cut off while
+    being written (a kill, or a copy taken mid-write), so it is dropped and trained again."""
+    text = partial.read_text(errors="replace")
+    lines = text.splitlines()
+    if lines and not text.endswith("\n"):
+        lines.pop()
+        partial.write_text("".join(line + "\n" for line in lines))  # appends start on a new line
+    return lines
+
+
 def build(
     out: Path,
     protocol: Protocol,
@@ -72,7 +83,7 @@ def build(
     partial = out.with_suffix(".partial.jsonl")
     done = set()
     if partial.is_file():  # resume: what earlier builds finished
-        for line in partial.read_text().splitlines():
+        for line in finished_lines(partial):
             key, run = json.loads(line)
             if key in cells:
                 cells[key]["runs"].append(run)

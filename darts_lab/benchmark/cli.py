@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from darts_lab.benchmark.build import build
+from darts_lab.benchmark.build import build, finished_lines
 from darts_lab.benchmark.protocol import DATASETS, Protocol
 from darts_lab.benchmark.table import SHIPPED, load_table
 from darts_lab.benchmark.validate import report
@@ -77,7 +77,7 @@ def build_protocol(args: argparse.Namespace) -> Protocol:
         raise ConfigError(f"--out {args.out}: give a file path in an existing directory")
     partial = args.out.with_suffix(".partial.jsonl")
     if partial.is_file():  # a resumed build: its earlier lines must be readable
-        for number, line in enumerate(partial.read_text(errors="replace").splitlines(), 1):
+        for number, line in enumerate(finished_lines(partial), 1):
             try:
                 key, run = json.loads(line)
                 run["seed"]
