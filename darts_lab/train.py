@@ -45,6 +45,7 @@ from darts_lab.perf import configure_backends  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase  # noqa: E402
 
 log = logging.getLogger("darts_lab.train")
+EVAL_DIR = Path(__file__).resolve().parents[1] / "conf" / "eval"  # the retraining presets
 
 
 def load_genotype(spec: str | None) -> GenotypeBase:
@@ -97,9 +98,9 @@ def check_train(
         raise
     if retraining.inputs != inputs:
         raise ConfigError(
-            f"{where} holds a {inputs} architecture, but this retraining "
-            f"preset trains {retraining.inputs} ones (text: eval=ptb or eval=tiny_corpus; "
-            f"images: eval=digits, cifar10, cifar100 or cifar10_gaea)"
+            f"{where} holds an architecture for {inputs}, but this retraining "
+            f"preset trains one for {retraining.inputs}: choose another eval= (conf/eval/: "
+            f"{', '.join(sorted(p.stem for p in EVAL_DIR.glob('*.yaml')))})"
         )
     data.check()
     data.setup()  # read the data now: a corrupt file fails before anything is written

@@ -127,3 +127,13 @@ def test_eval_presets_set_the_darts_protocol() -> None:
     gaea = train_cfg("eval=cifar10_gaea")  # GAEA App. C.1.2
     assert (gaea.dataset.batch_size, gaea.optimizer.drop_path_prob) == (128, 0.3)
     assert (gaea.model.layers, gaea.model.init_channels, gaea.cutout) == (20, 36, 16)
+
+
+def test_a_preset_of_the_other_kind_refuses_naming_the_presets(tmp_path: Path) -> None:
+    (tmp_path / "search").mkdir()
+    write_genotype(tmp_path / "search", DARTS_V2)
+    cfg = train_cfg(f"genotype={tmp_path / 'search'}", "eval=tiny_corpus", "logger=none")
+    with pytest.raises(
+        ConfigError, match=r"holds an architecture for image, but .*conf/eval/: .*fashion_mnist"
+    ):
+        run_train(cfg, tmp_path / "train")
