@@ -134,7 +134,7 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
         if section := Oracle.available()[name].aggregate(dict(by_method), multirun):
             lines += ["", *section]
     if (multirun / "multirun.yaml").is_file():  # jobs of the sweep that never made a directory
-        rows_status, _ = sweep_status(multirun)
+        rows_status, _ = sweep_status(multirun, checkpoints=False)  # statuses only
         problems += [f"job {r['job']} ({r['overrides']}): never started" for r in rows_status
                      if r["status"] == "missing"]  # fmt: skip
     aggregated = sum(len(r) for r in scored_jobs.values())

@@ -228,14 +228,8 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
         if retraining_unfinished(cfg, run_dir):
             train_after_search(cfg, run_dir)
         return genotype
-    lock = RunLock(run_dir)
-    if trainer.is_global_zero:  # DDP: rank 0 holds it for the job
-        lock.acquire()
-        trainer.callbacks.append(lock)  # its heartbeat renews with every checkpoint
-    try:
+    with RunLock(run_dir).held(trainer):
         return _search(cfg, run_dir, Search(module, datamodule, trainer, plugins))
-    finally:
-        lock.release()
 
 
 def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | None:

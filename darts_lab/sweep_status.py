@@ -49,8 +49,9 @@ def expected_jobs(sweep_dir: Path) -> tuple[Any, list[list[str]]]:
     return cfg, batch
 
 
-def job_state(job_dir: Path) -> dict[str, Any]:
-    """Status (a run whose process died without a word: `crashed`), epoch and checkpoint age."""
+def job_state(job_dir: Path, checkpoints: bool = True) -> dict[str, Any]:
+    """Status (a run whose process died without a word: `crashed`) and, with `checkpoints`, the
+    epoch and age of the newest checkpoint (it is loaded to read them)."""
     if not job_dir.is_dir():
         return {"status": "missing"}
     status = read_status(job_dir) if (job_dir / "status").is_file() else "not started"
@@ -59,7 +60,7 @@ def job_state(job_dir: Path) -> dict[str, Any]:
         alive = holder is not None and holder_alive(holder, stale_minutes=30)
         status = status if alive or status == "requeued" else "crashed"
     state: dict[str, Any] = {"status": status}
-    newest = newest_checkpoint(job_dir / "checkpoints")
+    newest = newest_checkpoint(job_dir / "checkpoints") if checkpoints else None
     if newest is not None:
         checkpoint = load_torch(newest, "checkpoint")
         state["epoch"] = int(checkpoint.get("epoch", -1)) + 1  # epochs begun
@@ -86,8 +87,8 @@ def finish_command(cfg: Any, sweep_dir: Path) -> str:
     return shlex.join(words)
 
 
-def sweep_status(sweep_dir: Path) -> tuple[list[dict[str, Any]], str]:
-    """One row per job, and the command that finishes the sweep."""
+def sweep_status(sweep_dir: Path, checkpoints: bool = True) -> tuple[list[dict[str, Any]], str]:
+    """One row per job, and the command that finishes the sweep (`checkpoints`: see job_state)."""
     cfg, jobs = expected_jobs(sweep_dir)
     found = {}  # each job directory, by the overrides Hydra gave it
     for overrides_file in sweep_dir.glob("*/.hydra/overrides.yaml"):
@@ -102,7 +103,7 @@ def sweep_status(sweep_dir: Path) -> tuple[list[dict[str, Any]], str]:
             job_dir = sweep_dir / (str(num) if subdir in (None, "${hydra.job.num}") else "?")
         shown = [o for o in overrides if o.split("=", 1)[0] in varying] or overrides
         rows.append({"job": num, "dir": job_dir.name, "overrides": " ".join(shown),
-                     **job_state(job_dir)})  # fmt: skip
+                     **job_state(job_dir, checkpoints)})  # fmt: skip
     return rows, finish_command(cfg, sweep_dir)
 
 

@@ -136,14 +136,8 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
         plugins=[*cluster_plugins(), AtomicCheckpointIO()],
         **retraining.trainer_options(cfg, data),
     )
-    lock = RunLock(run_dir)
-    if trainer.is_global_zero:  # DDP: rank 0 holds it for the job
-        lock.acquire()
-        trainer.callbacks.append(lock)  # its heartbeat renews with every checkpoint
-    try:
+    with RunLock(run_dir).held(trainer):
         return _train(cfg, run_dir, genotype, retraining, data, trainer, ckpt_path)
-    finally:
-        lock.release()
 
 
 def _train(

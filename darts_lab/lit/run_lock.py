@@ -12,6 +12,8 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,18 @@ class RunLock(L.Callback):
         if self.mine is not None and holder is not None and holder.get("pid") == os.getpid():
             self.path.unlink(missing_ok=True)
         self.mine = None
+
+    @contextmanager
+    def held(self, trainer: L.Trainer) -> Iterator[None]:
+        """Held by rank 0 (for the whole DDP job) while the block runs; its heartbeat renews
+        with every checkpoint the trainer writes."""
+        if trainer.is_global_zero:
+            self.acquire()
+            trainer.callbacks.append(self)
+        try:
+            yield
+        finally:
+            self.release()
 
     def on_save_checkpoint(self, *args: Any) -> None:
         self.heartbeat()
