@@ -1,10 +1,12 @@
-"""Measure candidate protocols of the embedded benchmark before building one (README "Embedded
-benchmark"): each candidate trains the same seeded sample of distinct NB201 cells with two seeds
-and is scored by Kendall τ against CIFAR-10 (AnalogNAS-Bench), seed-to-seed τ, best − median in
-seed stds, and its cost (seconds per run, the full build's minutes at 2 processes).
+"""Measure candidate protocols of the embedded benchmark before building one (docs/embedded.md,
+"Candidate protocols"): each candidate trains the same seeded sample of distinct NB201 cells
+with two seeds and is scored by Kendall τ against CIFAR-10 (AnalogNAS-Bench), seed-to-seed τ,
+best − median in seed stds, and its cost (seconds per run, the full build's minutes at 2
+processes).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/embedded_candidates.py --sample 150 \\
         --out benchmarks/candidates
+    .venv/bin/python benchmarks/embedded_candidates.py --report   # candidates.md + .png only
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from darts_lab.benchmark.protocol import Protocol
 from darts_lab.benchmark.validate import transfer
 from darts_lab.oracle.analognas import load_accuracies, shipped_table
 
-BASE = Protocol()
+# the first table's protocol: scikit-learn's 8×8 digits (issue #35 replaced it by Fashion-MNIST)
+BASE = Protocol(
+    dataset="digits", image_size=8, cells_per_stage=2, epochs=5, val_images=287, train_images=None
+)
 CANDIDATES: dict[str, Protocol] = {
-    "8px c4 n2 e5 (shipped)": BASE,
+    "8px c4 n2 e5 (the digits table)": BASE,
     "8px c4 n2 e5 shift1": replace(BASE, shift=1),
     "16px c4 n1 e5 shift2": replace(BASE, image_size=16, cells_per_stage=1, shift=2),
     "8px c4 n2 e10 b128 lr0.1": replace(BASE, epochs=10, batch_size=128, lr=0.1),
@@ -42,7 +47,7 @@ FASHION = replace(
 )
 CANDIDATES.update(
     {
-        "fmnist16 c4 n1 10k e2 b64": replace(FASHION, train_images=10000),
+        "fmnist16 c4 n1 10k e2 b64 (shipped)": replace(FASHION, train_images=10000),
         "fmnist16 c4 n1 10k e2 b128 lr0.1": replace(
             FASHION, train_images=10000, batch_size=128, lr=0.1
         ),
@@ -66,8 +71,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/candidates"))
     parser.add_argument("--only", nargs="*", default=None, help="candidate names to run")
+    parser.add_argument("--report", action="store_true", help="only redraw the plot and table")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.report:
+        print(f"τ vs cost: {plot(args.out)}; table: {markdown(args.out)}")
+        return
     external = load_accuracies(shipped_table("--external"), option="--external")
     rows = []
     for name, protocol in CANDIDATES.items():
@@ -95,7 +104,30 @@ def main() -> None:
         print(json.dumps(row), flush=True)
         with (args.out / "candidates.jsonl").open("a") as f:
             f.write(json.dumps(row) + "\n")
-    print(f"τ vs cost: {plot(args.out)}")
+    print(f"τ vs cost: {plot(args.out)}; table: {markdown(args.out)}")
+
+
+COLUMNS = {  # candidates.jsonl key → column of candidates.md
+    "candidate": "candidate",
+    "tau_cifar10": "τ vs CIFAR-10",
+    "spearman_cifar10": "Spearman",
+    "top10_overlap": "top-10 % overlap",
+    "best_cell_cifar10_pct": "best cell's CIFAR-10 pct",
+    "seed_tau": "seed τ",
+    "gap_over_std": "gap / seed std",
+    "params_tau": "#params τ",
+    "s_per_run": "s per run",
+    "full_build_min_3_seeds": "build (min)",
+}
+
+
+def markdown(out: Path) -> Path:
+    """candidates.jsonl as the Markdown table the docs include (docs/embedded.md)."""
+    rows = [json.loads(line) for line in (out / "candidates.jsonl").read_text().splitlines()]
+    lines = ["| " + " | ".join(COLUMNS.values()) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(str(r.get(k, "")) for k in COLUMNS) + " |" for r in rows]
+    (out / "candidates.md").write_text("\n".join(lines) + "\n")
+    return out / "candidates.md"
 
 
 def plot(out: Path) -> Path:

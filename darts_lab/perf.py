@@ -1,4 +1,4 @@
-"""Fast paths a search takes by default, each one measured or stated (BENCHMARKS.md), and the
+"""Fast paths a search takes by default, each one measured or stated (docs/measurements.md), and the
 switch back to bit-exact repeats (`perf.deterministic`).
 
 On CUDA: cuDNN autotuning (a search's shapes never change, so the first steps' tuning pays for
@@ -47,7 +47,7 @@ def configure_backends(deterministic: bool, cuda: bool | None = None) -> None:
 
 def channels_last(choice: bool | str, image_size: int | None, cuda: bool | None = None) -> bool:
     """NHWC or not. `auto`: on CPU at 32×32 and above, where it measured 0.43× the NCHW step at
-    CIFAR size (8×8: no gain; BENCHMARKS.md). On CUDA it stays off until `make gpu-check` has
+    CIFAR size (8×8: no gain; docs/measurements.md). On CUDA it stays off until `make gpu-check` has
     measured it on a GPU (no GPU was available to this project when the rule was set)."""
     if isinstance(choice, bool):
         return choice

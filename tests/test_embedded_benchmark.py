@@ -3,6 +3,7 @@ the shipped table, regret / percentile / random search by hand, the oracle in a 
 regret report of a multirun."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ from darts_lab.search_space.nb201 import Nb201Genotype
 from tests.conftest import make_cfg
 
 CONV = "nor_conv_3x3"
-TINY = Protocol(ops=("none", CONV), channels=2, cells_per_stage=1, epochs=1, seeds=(0, 1))
+# the digits (8×8, 1,151 training images) keep the tiny builds fast
+DIGITS = Protocol(dataset="digits", image_size=8, val_images=287, train_images=None)
+TINY = replace(DIGITS, ops=("none", CONV), channels=2, epochs=1, seeds=(0, 1))
 
 
 def arch(*ops: str) -> str:
@@ -241,14 +244,12 @@ def test_random_shift_moves_each_image_within_bounds() -> None:
 
 
 def test_digits_resized_and_the_protocols_dtype() -> None:
-    from dataclasses import replace
-
     from darts_lab.benchmark.protocol import protocol_splits
     from darts_lab.data.digits import DigitsDataModule
 
     train, test = DigitsDataModule(image_size=16)._tensors()
     assert train.tensors[0].shape[1:] == (1, 16, 16) and len(test) == 359
-    splits = protocol_splits(replace(Protocol(), image_size=12, dtype="float64"))
+    splits = protocol_splits(replace(DIGITS, image_size=12, dtype="float64"))
     assert splits["train"][0].shape == (1151, 1, 12, 12) and splits["val"][0].shape[0] == 287
     assert splits["test"][0].dtype == torch.float64
     with pytest.raises(ConfigError, match="image_size must be at least 8"):
@@ -279,17 +280,17 @@ def test_validate_tau_against_a_crafted_external_table() -> None:
 
 
 def test_tables_name_their_dataset_and_older_ones_mean_digits(tmp_path: Path) -> None:
-    """A table built on Fashion-MNIST does not load as the digits protocol's (one line); a
-    table written before the protocol named its dataset is a digits table."""
-    fashion = Protocol(dataset="fashion_mnist", image_size=16, val_images=1000)
-    path = tmp_path / "fashion.json"
-    path.write_text(json.dumps(Table(fashion.to_json(), "test", {}).to_json()))
-    assert load_table(path, fashion).protocol["dataset"] == "fashion_mnist"
-    with pytest.raises(ConfigError, match="was built with protocol .*fashion_mnist.* rebuild it"):
+    """A table built on digits does not load as the code's Fashion-MNIST protocol (one line);
+    a table written before the protocol named its dataset is a digits table."""
+    path = tmp_path / "digits.json"
+    path.write_text(json.dumps(Table(DIGITS.to_json(), "test", {}).to_json()))
+    assert load_table(path, DIGITS).protocol["dataset"] == "digits"
+    with pytest.raises(ConfigError, match="was built with protocol .*'digits'.* rebuild it"):
         load_table(path)
-    old = {k: v for k, v in Protocol().to_json().items() if k not in ("dataset", "train_images")}
+    old = {k: v for k, v in DIGITS.to_json().items() if k not in ("dataset", "train_images")}
     path.write_text(json.dumps({"protocol": old, "code_version": "x", "cells": {}}))
-    assert load_table(path).protocol == Protocol().to_json()
+    assert load_table(path, DIGITS).protocol == DIGITS.to_json()
+    assert Protocol().dataset == "fashion_mnist"
 
 
 def test_a_run_cut_off_mid_write_is_trained_again(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from darts_lab.benchmark.protocol import LEGACY, Protocol
 from darts_lab.config import ConfigError
 from darts_lab.search_space.nb201 import Nb201Genotype
 
-SHIPPED = Path(__file__).with_name("digits_nb201.json")
+SHIPPED = Path(__file__).with_name("fashion_nb201.json")
 TEST_IMAGES = 359  # digits' test split; for runs written before each run recorded its count
 
 
