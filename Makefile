@@ -35,7 +35,8 @@ search-rnn: $(STAMP)
 # the rows into the package (regret_results.json: make search's context line). Re-running it
 # finishes an interrupted sweep (resume=auto: finished jobs are skipped, cut-off ones resume).
 # The α learning rate is scaled with the α-steps a schedule takes: r = 10 schedules (cs10, fimt,
-# darts_prime) take 1/11 of alternate's α-steps, so 11 x the overlay's 0.03; EG rows: η = 0.1.
+# darts_prime) take 1/11 of alternate's α-steps, so 11 x the overlay's 0.03; the EG rows take
+# η = 0.5, 5 x GAEA's 0.1, under which α barely moves in this budget (docs/embedded.md).
 REGRET := +overlay=embedded seed=0,1,2,3,4,5,6,7,8,9 logger=none resume=auto \
 	trainer.enable_progress_bar=false hydra/launcher=joblib hydra.launcher.n_jobs=2 \
 	hydra.sweep.dir=multirun/regret hydra.sweep.subdir='$${hydra.job.override_dirname}'
@@ -47,7 +48,7 @@ regret: $(STAMP)
 		+experiment=cs10,fimt,darts_prime arch_optimizer.lr=0.33 $(REGRET)
 	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
 		+experiment=gaea_darts_erm,gaea_darts_bilevel,gaea_gdas,gaea_pcdarts \
-		arch_optimizer.lr=0.1 $(REGRET)
+		arch_optimizer.lr=0.5 $(REGRET)
 	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
 		+experiment=darts_es,beta_darts,darts_minus,fair_darts,drnas,sdarts_rs,sdarts_adv $(REGRET)
 	$(BIN)/python -m darts_lab.report multirun/regret
