@@ -40,6 +40,7 @@ from darts_lab.data.errors import DataError  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
 from darts_lab.export.run import export_run  # noqa: E402
 from darts_lab.lit.checkpoint_io import AtomicCheckpointIO  # noqa: E402
+from darts_lab.lit.exit_codes import exit_codes  # noqa: E402
 from darts_lab.lit.fingerprint import Fingerprint, check_resume, fingerprint  # noqa: E402
 from darts_lab.lit.optim import OptimizerFactory  # noqa: E402
 from darts_lab.lit.preemption import (  # noqa: E402
@@ -51,8 +52,7 @@ from darts_lab.lit.preemption import (  # noqa: E402
     resume_point,
     watch_preemption,
 )
-from darts_lab.lit.reliability import NonFiniteError  # noqa: E402
-from darts_lab.lit.run_lock import RunDirInUse, RunLock  # noqa: E402
+from darts_lab.lit.run_lock import RunLock  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.loggers import choice, close_loggers, log_facts, make_loggers, run_labels  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
@@ -295,28 +295,9 @@ def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | No
 def main(cfg: DictConfig) -> None:
     quiet_libraries()
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    try:
+    resume_hint = run_dir / "checkpoints" / "on_exception.ckpt"  # OnExceptionCheckpoint's
+    with exit_codes(run_dir, (run_dir, run_dir / "train"), resume_hint):
         genotype = run_search(cfg, run_dir)
-    except RunDirInUse as e:  # the directory is another process's: write nothing into it
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
-    except (ConfigError, DataError) as e:
-        if not (run_dir / "status").exists():  # a run dir resumed in place keeps its own
-            write_status(run_dir, "failed", str(e))
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
-    except NonFiniteError as e:  # status "failed" is already written
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(3)
-    except SystemExit as e:  # Ctrl-C or SIGTERM inside Lightning; status says "interrupted"
-        if requeued_checkpoint(run_dir) or requeued_checkpoint(run_dir / "train"):
-            print("requeued: the job resumes by itself in the same run dir", file=sys.stderr)
-            raise  # submitit's exit code tells its local executor to restart the job
-        print(
-            f"interrupted: resume with resume={run_dir / 'checkpoints' / 'on_exception.ckpt'}",
-            file=sys.stderr,
-        )
-        sys.exit(e.code or 1)  # Lightning's SIGTERM exit carries no code: never report success
     if genotype is None:
         print(f"interrupted: no genotype; run dir {run_dir}")
         sys.exit(1)

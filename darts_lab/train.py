@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.data.errors import DataError  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
 from darts_lab.lit.checkpoint_io import AtomicCheckpointIO  # noqa: E402
+from darts_lab.lit.exit_codes import exit_codes  # noqa: E402
 from darts_lab.lit.preemption import (  # noqa: E402
     BatchCheckpoint,
     Requeue,
@@ -40,7 +40,7 @@ from darts_lab.lit.preemption import (  # noqa: E402
     resume_point,
     watch_preemption,
 )
-from darts_lab.lit.run_lock import RunDirInUse, RunLock  # noqa: E402
+from darts_lab.lit.run_lock import RunLock  # noqa: E402
 from darts_lab.perf import configure_backends  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase  # noqa: E402
 
@@ -175,20 +175,8 @@ def _train(
 def main(cfg: DictConfig) -> None:
     quiet_libraries()
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    try:
+    with exit_codes(run_dir, (run_dir,)):
         result = run_train(cfg, run_dir)
-    except RunDirInUse as e:  # the directory is another process's: write nothing into it
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
-    except (ConfigError, DataError) as e:
-        if not (run_dir / "status").exists():  # a run dir resumed in place keeps its own
-            write_status(run_dir, "failed", str(e))
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
-    except SystemExit:
-        if requeued_checkpoint(run_dir):
-            print("requeued: the job resumes by itself in the same run dir", file=sys.stderr)
-        raise  # submitit's exit code tells its local executor to restart the job
     score = (
         f"test perplexity {result['test_ppl']:.2f}"
         if "test_ppl" in result

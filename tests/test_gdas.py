@@ -86,7 +86,7 @@ def test_search_anneals_tau_over_the_epochs(tmp_path: Path) -> None:
         tmp_path,
     )
     seen = []
-    module.on_train_epoch_end = lambda: seen.append(float(module.method.tau))
+    module.on_train_epoch_end = lambda: seen.append(module.method.metrics()["arch/tau"])
     trainer.fit(module, datamodule=dm)
     assert seen == pytest.approx([10.0, 5.05, 0.1])
     assert int(module.a_steps) > 0

@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch import nn
 
-from darts_lab.eval.imagenet_network import ImageNetNetwork, multiply_adds
+from darts_lab.eval.imagenet_network import ImageNetNetwork
 from darts_lab.eval.lr_schedule import linear_factor, make_schedule
-from darts_lab.eval.network import EvalNetwork
+from darts_lab.eval.network import EvalNetwork, multiply_adds
 from darts_lab.search_space.genotype import Genotype
 from tests.test_train import DARTS_V2
 

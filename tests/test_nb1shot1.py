@@ -3,6 +3,7 @@ discrete cell it encodes, the NAS-Bench-101 file reader and the oracle in a sear
 
 from __future__ import annotations
 
+import base64
 import json
 import struct
 import sys
@@ -138,13 +139,25 @@ def test_one_shot_cell_on_one_hot_weights_is_the_discrete_cell(space: int) -> No
 # --- the NAS-Bench-101 file ------------------------------------------------------------------
 
 
+def encode_record(matrix: list[list[int]], ops: list[str], epochs: int, metrics: bytes) -> bytes:
+    """One record in NAS-Bench-101's own layout: [hash, epochs, adjacency, ops, base64 metrics]."""
+    from darts_lab.oracle.nb101_file import cell_hash, prune
+
+    pruned = prune(matrix, ops)
+    assert pruned is not None, "the cell's input does not reach its output"
+    flat = "".join(str(e) for row in matrix for e in row)
+    return json.dumps(
+        [cell_hash(*pruned), epochs, flat, ",".join(ops), base64.b64encode(metrics).decode()]
+    ).encode()
+
+
 def write_nb101(path: Path, cells: list[tuple[list[list[int]], list[str], list[float]]]) -> Path:
     """A NAS-Bench-101 .tfrecord with the given cells (one record per repeat) at 108 epochs,
     plus one 36-epoch record the oracle must skip: the benchmark's own record layout and
     TFRecord framing (length, masked CRC-32C, data, masked CRC-32C)."""
     from tfrecord.writer import TFRecordWriter
 
-    from darts_lab.oracle.nb101_file import ModelMetrics, encode_record
+    from darts_lab.oracle.nb101_file import ModelMetrics
 
     def metrics(test: float) -> bytes:
         m = ModelMetrics(trainable_parameters=1000, total_time=1.0)

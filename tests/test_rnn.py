@@ -2,6 +2,7 @@
 
 import json
 import math
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from darts_lab.config import ConfigError
 from darts_lab.data.errors import DataError
 from darts_lab.data.ptb import PtbDataModule
 from darts_lab.data.text import EOS, TextBatch, batchify, jittered_windows
-from darts_lab.data.tiny_corpus import TinyCorpusDataModule, unigram_perplexity
+from darts_lab.data.tiny_corpus import TinyCorpusDataModule
 from darts_lab.export.artifacts import read_genotype
 from darts_lab.search import run_search
 from darts_lab.search_space.darts_rnn import DartsRnnSearch, RnnGenotype
@@ -23,6 +24,16 @@ from darts_lab.train import run_train
 from tests.conftest import CONF_DIR, make_cfg
 
 TEXT = ["dataset=tiny_corpus", "task=language_model", "search_space=darts_rnn"]
+
+
+def unigram_perplexity(train: torch.Tensor, test: torch.Tensor) -> float:
+    """Perplexity on `test` of word frequencies counted on `train` (add-one smoothed): the
+    baseline a trained language model has to beat."""
+    counts = Counter(train.tolist())
+    vocab = len(set(train.tolist()) | set(test.tolist()))
+    total = len(train) + vocab
+    nll = -sum(math.log((counts[t] + 1) / total) for t in test.tolist()) / len(test)
+    return math.exp(nll)
 
 
 def supernet(**kw) -> DartsRnnSearch:

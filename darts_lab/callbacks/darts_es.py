@@ -128,7 +128,6 @@ class DartsEs(HessianEigenvalue):
             {k: v.to(module.device) for k, v in self.snapshots[back].items()}
         )
         module.net.set_alive(module.arch.alive())
-        module.selected_epoch = back
 
     def state_dict(self) -> dict:
         return {

@@ -10,11 +10,7 @@ know either; a recurrent one can learn both. 2,000 / 250 / 250 sentences (17,456
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-
 import numpy as np
-import torch
 
 from darts_lab.data.text import TextDataModule
 
@@ -57,15 +53,6 @@ def sentence(rng: np.random.Generator) -> str:
 def generate(split: str) -> list[str]:
     rng = np.random.default_rng(SEEDS[split])
     return [sentence(rng) for _ in range(SIZES[split])]
-
-
-def unigram_perplexity(train: torch.Tensor, test: torch.Tensor) -> float:
-    """Perplexity on `test` of word frequencies counted on `train` (add-one smoothed)."""
-    counts = Counter(train.tolist())
-    vocab = len(set(train.tolist()) | set(test.tolist()))
-    total = len(train) + vocab
-    nll = -sum(math.log((counts[t] + 1) / total) for t in test.tolist()) / len(test)
-    return math.exp(nll)
 
 
 class TinyCorpusDataModule(TextDataModule):

@@ -12,6 +12,7 @@ from torch.utils.data import DataLoader
 from darts_lab.data.base import SearchDataModule
 from darts_lab.data.resumable import EpochShuffle, ResumableLoader
 from darts_lab.eval.cutout import Cutout
+from darts_lab.eval.network import multiply_adds
 from darts_lab.eval.train_module import TrainModule
 from darts_lab.search_space.genotype import Genotype
 
@@ -59,4 +60,6 @@ class ImageRetraining:
             "test_error": 100.0 * (1.0 - accuracy),
             **top5,
             "params_m": self.net.num_params_m(),
+            # the papers' "×+" column (ImageNet's mobile setting: at most 600M)
+            "multiply_adds_m": multiply_adds(self.net, data.image_size, data.in_channels) / 1e6,
         }

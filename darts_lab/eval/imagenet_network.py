@@ -52,32 +52,3 @@ class ImageNetNetwork(nn.Module):
         """Parameters in millions, without the auxiliary head (as the papers count them)."""
         own = (p.numel() for n, p in self.named_parameters() if not n.startswith("auxiliary"))
         return sum(own) / 1e6
-
-
-def multiply_adds(net: nn.Module, image_size: int, in_channels: int = 3) -> int:
-    """Multiply-adds of one image through the network in inference (convolutions and linear
-    layers, the auxiliary head excluded), as the papers' "×+" column counts them."""
-    total = 0
-
-    def count(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
-        nonlocal total
-        if isinstance(module, nn.Conv2d):
-            per_output = (
-                module.in_channels
-                // module.groups
-                * module.kernel_size[0]
-                * (module.kernel_size[1])
-            )
-            total += output.numel() * per_output
-        elif isinstance(module, nn.Linear):
-            total += module.in_features * module.out_features
-
-    hooks = [m.register_forward_hook(count) for m in net.modules()]
-    was_training = net.training
-    net.eval()
-    with torch.no_grad():
-        net(torch.zeros(1, in_channels, image_size, image_size))
-    net.train(was_training)
-    for hook in hooks:
-        hook.remove()
-    return total

@@ -56,8 +56,6 @@ def export_run(
     for plugin in plugins:
         if plugin.report_file:
             report = plugin.report(genotype)
-            if module.selected_epoch is not None:  # α rolled back (DARTS-ES): say whose
-                report["selected_epoch"] = module.selected_epoch
             write_json(run_dir / plugin.report_file, report)
             for line in (plugin.summary(report) or "").splitlines():
                 log.info(line)

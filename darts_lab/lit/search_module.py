@@ -94,7 +94,6 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         self._epoch_start_steps = (0, 0)  # (w, α) step totals when this epoch began
         self.arch_max_diff = 0.0  # largest α difference between DDP ranks, at the end
         self.last_arch_batch: Batch | None = None  # the latest α-step's (collapse diagnostics)
-        self.selected_epoch: int | None = None  # set when a callback rolls α back (DARTS-ES)
 
     def configure_model(self) -> None:
         """GPU fast paths: NHWC memory format (tensor cores), torch.compile of the supernet

@@ -5,7 +5,6 @@ Gumbel-softmax sample of the op weights (darts_lab/arch/gumbel.py: straight-thro
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 
 from darts_lab.arch.architecture import Architecture
@@ -38,7 +37,3 @@ class Gdas(Darts):
 
     def metrics(self) -> dict[str, float]:
         return {"arch/tau": float(self.sampler.tau)}
-
-    @property
-    def tau(self) -> torch.Tensor:
-        return self.sampler.tau

@@ -106,17 +106,6 @@ def cell_hash(matrix: list[list[int]], ops: list[str]) -> str:
     return hashlib.md5(str(sorted(hashes)).encode()).hexdigest()
 
 
-def encode_record(matrix: list[list[int]], ops: list[str], epochs: int, metrics: bytes) -> bytes:
-    """One record in the file's own layout (what the benchmark's writer produced)."""
-    pruned = prune(matrix, ops)
-    if pruned is None:
-        raise ValueError("the cell's input does not reach its output")
-    flat = "".join(str(e) for row in matrix for e in row)
-    return json.dumps(
-        [cell_hash(*pruned), epochs, flat, ",".join(ops), base64.b64encode(metrics).decode()]
-    ).encode()
-
-
 class Nb101File:
     """Final (end of training) accuracies per cell hash at one epoch budget, all repeats."""
 
