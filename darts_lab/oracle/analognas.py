@@ -88,7 +88,6 @@ def load_accuracies(path: Path, option: str = "oracle.table_file") -> dict[tuple
 
 
 class AnalogNasOracle(RegretOracle):
-    name = "analognas"
     genotype_type = Nb201Genotype
     title = "AnalogNAS-Bench (CIFAR-10, 200 epochs): regret per epoch"
 

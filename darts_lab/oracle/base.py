@@ -2,17 +2,18 @@
 true accuracy of one kind of architecture, looks up the current Π_S(α) every epoch (logging
 `oracle/*`), reports on the final genotype (benchmark.json, which names the oracle) and
 aggregates its own runs for `darts_lab.report`. The oracle alone decides which search spaces it
-knows (by their genotype type); oracles register by name."""
+knows (by their genotype type). Its name is its option's file name in conf/oracle/, read from
+there, never typed a second time."""
 
 from __future__ import annotations
 
 import functools
-import importlib
-import pkgutil
 from pathlib import Path
 from typing import Any, ClassVar
 
 import lightning as L
+from hydra.utils import get_class
+from omegaconf import OmegaConf
 
 from darts_lab.callbacks.base import SearchCallback, epoch_figure
 from darts_lab.config import ConfigError
@@ -20,24 +21,32 @@ from darts_lab.export.tables import markdown_table
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 
 Scores = dict[str, list[dict]]  # experiment → the benchmark.json of each finished seed
+CONF = Path(__file__).resolve().parents[2] / "conf" / "oracle"
+
+
+@functools.cache
+def oracle_options() -> dict[str, str]:
+    """conf/oracle/: each option's name → the class it configures (`none` has none)."""
+    targets = {path.stem: OmegaConf.load(path).get("_target_") for path in CONF.glob("*.yaml")}
+    return {name: target for name, target in sorted(targets.items()) if target}
 
 
 class Oracle(SearchCallback):
     name: ClassVar[str]  # its option in conf/oracle/ and its name in benchmark.json
     genotype_type: ClassVar[type[GenotypeBase]]  # the architectures it knows
     report_file = "benchmark.json"
-    registry: ClassVar[dict[str, type[Oracle]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "name" in cls.__dict__:
-            Oracle.registry[cls.name] = cls
+        dotted = f"{cls.__module__}.{cls.__qualname__}"
+        for name, target in oracle_options().items():
+            if target == dotted:
+                cls.name = name
 
     @classmethod
     def available(cls) -> dict[str, type[Oracle]]:
-        """Every oracle of this package, by name."""
-        _import_oracle_modules()
-        return dict(Oracle.registry)
+        """Every oracle in conf/oracle/, by name."""
+        return {name: get_class(target) for name, target in oracle_options().items()}
 
     @classmethod
     def knows(cls, space: type[SearchSpace]) -> bool:
@@ -67,14 +76,6 @@ class Oracle(SearchCallback):
     def aggregate(cls, scores: Scores, out_dir: Path) -> list[str]:
         """Markdown lines for darts_lab.report about the seeds this oracle scored."""
         return []
-
-
-@functools.cache
-def _import_oracle_modules() -> None:
-    """Import each module of this package once, so every oracle has registered."""
-    package = importlib.import_module(__package__)
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{__package__}.{module.name}")
 
 
 class RegretOracle(Oracle):

@@ -19,7 +19,6 @@ RESULTS = SHIPPED.with_name("regret_results.json")  # make regret's rows, for th
 
 
 class EmbeddedOracle(RegretOracle):
-    name = "embedded"
     genotype_type = Nb201Genotype
     title = "embedded benchmark: regret per epoch"
 

@@ -17,7 +17,6 @@ from darts_lab.search_space.nb1shot1_cells import Nb1Shot1Genotype, architecture
 
 
 class Nb101Oracle(RegretOracle):
-    name = "nb101"
     genotype_type = Nb1Shot1Genotype
     title = "NAS-Bench-101: test regret per epoch"
 

@@ -57,7 +57,6 @@ def load_benchmark(path: Path) -> dict:
 
 
 class Nb201Oracle(Oracle):
-    name = "nb201"
     genotype_type = Nb201Genotype
 
     def __init__(self, benchmark_file: str | Path) -> None:
