@@ -2,7 +2,7 @@
 
 Which α-steps happen is the schedule's call, how α moves is the architecture optimizer's, what is
 added to the α loss is the regularizer's; the order of the two steps, what each forward mixes and
-how the α-gradient is taken are the method's (DARTS, ERM, second order, GDAS); what a batch, a
+how the α-gradient is taken are the method's (conf/method/); what a batch, a
 loss and a metric are is the task's. This module only wires them into the step.
 """
 

@@ -5,8 +5,8 @@ A method decides the order of the two steps, whether α has data of its own (bil
 the training set (single level), what op weights each forward mixes with (plain, sampled,
 perturbed, ...), how the α-gradient is taken (an `ArchGradient`), what it logs and which
 combinations it refuses. It sees the search through a `StepContext`, never the LightningModule.
-DARTS (darts.py) is the default; ERM, second order and GDAS are small subclasses. A new method
-is one module here and one yaml in conf/method/.
+DARTS (darts.py) is the default; every other method (conf/method/ lists them) is a small
+subclass of it. A new method is one module here and one yaml in conf/method/.
 """
 
 from __future__ import annotations
