@@ -125,5 +125,5 @@ def test_rows_set_the_paper_options() -> None:
     crb = make_cfg("+experiment=admm_fimt_crb", tiny=False)
     assert crb.activation._target_.endswith("Crb") and not crb.arch_lr_anneal
     admm = crb.regularizer  # as the authors' code runs it: λ_u 1.0, z/u every 9 α-steps
-    assert (admm.rho, admm.every, admm.discount, admm.variant) == (0.1, 10, None, "code")
+    assert (admm.rho, admm.every, admm.discount) == (0.1, 10, 1.0)
     assert make_cfg("+experiment=cs10", tiny=False).schedule.every == 10

@@ -10,6 +10,7 @@ import torch
 from darts_lab.arch.activation import Crb, Softmax
 from darts_lab.arch.architecture import Architecture
 from darts_lab.regularizer.admm import Admm
+from darts_lab.regularizer.admm_paper import AdmmPaper
 from darts_lab.regularizer.proximity import Proximity
 from darts_lab.search import run_search
 from darts_lab.search_space.genotype import project_onehot
@@ -101,7 +102,7 @@ def test_proximity_ramp_over_a_search(tmp_path: Path) -> None:
 def test_admm_paper_updates_by_hand() -> None:
     # CRB keeps α as the op weights themselves, so the numbers below are the weights.
     arch = toy_arch(Crb(), [[0.25, 0.5, 0.25], [0.2, 0.2, 0.6]])
-    admm = Admm(rho=0.1, every=1, discount=0.8, variant="paper")
+    admm = AdmmPaper(rho=0.1, every=1, discount=0.8)
     first = admm.penalty(arch, 0.3)  # z0 = Π_S(α) = [[0,1,0],[0,0,1]], u0 = 0
     assert float(first) == pytest.approx(0.05 * 0.615, rel=1e-6)
     admm.after_arch_step(arch)  # z1 = Π_S(α + 0) ; u1 = α − z1
@@ -162,7 +163,7 @@ def test_admm_code_variant_on_a_crafted_stream_by_hand() -> None:
 
 def test_admm_paper_variant_on_the_same_stream_by_hand() -> None:
     """Eq. S1-S5: z starts at Π_S(α0), z/u move every 10 α-steps, λ_u = 0.8, squared norm."""
-    admm = Admm(rho=0.1, every=10, variant="paper")
+    admm = AdmmPaper(rho=0.1, every=10)
     arch, (at8, at9, at18) = run_stream(admm)
     z0 = torch.tensor([[0.0, 1, 0], [0, 1, 0]])  # Π_S(α0)
     for state in (at8, at9):
@@ -187,10 +188,10 @@ def test_admm_code_norm_is_per_cell_type_and_masks_pruned_ops() -> None:
     assert float(admm.penalty(arch, 0.0)) == pytest.approx(0.05 * (normal + reduce), rel=1e-6)
 
 
-@pytest.mark.parametrize("variant,period", [("code", 2), ("paper", 3)])
-def test_admm_waits_for_its_period(variant: str, period: int) -> None:
+@pytest.mark.parametrize("cls,period", [(Admm, 2), (AdmmPaper, 3)])
+def test_admm_waits_for_its_period(cls: type[Admm], period: int) -> None:
     arch = toy_arch(Crb(), [[0.25, 0.5, 0.25], [0.2, 0.2, 0.6]])
-    admm = Admm(every=3, variant=variant)
+    admm = cls(every=3)
     admm.penalty(arch, 0.0)
     for _ in range(period - 1):
         admm.after_arch_step(arch)
@@ -206,8 +207,9 @@ def test_admm_waits_for_its_period(variant: str, period: int) -> None:
         (Admm, {"rho": -0.1}),
         (Admm, {"every": 0}),
         (Admm, {"discount": 2}),
-        (Admm, {"every": 1}),  # the code variant's period is every − 1
-        (Admm, {"variant": "eq"}),
+        (Admm, {"every": 1}),  # the code's period is every − 1
+        (AdmmPaper, {"every": 0}),
+        (AdmmPaper, {"discount": -0.1}),
     ],
 )
 def test_regularizers_reject_bad_values(cls, kwargs) -> None:

@@ -1,7 +1,6 @@
-"""DARTS-PRIME ADMM regularization (S1.2, eq. S1-S5). Two variants (`variant`):
-
-`code` (default), as the authors' code runs it (k8lion/DARTS-PRIME, model_admm_hard_statebn.py
-and train_scheduled_hard_statebn.py), with a = activate(α), m = the not-pruned mask:
+"""DARTS-PRIME ADMM regularization (S1.2, eq. S1-S5), as the authors' code runs it
+(k8lion/DARTS-PRIME, model_admm_hard_statebn.py and train_scheduled_hard_statebn.py), with
+a = activate(α), m = the not-pruned mask:
 
     α-loss  += (ρ_a / 2) · Σ_cell ‖(a − z + u) ⊙ m‖₂             one unsquared norm per cell type
     after every (every − 1) α-steps:  z ← Π_S(activate(α + u))     on the raw α
@@ -9,13 +8,9 @@ and train_scheduled_hard_statebn.py), with a = activate(α), m = the not-pruned 
     z starts as a copy of the raw α, u at 0; λ_u = 1 (the code's default, never overridden).
 
 The update period is `every − 1` because the code tests `(counter + 1) % every == 0` on a counter
-of α-steps that it then resets: with every = 10, z and u move after each 9 α-steps.
-
-`paper`, eq. S1-S5 as printed, on the activated weights a:
-
-    α-loss  += (ρ_a / 2) · ‖a − z + u‖²₂                          over all cell types
-    every `every` α-steps:  z ← Π_S(a + u);  u ← λ_u · u + a − z    (λ_u = 0.8)
-    z starts at Π_S(a), u at 0.
+of α-steps that it then resets: with every = 10, z and u move after each 9 α-steps. The paper's
+equations as printed are `regularizer=admm_paper` (admm_paper.py), a subclass that changes the
+four decisions below (start, penalty, update, period).
 """
 
 from __future__ import annotations
@@ -23,25 +18,15 @@ from __future__ import annotations
 import torch
 
 from darts_lab.arch.architecture import Architecture, Weights
-from darts_lab.config import check, check_choice
+from darts_lab.config import check
 from darts_lab.regularizer.base import Regularizer
-
-DEFAULT_DISCOUNT = {"code": 1.0, "paper": 0.8}
 
 
 class Admm(Regularizer):
-    def __init__(
-        self,
-        rho: float = 0.1,
-        every: int = 10,
-        discount: float | None = None,
-        variant: str = "code",
-    ) -> None:
+    def __init__(self, rho: float = 0.1, every: int = 10, discount: float = 1.0) -> None:
         super().__init__()
-        check_choice("regularizer.variant", variant, DEFAULT_DISCOUNT)
-        discount = DEFAULT_DISCOUNT[variant] if discount is None else discount
         check("regularizer.rho", rho, lambda v: v >= 0, "a number >= 0")
-        low = 2 if variant == "code" else 1  # the code's period is every − 1 α-steps
+        low = self.periods_per_every + 1  # at least one α-step between updates
         check(
             "regularizer.every",
             every,
@@ -49,29 +34,35 @@ class Admm(Regularizer):
             f"an integer >= {low}",
         )
         check("regularizer.discount", discount, lambda v: 0 <= v <= 1, "a number in [0, 1]")
-        self.rho, self.discount, self.variant = rho, discount, variant
-        self.period = every - 1 if variant == "code" else every
+        self.rho, self.discount = rho, discount
+        self.period = every - self.periods_per_every
         self.z: Weights = {}
         self.u: Weights = {}
         self.arch_steps = 0  # α-steps since the last z, u update
         self._residual: torch.Tensor | float = 0.0
 
+    periods_per_every = 1  # the code's period is every − 1 α-steps
+
+    def initial_z(self, arch: Architecture) -> Weights:
+        return {k: a.detach().clone() for k, a in arch.alphas.items()}  # the raw α
+
     def _start(self, arch: Architecture) -> None:
-        if self.z:
-            return
-        raw = {k: a.detach().clone() for k, a in arch.alphas.items()}
-        self.z = raw if self.variant == "code" else arch.projection()
-        self.u = {k: torch.zeros_like(z) for k, z in self.z.items()}
+        if not self.z:
+            self.z = self.initial_z(arch)
+            self.u = {k: torch.zeros_like(z) for k, z in self.z.items()}
 
     def penalty(self, arch: Architecture, progress: float) -> torch.Tensor:
         self._start(arch)
         weights = arch.weights()
-        gap = {k: weights[k] - self.z[k] + self.u[k] for k in weights}
-        if self.variant == "paper":
-            return self.rho / 2 * sum((g**2).sum() for g in gap.values())
+        return (
+            self.rho / 2 * self.norm(arch, {k: weights[k] - self.z[k] + self.u[k] for k in weights})
+        )
+
+    def norm(self, arch: Architecture, gap: Weights) -> torch.Tensor:
+        """One unsquared norm per cell type of the not-pruned entries, summed."""
         alive = arch.alive()
         masked = arch.per_cell_type({k: g * alive[k] for k, g in gap.items()})
-        return self.rho / 2 * sum(v.norm() for v in masked.values())
+        return sum(v.norm() for v in masked.values())
 
     @torch.no_grad()
     def after_arch_step(self, arch: Architecture) -> None:
@@ -84,15 +75,11 @@ class Admm(Regularizer):
         self._residual = torch.cat([(weights[k] - self.z[k]).flatten() for k in weights]).norm()
 
     def _updated(self, arch: Architecture) -> tuple[Weights, Weights]:
-        lam = self.discount
-        if self.variant == "paper":
-            a = {k: w.detach() for k, w in arch.weights().items()}
-            z = arch.projection({k: a[k] + self.u[k] for k in a})
-            return z, {k: lam * self.u[k] + a[k] - z[k] for k in a}
+        """z ← Π_S(activate(α + u)), u ← (λ_u · u + α − z) ⊙ m, on the raw α."""
         raw = {k: a.detach() for k, a in arch.alphas.items()}
         z = arch.projection(arch.activate({k: raw[k] + self.u[k] for k in raw}))
         alive = arch.alive()
-        return z, {k: (lam * self.u[k] + raw[k] - z[k]) * alive[k] for k in raw}
+        return z, {k: (self.discount * self.u[k] + raw[k] - z[k]) * alive[k] for k in raw}
 
     def metrics(self) -> dict[str, torch.Tensor | float]:
         return {"admm/residual": self._residual} if self.z else {}
