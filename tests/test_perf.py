@@ -112,11 +112,18 @@ def default64(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_shared_relu_gives_the_same_search(default64: Path, tmp_path: Path, monkeypatch) -> None:
-    """ReLU(x) computed once per edge (ops.after_relu) is the same step as every op applying
-    its own: the same α and w after 3 steps of a DARTS search, the reducing skip included."""
-    import darts_lab.search_space.ops as ops
+    """ReLU(x) computed once per edge (each ReLU-first op's after_relu) is the same step as
+    every op applying its own: the same α and w after 3 steps of a DARTS search, the reducing
+    skip included."""
+    from darts_lab.search_space.ops import CandidateOps
 
-    monkeypatch.setattr(ops, "after_relu", lambda op: None)  # every op applies its own ReLU
+    shared = CandidateOps.set_alive
+
+    def own_relu(self: CandidateOps, alive) -> None:  # noqa: ANN001
+        shared(self, alive)
+        self.tails = {}  # every op applies its own ReLU
+
+    monkeypatch.setattr(CandidateOps, "set_alive", own_relu)
     run_search(make_cfg(*STEPS64), tmp_path / "own")
     assert_same_search(default64, tmp_path / "own")
 

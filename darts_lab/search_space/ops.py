@@ -23,7 +23,17 @@ PRIMITIVES: tuple[str, ...] = (
 )
 
 
-class ReLUConvBN(nn.Sequential):
+class ReluFirst(nn.Sequential):
+    """An op that starts with ReLU. `after_relu` is the rest of it, applied to ReLU(x): the mixed
+    op computes ReLU(x) once for all such ops (perf.recompute_edges keeps memory low with it)."""
+
+    def after_relu(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in list(self)[1:]:
+            x = layer(x)
+        return x
+
+
+class ReLUConvBN(ReluFirst):
     def __init__(
         self, c_in: int, c_out: int, kernel: int, stride: int, padding: int, affine: bool = True
     ) -> None:
@@ -34,7 +44,7 @@ class ReLUConvBN(nn.Sequential):
         )
 
 
-class DilConv(nn.Sequential):
+class DilConv(ReluFirst):
     def __init__(
         self,
         c_in: int,
@@ -65,6 +75,9 @@ class SepConv(nn.Sequential):
             DilConv(c_in, c_in, kernel, stride, padding, 1, affine),
             DilConv(c_in, c_out, kernel, 1, padding, 1, affine),
         )
+
+    def after_relu(self, x: torch.Tensor) -> torch.Tensor:
+        return self[1](self[0].after_relu(x))
 
 
 class Zero(nn.Module):
@@ -142,18 +155,6 @@ def check_partial_channels(k: int, channels: int) -> None:
     )
 
 
-def after_relu(op: nn.Module) -> Callable[[torch.Tensor], torch.Tensor] | None:
-    """The rest of an op that starts with ReLU (applied to ReLU(x)), or None. The ops keep their
-    modules and parameters; this only skips their first ReLU."""
-    if isinstance(op, FactorizedReduce):
-        return op.after_relu
-    if isinstance(op, nn.Sequential) and len(op) and isinstance(op[0], nn.ReLU):
-        return nn.Sequential(*list(op)[1:])
-    if isinstance(op, SepConv):
-        return nn.Sequential(*list(op[0])[1:], op[1])
-    return None
-
-
 @contextmanager
 def running_stats_kept(module: nn.Module) -> Iterator[None]:
     """BatchNorm layers in `module` leave their running statistics as they are (momentum 0):
@@ -205,7 +206,7 @@ class CandidateOps(nn.Module):
             (i, op) for i, op in zip(self.index, self.ops.values(), strict=True) if bool(alive[i])
         ]
         self.by_index = dict(self.active)
-        self.tails = {i: tail for i, op in self.active if (tail := after_relu(op)) is not None}
+        self.tails = {i: op.after_relu for i, op in self.active if hasattr(op, "after_relu")}
 
     def zeros(self, x: torch.Tensor) -> torch.Tensor:
         return torch.zeros_like(x)
