@@ -100,6 +100,7 @@ def time_darts_lab(args: argparse.Namespace) -> list[float]:
     from darts_lab.schedule.alternate import Alternate
     from darts_lab.search_space.darts_rnn import DartsRnnSearch
     from darts_lab.task.language_model import LanguageModel
+    from darts_lab.w_optimizer.sgd import SgdCosine
 
     n = (args.bptt + 1) * args.batch * (args.warmup + args.steps + 1)
 
@@ -123,11 +124,7 @@ def time_darts_lab(args: argparse.Namespace) -> list[float]:
         NoRegularizer(),
         LanguageModel(tar=1e-3, bptt=args.bptt),
         Darts(),
-        lr=20.0,
-        lr_min=20.0,
-        momentum=0.0,
-        weight_decay=5e-7,
-        grad_clip=0.25,
+        SgdCosine(lr=20.0, lr_min=20.0, momentum=0.0, weight_decay=5e-7, grad_clip=0.25),
     )
     timer = StepTimer()
     with tempfile.TemporaryDirectory() as out:

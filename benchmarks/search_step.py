@@ -63,6 +63,7 @@ from darts_lab.schedule.constant import Constant  # noqa: E402
 from darts_lab.schedule.fimt import Fimt  # noqa: E402
 from darts_lab.search_space.darts_cnn import SearchNetwork  # noqa: E402
 from darts_lab.task.classification import Classification  # noqa: E402
+from darts_lab.w_optimizer.sgd import SgdCosine  # noqa: E402
 
 VARIANTS = {  # supernet options and method per path
     "darts": ({}, Darts),
@@ -238,6 +239,7 @@ def time_lightning(
         NoRegularizer(),
         Classification(10, channels_last=args.channels_last),
         SecondOrderDarts() if second else VARIANTS[variant][1](),
+        SgdCosine(),
         channels_last=args.channels_last,
         recompute_edges=args.recompute_edges,
     )

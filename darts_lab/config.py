@@ -108,5 +108,5 @@ def validate(cfg: DictConfig) -> None:
         value = OmegaConf.select(cfg, key, default=None)
         if value is not None and not isinstance(value, bool):
             raise ConfigError(f"{key}={value!r} is not allowed: it must be true or false")
-    # arch_warmup_epochs and the w_optimizer's values are checked by SearchModule itself
+    # arch_warmup_epochs is checked by SearchModule, the w_optimizer's values by its object
     # search_space.ops is checked by each search space against its own op set

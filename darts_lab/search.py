@@ -164,6 +164,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
             instantiate(cfg.regularizer),
             instantiate(cfg.task, **datamodule.task_sizes()),
             method,
+            instantiate(cfg.w_optimizer),
             arch_lr_anneal=cfg.arch_lr_anneal,
             arch_warmup_epochs=cfg.arch_warmup_epochs,
             arch_grad_clip=cfg.arch_grad_clip,
@@ -172,7 +173,6 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
             ),
             recompute_edges=cfg.perf.recompute_edges,
             compile_backend=cfg.perf.compile_backend if cfg.perf.compile else None,
-            **cfg.w_optimizer,
         )
         plugins = instantiate_callbacks(cfg)  # conf/callbacks/ and the oracle
         for plugin in plugins:

@@ -65,7 +65,7 @@ def test_fp16_loss_scale_is_undone_for_clipping_and_the_trace(tmp_path: Path) ->
     reference = gradients(1.0)
     true_norm = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in reference])))
     clip = true_norm / 2  # so the clip bites
-    module.hparams.grad_clip = clip
+    module.w_optimizer.grad_clip = clip
     scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
     module.trainer = SimpleNamespace(precision_plugin=SimpleNamespace(scaler=scaler))
     gradients(1024.0)  # what manual_backward leaves under a loss scale of 1024

@@ -1,12 +1,10 @@
 """Gradient norms, clipping and learning-rate scale of the search's two steps, mixed into
-SearchModule (a LightningModule with `net`, `arch` and the w_optimizer hyperparameters)."""
+SearchModule (a LightningModule with `net`, `arch`, its `w_optimizer` and the α-clip)."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-
-from darts_lab.lit.optim import warmup_factor
 
 
 class GradientScale:
@@ -26,7 +24,7 @@ class GradientScale:
         at s·clip is clipping the true gradients at clip, and the true norm is the norm / s.
         An fp16 overflow (non-finite scaled norm) is the scaler's to skip: returns None then."""
         scale = self.loss_scale()
-        norm = nn.utils.clip_grad_norm_(self.net.parameters(), self.hparams.grad_clip * scale)
+        norm = nn.utils.clip_grad_norm_(self.net.parameters(), self.w_optimizer.grad_clip * scale)
         if self.loss_scaler() is not None and not torch.isfinite(norm):
             return None
         return norm / scale
@@ -39,6 +37,5 @@ class GradientScale:
             nn.utils.clip_grads_with_norm_(params, clip * self.loss_scale(), norm)
 
     def warmup_scale(self) -> float:
-        """PC-DARTS's ImageNet search: the w learning rate × (epoch + 1) / warmup_epochs in the
-        first `warmup_epochs` epochs (its code: 5, for batches over 256); 1 after."""
-        return warmup_factor(self.current_epoch, self.hparams.warmup_epochs)
+        """The w-optimizer's warm-up factor of the learning rate at this epoch."""
+        return self.w_optimizer.warmup_scale(self.current_epoch)

@@ -14,19 +14,20 @@ from typing import Any
 import lightning as L
 import torch
 from torch import nn
-from torch.optim import SGD, Optimizer
-from torch.optim.lr_scheduler import CosineAnnealingLR
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import CosineAnnealingLR, LRScheduler
 
 from darts_lab.arch.architecture import Architecture, mean_entropy
-from darts_lab.config import ConfigError, check, check_choice
+from darts_lab.config import ConfigError, check
 from darts_lab.lit.gradients import GradientScale
-from darts_lab.lit.optim import OptimizerFactory, scaled_step, w_cosine
+from darts_lab.lit.optim import OptimizerFactory, scaled_step
 from darts_lab.lit.reliability import ReliableSearch
 from darts_lab.method.base import SearchMethod, StepContext
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 from darts_lab.task.base import Task
+from darts_lab.w_optimizer.base import WeightOptimizer
 
 Batch = Any  # the task's: (images, labels), or a TextBatch window
 
@@ -41,15 +42,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         regularizer: Regularizer,
         task: Task,
         method: SearchMethod,
-        lr: float = 0.025,
-        lr_min: float = 0.001,
-        momentum: float = 0.9,
-        weight_decay: float = 3e-4,
-        nesterov: bool = False,
-        lr_interval: str = "epoch",
-        lr_horizon: int | None = None,
-        grad_clip: float = 5.0,
-        warmup_epochs: int = 0,
+        w_optimizer: WeightOptimizer,
         arch_lr_anneal: bool = False,
         arch_warmup_epochs: int = 0,
         arch_grad_clip: float | None = None,
@@ -58,24 +51,26 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         recompute_edges: bool = False,
     ) -> None:
         super().__init__()
-        check_choice("w_optimizer.lr_interval", lr_interval, ("epoch", "step"))
-        if lr_horizon is not None:
-            check(
-                "w_optimizer.lr_horizon",
-                lr_horizon,
-                lambda v: isinstance(v, int) and v > 0,
-                "a positive integer (epochs) or null",
-            )
-        for key, value in (
-            ("arch_warmup_epochs", arch_warmup_epochs),
-            ("w_optimizer.warmup_epochs", warmup_epochs),
-        ):
-            check(key, value, lambda v: isinstance(v, int) and v >= 0, "an integer >= 0")
+        check(
+            "arch_warmup_epochs",
+            arch_warmup_epochs,
+            lambda v: isinstance(v, int) and v >= 0,
+            "an integer >= 0",
+        )
         if arch_grad_clip is not None:
             check("arch_grad_clip", arch_grad_clip, lambda v: v > 0, "a positive number or null")
         self.automatic_optimization = False
         self.save_hyperparameters(
-            ignore=["net", "arch", "arch_optimizer", "schedule", "regularizer", "task", "method"]
+            ignore=[
+                "net",
+                "arch",
+                "arch_optimizer",
+                "w_optimizer",
+                "schedule",
+                "regularizer",
+                "task",
+                "method",
+            ]
         )
         self.net, self.arch = net, arch
         if recompute_edges and not net.set_recompute(True):
@@ -84,7 +79,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
             )
         self.schedule, self.regularizer = schedule, regularizer
         self.task, self.method = task, method
-        self.arch_optimizer_factory = arch_optimizer
+        self.arch_optimizer_factory, self.w_optimizer = arch_optimizer, w_optimizer
         self.train_metric, self.val_metric = task.metric(), task.metric()
         self.register_buffer("w_steps", torch.zeros((), dtype=torch.long))
         self.register_buffer("a_steps", torch.zeros((), dtype=torch.long))
@@ -105,19 +100,12 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
             self._compiled = True
 
     def configure_optimizers(self):
-        hp = self.hparams
-        w_opt = SGD(
-            self.net.parameters(),
-            hp.lr,
-            momentum=hp.momentum,
-            weight_decay=hp.weight_decay,
-            nesterov=hp.nesterov,
-        )
+        w_opt = self.w_optimizer.optimizer(self.net.parameters())
         a_opt = self.arch_optimizer_factory(self.arch.parameters())
         epochs = max(1, self.trainer.max_epochs)
-        steps = self.trainer.estimated_stepping_batches if hp.lr_interval == "step" else epochs
-        schedulers = [w_cosine(w_opt, hp.lr_min, epochs, hp.lr_horizon, steps)]
-        if hp.arch_lr_anneal:  # not in the DARTS, DARTS-PRIME or GAEA code: an ablation
+        steps = self.trainer.estimated_stepping_batches if self.w_optimizer.per_step else epochs
+        schedulers = [self.w_optimizer.scheduler(w_opt, epochs, steps)]
+        if self.hparams.arch_lr_anneal:  # not in the DARTS, DARTS-PRIME or GAEA code: an ablation
             schedulers.append(CosineAnnealingLR(a_opt, T_max=epochs, eta_min=0.0))
         return [w_opt, a_opt], schedulers
 
@@ -154,7 +142,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
             return None
         self.check_finite("w-gradient norm (train loss)", grad_norm)  # before w moves
         scaled_step(w_opt, self.task.lr_scale(batch) * self.warmup_scale())
-        if self.hparams.lr_interval == "step":
+        if self.w_optimizer.per_step:
             self.w_lr_scheduler().step()
         self.w_steps += 1
         self.train_metric(*self.task.metric_inputs(output, target))
@@ -246,14 +234,14 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         self._epoch_start_steps = (int(self.w_steps), int(self.a_steps))
         self.method.set_epoch(self.current_epoch, self.trainer.max_epochs)
 
-    def w_lr_scheduler(self) -> CosineAnnealingLR:
+    def w_lr_scheduler(self) -> LRScheduler:
         schedulers = self.lr_schedulers()
         return schedulers[0] if isinstance(schedulers, list) else schedulers
 
     def on_train_epoch_end(self) -> None:
         schedulers = self.lr_schedulers()
         schedulers = schedulers if isinstance(schedulers, list) else [schedulers]
-        if self.hparams.lr_interval == "step":  # the w-schedule has stepped with each w-step
+        if self.w_optimizer.per_step:  # the w-schedule has stepped with each w-step
             schedulers = schedulers[1:]
         for scheduler in schedulers:
             scheduler.step()

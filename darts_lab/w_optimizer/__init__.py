@@ -1,0 +1,1 @@
+"""How the supernet's weights w move (`w_optimizer=`, conf/w_optimizer/)."""
