@@ -59,7 +59,7 @@ regret: $(STAMP)
 # ARGS="--original-darts PATH" adds the side-by-side against quark0/darts; CPU mode (what the
 # tests run): ARGS="--device cpu --tiny"
 gpu-check: $(STAMP)
-	$(BIN)/python benchmarks/gpu_check.py $(ARGS)
+	$(BIN)/python scripts/gpu_check.py $(ARGS)
 
 test: $(STAMP)
 	WANDB_MODE=offline $(BIN)/python -m pytest -n 2 --dist worksteal tests
@@ -72,14 +72,14 @@ docs-build: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 lint: $(STAMP)
-	$(BIN)/ruff check darts_lab tests benchmarks
-	$(BIN)/ruff format --check darts_lab tests benchmarks
+	$(BIN)/ruff check darts_lab tests scripts
+	$(BIN)/ruff format --check darts_lab tests scripts
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/search_step.py
+	$(BIN)/python scripts/search_step.py
 
 bench-scaling: $(STAMP)
-	$(BIN)/python benchmarks/search_step.py --scaling --steps 5 --warmup 1
+	$(BIN)/python scripts/search_step.py --scaling --steps 5 --warmup 1
 
 clean:
 	rm -rf outputs multirun/*/ .pytest_cache site

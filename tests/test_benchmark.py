@@ -4,7 +4,7 @@ import runpy
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "search_step.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "search_step.py"
 
 
 def test_benchmark_smoke(monkeypatch, capsys) -> None:

@@ -1,6 +1,6 @@
 """Issue #33: searches at every input size `perf.channels_last: auto` puts in NHWC finish. torch
 2.14's oneDNN weight gradient of a stride-2 1×1 conv in NHWC corrupts the heap from 56 px up
-(benchmarks/nhwc_conv_crash.py); FactorizedReduce routes around it. A segfault cannot be caught
+(scripts/nhwc_conv_crash.py); FactorizedReduce routes around it. A segfault cannot be caught
 in-process, so each case runs its searches in a child process and the test asserts its exit."""
 
 import os

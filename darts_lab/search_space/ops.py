@@ -97,7 +97,7 @@ class FactorizedReduce(nn.Module):
     Each stride-2 1x1 conv is computed as a stride-1 1x1 conv on every other pixel: the same
     products and sums (checkpoints unchanged), but it never takes torch 2.14's oneDNN weight-grad
     kernel for stride-2 1x1 convs in channels_last, which corrupts the heap at 56 px and up with
-    fewer than 16 input channels (issue #33; `benchmarks/nhwc_conv_crash.py` maps where).
+    fewer than 16 input channels (issue #33; `scripts/nhwc_conv_crash.py` maps where).
     """
 
     def __init__(self, c_in: int, c_out: int, affine: bool = True) -> None:

@@ -3,7 +3,7 @@ convolution's forward + backward, 5 times, in a forked child per shape (a segfau
 cannot be caught in-process) and prints a table of the shapes that crash. Re-run on a new torch to
 re-check the rule that `FactorizedReduce` routes around (README "Performance").
 
-    .venv/bin/python benchmarks/nhwc_conv_crash.py [--quick] [--json FILE]
+    .venv/bin/python scripts/nhwc_conv_crash.py [--quick] [--json FILE]
 
 `form`: `stride2` is `nn.Conv2d(C, C//2, k, stride=2)` on the NHWC input (the failing kernel);
 `subsample` is FactorizedReduce's form, a stride-1 conv on `x[:, :, ::2, ::2]` (numerically the

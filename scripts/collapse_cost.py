@@ -3,7 +3,7 @@ call, side by side in one run on one machine (README "Collapse"): each search ru
 process, one after another, with one torch thread, on the embedded overlay (seed 0, the same
 epochs for all); the ratio divides each row's search seconds by DARTS's from the same run.
 
-    .venv/bin/python benchmarks/collapse_cost.py --epochs 6 --out benchmarks/collapse
+    .venv/bin/python scripts/collapse_cost.py --epochs 6 --out scripts/collapse
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def search(out: Path, overrides: list[str]) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/collapse"))
+    parser.add_argument("--out", type=Path, default=Path("scripts/collapse"))
     args = parser.parse_args()
     rows = {}
     for row in ROWS:

@@ -1,9 +1,9 @@
 """Search-step time and peak memory: darts_lab under Lightning vs a hand-written PyTorch loop.
 
-    python benchmarks/search_step.py [--size 8] [--channels 3] [--init-channels 8] [--layers 3]
+    python scripts/search_step.py [--size 8] [--channels 3] [--init-channels 8] [--layers 3]
                                      [--batch 64] [--steps 30] [--warmup 3] [--device cpu]
-    python benchmarks/search_step.py --scaling      # step time vs cells and channels
-    python benchmarks/search_step.py --original-darts PATH [--rounds 2]   # vs quark0/darts
+    python scripts/search_step.py --scaling      # step time vs cells and channels
+    python scripts/search_step.py --original-darts PATH [--rounds 2]   # vs quark0/darts
     [--channels-last] [--recompute-edges]: the darts_lab paths with those perf switches
 
 (a) raw: a plain first-order bilevel loop — α-step (Adam) on a val batch, w-step (SGD, clip 5)

@@ -1,5 +1,5 @@
 """The GPU acceptance check: `make gpu-check` (one modern GPU, <= 8 min) or, with the same code,
-`python benchmarks/gpu_check.py --device cpu --tiny` (CI, tests/test_gpu_check.py).
+`python scripts/gpu_check.py --device cpu --tiny` (CI, tests/test_gpu_check.py).
 
 Rows, each `ok` or its error line, with the median s/step after warm-up and the peak memory:
   search  every search space x {DARTS, DARTS-PRIME, GAEA EG, GDAS, PC-DARTS, second order, RNN}
@@ -10,7 +10,7 @@ Rows, each `ok` or its error line, with the median s/step after warm-up and the 
           α, z, u loaded equal the file's, on the device, and the search finishes
   ddp     a 1-process DDP search (NCCL on CUDA, gloo on CPU): α identical across ranks
   train   5 steps of retraining a genotype (darts_lab.train)
-  original  --original-darts PATH: benchmarks/search_step.py's side-by-side table against your
+  original  --original-darts PATH: scripts/search_step.py's side-by-side table against your
           checkout of quark0/darts (step time and memory), in a subprocess
 Writes OUT/gpu_check.json and prints the table. Exit status 1 if any row failed.
 """
@@ -101,7 +101,7 @@ class StepClock(L.Callback):
 def peak_gb(device: str) -> float | None:
     if device == "cuda":
         return torch.cuda.max_memory_allocated() / 2**30
-    return None  # CPU: benchmarks/search_step.py measures RSS growth in fresh processes
+    return None  # CPU: scripts/search_step.py measures RSS growth in fresh processes
 
 
 def search_row(overrides: list[str], args: argparse.Namespace, out: Path) -> dict:
@@ -236,7 +236,7 @@ def train_row(args: argparse.Namespace, out: Path) -> dict:
 def original_row(args: argparse.Namespace, out: Path) -> dict:
     command = [
         sys.executable,
-        str(ROOT / "benchmarks" / "search_step.py"),
+        str(ROOT / "scripts" / "search_step.py"),
         "--original-darts",
         args.original_darts,
         "--device",

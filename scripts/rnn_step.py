@@ -2,7 +2,7 @@
 Lightning Trainer, the language-model task) beside quark0/darts's `rnn/model_search.py`, side by
 side in one run.
 
-    python benchmarks/rnn_step.py --original-darts PATH [--batch 256] [--nhid 300] [--bptt 35]
+    python scripts/rnn_step.py --original-darts PATH [--batch 256] [--nhid 300] [--bptt 35]
                                   [--steps 3] [--warmup 1] [--rounds 2]
 
 PATH is your own checkout of quark0/darts; its `rnn/` modules are imported from there at run time

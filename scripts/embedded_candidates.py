@@ -4,9 +4,9 @@ with two seeds and is scored by Kendall τ against CIFAR-10 (AnalogNAS-Bench), s
 best − median in seed stds, and its cost (seconds per run, the full build's minutes at 2
 processes).
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/embedded_candidates.py --sample 150 \\
-        --out benchmarks/candidates
-    .venv/bin/python benchmarks/embedded_candidates.py --report   # candidates.md + .png only
+    OMP_NUM_THREADS=1 .venv/bin/python scripts/embedded_candidates.py --sample 150 \\
+        --out scripts/candidates
+    .venv/bin/python scripts/embedded_candidates.py --report   # candidates.md + .png only
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=150)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/candidates"))
+    parser.add_argument("--out", type=Path, default=Path("scripts/candidates"))
     parser.add_argument("--only", nargs="*", default=None, help="candidate names to run")
     parser.add_argument("--report", action="store_true", help="only redraw the plot and table")
     args = parser.parse_args()

@@ -3,7 +3,7 @@ embedded search (make search's command) under different CPU kernels (AVX2 vs an 
 machine, emulated by capping ATen's, oneDNN's and MKL's kernel dispatch) and thread counts, one
 after the other, and compares each run's final α (alphas.json) and cell with the first run's.
 
-    .venv/bin/python benchmarks/reproducibility.py [--seed 0] [--precision 64-true] [--out DIR]
+    .venv/bin/python scripts/reproducibility.py [--seed 0] [--precision 64-true] [--out DIR]
 """
 
 from __future__ import annotations

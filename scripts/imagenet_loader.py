@@ -1,6 +1,6 @@
 """How fast the ImageNet reader decodes and augments on this machine (README "ImageNet").
 
-    python benchmarks/imagenet_loader.py [--images 256] [--workers 0 1 2] [--threads 1]
+    python scripts/imagenet_loader.py [--images 256] [--workers 0 1 2] [--threads 1]
 
 Writes `--images` JPEGs of ILSVRC-2012's typical size (500×375, quality 90) into a temporary
 train/val tree, then times `dataset=imagenet`'s training loader (random resized crop to 224,

@@ -1,7 +1,7 @@
 """The embedded search's step: darts_lab under Lightning beside a hand-written loop, at the size
 `+overlay=embedded` runs (issue #35: at this size a step is overhead, not arithmetic?).
 
-    python benchmarks/embedded_step.py [--steps 60] [--rounds 3] [OVERRIDE ...]
+    python scripts/embedded_step.py [--steps 60] [--rounds 3] [OVERRIDE ...]
 
 Both paths run first-order DARTS on the same composed config (`+experiment=darts
 +overlay=embedded` plus any Hydra OVERRIDE, e.g. trainer.precision=32-true), in this process,

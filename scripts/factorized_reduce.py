@@ -4,7 +4,7 @@ today's form (stride-1 1×1 convs on every other pixel) and in the original form
 convs, safe at 32 px), alternating in one process, NHWC and NCHW. Prints each form's median
 step time and the ratio, measured side by side.
 
-    .venv/bin/python benchmarks/factorized_reduce.py [--size 32] [--batch 32] [--rounds 5]
+    .venv/bin/python scripts/factorized_reduce.py [--size 32] [--batch 32] [--rounds 5]
 """
 
 from __future__ import annotations
