@@ -55,10 +55,14 @@ def _job(job_dir: Path) -> dict:
         "status": status[0],
         "detail": status[1].strip() if len(status) > 1 else "",
     }
+    # oracle.json was benchmark.json before: runs written then are read as they are
+    oracle_report = next(
+        (n for n in ("oracle.json", "benchmark.json") if (job_dir / n).exists()), "oracle.json"
+    )
     for name, path, needs in (
         ("timing", "timing.json", ("search_seconds",)),
         ("result", "train/result.json", ("params_m",)),
-        ("benchmark", "benchmark.json", ()),
+        ("oracle", oracle_report, ()),
     ):
         if (job_dir / path).exists():
             job[name] = _read(job_dir / path, json.loads, dict)
@@ -70,12 +74,12 @@ def _job(job_dir: Path) -> dict:
             job["entropy"] = {"entropy": float(entropy)}
     if "result" in job and not {"test_error", "test_ppl"} & set(job["result"]):
         raise ConfigError(f"{job_dir / 'train/result.json'} is damaged: no test_error/test_ppl")
-    if "benchmark" in job:  # each oracle names itself in it and knows its own keys
-        name = job["benchmark"].get("oracle")
+    if "oracle" in job:  # each oracle names itself in it and knows its own keys
+        name = job["oracle"].get("oracle")
         oracle = Oracle.available().get(name) if isinstance(name, str) else None
-        problem = "names no known oracle" if oracle is None else oracle.damaged(job["benchmark"])
+        problem = "names no known oracle" if oracle is None else oracle.damaged(job["oracle"])
         if problem:
-            raise ConfigError(f"{job_dir / 'benchmark.json'} is damaged: {problem}")
+            raise ConfigError(f"{job_dir / oracle_report} is damaged: {problem}")
     return job
 
 
@@ -104,7 +108,7 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
     rows, problems = [], []
     scored_jobs: dict[str, list[dict]] = {}
     for experiment, group in by_experiment.items():
-        scored = [j for j in group if j["status"] == "finished" and "benchmark" in j]
+        scored = [j for j in group if j["status"] == "finished" and "oracle" in j]
         done = [j for j in group if j["status"] == "finished" and "result" in j]
         scored_jobs[experiment] = [j for j in group if j in done or j in scored]
         for j in group:
@@ -127,9 +131,9 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
     scores: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for experiment, group in by_experiment.items():
         for job in group:
-            if job["status"] == "finished" and "benchmark" in job:
+            if job["status"] == "finished" and "oracle" in job:
                 extra = {"seed": job["seed"], **job.get("entropy", {})}
-                scores[job["benchmark"]["oracle"]][experiment].append({**extra, **job["benchmark"]})
+                scores[job["oracle"]["oracle"]][experiment].append({**extra, **job["oracle"]})
     for name, by_method in scores.items():  # each oracle aggregates its own runs
         if section := Oracle.available()[name].aggregate(dict(by_method), multirun):
             lines += ["", *section]

@@ -63,7 +63,7 @@ def main() -> None:
             seconds = search(run_dir, args.seed, args.precision, env, extra)
         weights = json.loads((run_dir / "alphas.json").read_text())["weights"]["cell"]
         flat = [w for edge in weights for w in edge]
-        bench = json.loads((run_dir / "benchmark.json").read_text())
+        bench = json.loads((run_dir / "oracle.json").read_text())
         reference = reference or (flat, bench["arch"])
         diff = max(abs(a - b) for a, b in zip(flat, reference[0], strict=True))
         same = bench["arch"] == reference[1]

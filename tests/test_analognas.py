@@ -103,7 +103,7 @@ def test_search_scored_by_analognas(tmp_path: Path, monkeypatch) -> None:
         "trainer.max_epochs=2",
     )
     assert str(run_search(cfg, tmp_path / "run")) == ALL_CONV
-    report = json.loads((tmp_path / "run" / "benchmark.json").read_text())
+    report = json.loads((tmp_path / "run" / "oracle.json").read_text())
     assert report["oracle"] == "analognas" and report["test_acc"] == pytest.approx(0.935)
     assert report["regret"] == 0 and report["percentile"] == 100 and len(report["per_epoch"]) == 2
 

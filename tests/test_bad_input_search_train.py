@@ -77,34 +77,34 @@ SEARCH = [
         lambda f: [
             "search_space=nb201",
             "oracle=nb201",
-            f"oracle.benchmark_file={f.root / 'no.pth'}",
+            f"oracle.data_file={f.root / 'no.pth'}",
         ],
-        "oracle.benchmark_file=",
+        "oracle.data_file=",
     ),
     (
         "nb201_file_truncated",
         lambda f: [
             "search_space=nb201",
             "oracle=nb201",
-            f"oracle.benchmark_file={f.nb201_truncated}",
+            f"oracle.data_file={f.nb201_truncated}",
         ],
-        "oracle.benchmark_file=",
+        "oracle.data_file=",
     ),
     (
         "nb201_file_foreign",
         lambda f: [
             "search_space=nb201",
             "oracle=nb201",
-            f"oracle.benchmark_file={f.nb201_foreign}",
+            f"oracle.data_file={f.nb201_foreign}",
         ],
-        "oracle.benchmark_file=",
+        "oracle.data_file=",
     ),
     (
         "nb201_file_hostile",
         lambda f: [
             "search_space=nb201",
             "oracle=nb201",
-            f"oracle.benchmark_file={f.nb201_hostile}",
+            f"oracle.data_file={f.nb201_hostile}",
         ],
         "which is code, not data",
     ),
@@ -113,9 +113,9 @@ SEARCH = [
         lambda f: [
             "search_space=nb1shot1",
             "oracle=nb101",
-            f"oracle.benchmark_file={f.nb101_garbage}",
+            f"oracle.data_file={f.nb101_garbage}",
         ],
-        "oracle.benchmark_file=",
+        "oracle.data_file=",
     ),
     (
         "embedded_table_garbage",

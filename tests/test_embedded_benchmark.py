@@ -139,7 +139,7 @@ def test_oracle_logs_every_epoch_and_reports(tmp_path: Path) -> None:
         tiny=False,
     )
     genotype = run_search(cfg, tmp_path)
-    report_ = json.loads((tmp_path / "benchmark.json").read_text())
+    report_ = json.loads((tmp_path / "oracle.json").read_text())
     assert report_["arch"] == str(genotype) and len(report_["per_epoch"]) == 2
     assert report_["test_acc"] + report_["regret"] == pytest.approx(report_["best_in_table"])
     assert 0 < report_["percentile"] <= 100 and (tmp_path / "oracle.png").stat().st_size > 0
@@ -171,7 +171,7 @@ def test_report_has_the_regret_table_and_figure(tmp_path: Path) -> None:
         (job / "status").write_text("finished\n")
         score = {"test_acc": 0.9 - regret, "regret": regret, "percentile": 90.0, "arch": arch_}
         score.update(oracle="embedded", table=str(SHIPPED))  # as EmbeddedOracle.report writes
-        (job / "benchmark.json").write_text(json.dumps(score))
+        (job / "oracle.json").write_text(json.dumps(score))
         (job / "alphas.json").write_text(json.dumps({"entropy": 1.0 + seed / 10}))
     markdown, _ = report(tmp_path)
     header = markdown.split("oracle=embedded")[1].splitlines()[2]

@@ -240,14 +240,14 @@ def test_search_logs_nb101_accuracy_and_regret(tmp_path: Path) -> None:
         "search_space=nb1shot1",
         "search_space.ops=[conv3x3-bn-relu]",
         "oracle=nb101",
-        f"oracle.benchmark_file={path}",
+        f"oracle.data_file={path}",
         "logger=csv",
         "trainer.max_epochs=2",
         "figures=true",
         *SMALL,
     )
     genotype = run_search(cfg, tmp_path / "run")
-    report = json.loads((tmp_path / "run" / "benchmark.json").read_text())
+    report = json.loads((tmp_path / "run" / "oracle.json").read_text())
     expected = accuracy[cell_hash(*prune(*genotype.nb101()))]
     assert report["test_acc"] == pytest.approx(expected)
     assert report["best_in_space"] == pytest.approx(max(accuracy.values()))

@@ -115,14 +115,14 @@ def test_search_with_oracle_logs_and_writes_benchmark_json(tmp_path: Path) -> No
         "search_space.cells_per_stage=1",
         "search_space.ops=[nor_conv_3x3]",
         "oracle=nb201",
-        f"oracle.benchmark_file={bench}",
+        f"oracle.data_file={bench}",
         "logger=csv",
         "trainer.limit_train_batches=2",
         "trainer.limit_val_batches=1",
         "trainer.max_epochs=2",
     )
     assert str(run_search(cfg, tmp_path / "run")) == ALL_CONV
-    report = json.loads((tmp_path / "run" / "benchmark.json").read_text())
+    report = json.loads((tmp_path / "run" / "oracle.json").read_text())
     assert report["arch"] == ALL_CONV
     assert report["test_accuracy"] == pytest.approx(
         {"cifar10": 92.0, "cifar100": 62.0, "ImageNet16-120": 32.0}
@@ -139,7 +139,7 @@ def test_oracle_needs_nb201_and_an_existing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         Nb201Oracle(tmp_path / "missing.pth")
     with pytest.raises(ConfigError, match="oracle=nb201 knows no architectures of search_space="):
-        run_search(make_cfg("oracle=nb201", f"oracle.benchmark_file={tmp_path}"), tmp_path / "run")
+        run_search(make_cfg("oracle=nb201", f"oracle.data_file={tmp_path}"), tmp_path / "run")
 
 
 def test_without_oracle_one_line_says_how(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -115,7 +115,7 @@ def test_two_callbacks_at_once(tmp_path: Path) -> None:
         "trainer.limit_val_batches=1",
     )
     run_search(cfg, tmp_path)
-    benchmark = json.loads((tmp_path / "benchmark.json").read_text())
+    benchmark = json.loads((tmp_path / "oracle.json").read_text())
     collapse = json.loads((tmp_path / "collapse.json").read_text())
     assert benchmark["oracle"] == "embedded" and len(benchmark["per_epoch"]) == 2
     assert len(collapse["per_epoch"]) == 2 and 0 <= collapse["param_free_ops"]["cell"] <= 6

@@ -15,7 +15,7 @@ from darts_lab.report import report
 ARCH = (  # 3 parameter-free ops: not collapsed
     "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|"
 )
-# per oracle: the benchmark.json of two seeds, as its report() writes it
+# per oracle: the oracle.json of two seeds, as its report() writes it
 FAKE = {
     "embedded": [
         {"test_acc": 0.97, "regret": 0.01, "percentile": 95.0, "table": str(SHIPPED)},
@@ -42,7 +42,7 @@ def fake_multirun(root: Path, oracle: str) -> Path:
         (job / ".hydra").mkdir(parents=True)
         (job / ".hydra" / "overrides.yaml").write_text(f"- +experiment=m\n- seed={seed}\n")
         (job / "status").write_text("finished\n")
-        (job / "benchmark.json").write_text(json.dumps({"oracle": oracle, "arch": ARCH, **score}))
+        (job / "oracle.json").write_text(json.dumps({"oracle": oracle, "arch": ARCH, **score}))
     return root
 
 
@@ -72,3 +72,24 @@ def test_report_on_a_fake_multirun(oracle: str, tmp_path: Path) -> None:
     if oracle == "nb101":  # one seed scored; no percentile, no random search
         assert "| m | 1 | 93.00 ± 0.00 | 1.00 ± 0.00 | [1.00, 1.00] | 1.00 | 0 % |" in markdown
         assert "random search" not in markdown and "percentile" not in markdown
+
+
+def test_runs_written_before_the_rename_still_report(tmp_path: Path) -> None:
+    """oracle.json was benchmark.json: a multirun written then reports as before."""
+    root = fake_multirun(tmp_path, "nb201")
+    for job in root.iterdir():
+        (job / "oracle.json").rename(job / "benchmark.json")
+    markdown, _ = report(root)
+    assert "oracle=nb201:" in markdown and "| m | 2 |" in markdown
+
+
+def test_the_old_spelling_of_the_data_file_is_still_read(caplog) -> None:
+    from darts_lab.config import ConfigError
+    from darts_lab.oracle.base import oracle_file
+
+    assert oracle_file("new.pth", None, "the file") == Path("new.pth")
+    with caplog.at_level("WARNING", logger="darts_lab.oracle"):
+        assert oracle_file(None, "old.pth", "the file") == Path("old.pth")
+    assert caplog.messages == ["oracle.benchmark_file is deprecated: it is now oracle.data_file"]
+    with pytest.raises(ConfigError, match="oracle.data_file: give the path of the file"):
+        oracle_file(None, None, "the file")

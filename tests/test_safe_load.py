@@ -50,7 +50,7 @@ def test_hostile_benchmark_and_dataset_files_never_run(tmp_path: Path) -> None:
     marker = tmp_path / "marker"
     nb201 = tmp_path / "nb201.pth"
     torch.save({"meta_archs": [], "arch2infos": Payload(marker), "evaluated_indexes": []}, nb201)
-    with pytest.raises(ConfigError, match=r"oracle.benchmark_file=.*which is code, not data"):
+    with pytest.raises(ConfigError, match=r"oracle.data_file=.*which is code, not data"):
         Nb201Oracle(nb201)
     plain = hostile_pickle(tmp_path / "plain.pth", marker)  # a plain pickle, not torch's format
     with pytest.raises(ConfigError, match=r"plain.pth is not a readable benchmark file.*operand"):
@@ -147,7 +147,7 @@ def test_report_of_an_nb101_multirun(tmp_path: Path) -> None:
         )
         (job / "status").write_text("finished\n")
         score = {"oracle": "nb101", "test_acc": 0.93 - regret, "regret": regret, "epochs": 108}
-        (job / "benchmark.json").write_text(json.dumps(score))
+        (job / "oracle.json").write_text(json.dumps(score))
     markdown, _ = report(tmp_path)
     assert "| pcdarts_nb1shot1 | 2 | 91.00 ± 1.41 | 2.00 ± 1.41 |" in markdown
     assert "random search" not in markdown

@@ -63,7 +63,7 @@ def regret_rows(
     parameter_free: Callable[[dict], int | None] = lambda run: None,
     transfer: Callable[[dict], float | None] = lambda run: None,
 ) -> list[dict]:
-    """scores: method → one benchmark.json score per finished seed (with its `seed`, and the
+    """scores: method → one oracle.json score per finished seed (with its `seed`, and the
     final α `entropy` where the run wrote one)."""
     regrets = {m: [100 * r["regret"] for r in runs] for m, runs in scores.items() if runs}
     rows = []

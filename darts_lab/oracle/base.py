@@ -1,6 +1,6 @@
 """The interface of an oracle: a plug-in callback (darts_lab/callbacks/base.py) that knows the
 true accuracy of one kind of architecture, looks up the current Π_S(α) every epoch (logging
-`oracle/*`), reports on the final genotype (benchmark.json, which names the oracle) and
+`oracle/*`), reports on the final genotype (oracle.json, which names the oracle) and
 aggregates its own runs for `darts_lab.report`. The oracle alone decides which search spaces it
 knows (by their genotype type). Its name is its option's file name in conf/oracle/, read from
 there, never typed a second time."""
@@ -8,6 +8,7 @@ there, never typed a second time."""
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,8 +21,20 @@ from darts_lab.config import ConfigError
 from darts_lab.export.tables import markdown_table
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 
-Scores = dict[str, list[dict]]  # experiment → the benchmark.json of each finished seed
+Scores = dict[str, list[dict]]  # experiment → the oracle.json of each finished seed
 CONF = Path(__file__).resolve().parents[2] / "conf" / "oracle"
+log = logging.getLogger("darts_lab.oracle")
+
+
+def oracle_file(data_file: str | Path | None, benchmark_file: str | Path | None, what: str) -> Path:
+    """The oracle's file: `oracle.data_file`, or its old spelling `oracle.benchmark_file`
+    (read for one more release, with a one-line deprecation)."""
+    if benchmark_file is not None:
+        log.warning("oracle.benchmark_file is deprecated: it is now oracle.data_file")
+        data_file = data_file or benchmark_file
+    if data_file is None:
+        raise ConfigError(f"oracle.data_file: give the path of {what}")
+    return Path(data_file).expanduser()
 
 
 @functools.cache
@@ -32,9 +45,9 @@ def oracle_options() -> dict[str, str]:
 
 
 class Oracle(SearchCallback):
-    name: ClassVar[str]  # its option in conf/oracle/ and its name in benchmark.json
+    name: ClassVar[str]  # its option in conf/oracle/ and its name in oracle.json
     genotype_type: ClassVar[type[GenotypeBase]]  # the architectures it knows
-    report_file = "benchmark.json"
+    report_file = "oracle.json"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -69,7 +82,7 @@ class Oracle(SearchCallback):
 
     @classmethod
     def damaged(cls, report: dict) -> str | None:
-        """What is wrong with a benchmark.json this oracle wrote, if anything."""
+        """What is wrong with an oracle.json this oracle wrote, if anything."""
         return None
 
     @classmethod
@@ -81,7 +94,7 @@ class Oracle(SearchCallback):
 class RegretOracle(Oracle):
     """An oracle that scores Π_S(α) every epoch (`score`: test accuracy and regret, in
     fractions), logs it as `oracle/*`, keeps the curve in Lightning checkpoints (a resumed
-    run's benchmark.json and oracle.png cover the whole search), draws it (GAEA Fig. 2/4) and
+    run's oracle.json and oracle.png cover the whole search), draws it (GAEA Fig. 2/4) and
     aggregates regret rows (plus the baselines its table allows) for the report."""
 
     title: ClassVar[str]  # of oracle.png

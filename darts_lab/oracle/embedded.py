@@ -1,7 +1,7 @@
 """The embedded benchmark as an oracle (`oracle=embedded`): every epoch Π_S(α) is looked up in
 the shipped table (darts_lab/benchmark/) and its mean test accuracy, regret (best in the table −
 this) and percentile are logged as `oracle/test_acc`, `oracle/regret`, `oracle/percentile`; the
-final values go to benchmark.json and the regret curve to oracle.png (GAEA Fig. 4 style)."""
+final values go to oracle.json and the regret curve to oracle.png (GAEA Fig. 4 style)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """NAS-Bench-101 oracle for the NAS-Bench-1Shot1 spaces (`oracle=nb101
-oracle.benchmark_file=<nasbench_only108.tfrecord>`; needs `pip install tfrecord`).
+oracle.data_file=<nasbench_only108.tfrecord>`; needs `pip install tfrecord`).
 
 Each epoch the current Π_S(α) is looked up and its test accuracy and test regret logged as
 `oracle/test_acc`, `oracle/regret` (GAEA Fig. 2): accuracies are NAS-Bench-101's 108-epoch
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from darts_lab.config import ConfigError
-from darts_lab.oracle.base import RegretOracle
+from darts_lab.oracle.base import RegretOracle, oracle_file
 from darts_lab.oracle.nb101_file import Nb101File
 from darts_lab.search_space.nb1shot1_cells import Nb1Shot1Genotype, architectures
 
@@ -20,12 +20,17 @@ class Nb101Oracle(RegretOracle):
     genotype_type = Nb1Shot1Genotype
     title = "NAS-Bench-101: test regret per epoch"
 
-    def __init__(self, benchmark_file: str | Path, epochs: int = 108) -> None:
+    def __init__(
+        self,
+        data_file: str | Path | None = None,
+        epochs: int = 108,
+        benchmark_file: str | Path | None = None,
+    ) -> None:
         super().__init__()
-        path = Path(benchmark_file).expanduser()
+        path = oracle_file(data_file, benchmark_file, "nasbench_only108.tfrecord")
         if not path.is_file():
             raise ConfigError(
-                f"oracle.benchmark_file={str(benchmark_file)!r}: no such file (download "
+                f"oracle.data_file={str(path)!r}: no such file (download "
                 f"nasbench_only108.tfrecord from the NAS-Bench-101 repository)"
             )
         self.file = Nb101File(path, epochs)
@@ -56,7 +61,7 @@ class Nb101Oracle(RegretOracle):
             "ops": ops,
             **self.score(genotype),
             "best_in_space": self.best_in_space(genotype.space),
-            "benchmark_file": str(self.file.path),
+            "data_file": str(self.file.path),
             "epochs": self.file.epochs,
             "per_epoch": self.history,
         }

@@ -133,12 +133,12 @@ class Nb101File:
         except Exception as e:  # any damage: truncated framing, foreign records, bad protobuf
             reason = (str(e).strip().splitlines() or [""])[0]
             raise ConfigError(
-                f"oracle.benchmark_file={str(path)!r} is not a readable NAS-Bench-101 .tfrecord "
+                f"oracle.data_file={str(path)!r} is not a readable NAS-Bench-101 .tfrecord "
                 f"({type(e).__name__}: {reason})"
             ) from None
         if not self.runs:
             raise ConfigError(
-                f"oracle.benchmark_file={str(path)!r} holds no {epochs}-epoch results (its "
+                f"oracle.data_file={str(path)!r} holds no {epochs}-epoch results (its "
                 f"budgets: {sorted(budgets) or 'none'}); set oracle.epochs"
             )
 

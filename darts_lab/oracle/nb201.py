@@ -1,9 +1,9 @@
 """NAS-Bench-201 oracle: the true accuracy of a derived cell, looked up in the benchmark.
 
 Optional: `pip install nas-bench-201` and pass `oracle=nb201
-oracle.benchmark_file=<NAS-Bench-201-v1_1-096897.pth>` (or v1_0). Each epoch the current Π_S(α)
+oracle.data_file=<NAS-Bench-201-v1_1-096897.pth>` (or v1_0). Each epoch the current Π_S(α)
 is looked up and its test accuracy logged as `oracle/<dataset>` (GAEA Fig. 4); the final
-architecture's numbers go to benchmark.json.
+architecture's numbers go to oracle.json.
 Numbers are the benchmark's 200-epoch training, averaged over its seeds.
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from darts_lab.config import ConfigError
 from darts_lab.export.tables import markdown_table
-from darts_lab.oracle.base import Oracle, Scores
+from darts_lab.oracle.base import Oracle, Scores, oracle_file
 from darts_lab.safe_load import load_torch
 from darts_lab.search_space.base import GenotypeBase
 from darts_lab.search_space.nb201 import Nb201Genotype
@@ -47,11 +47,11 @@ def load_benchmark(path: Path) -> dict:
     """The NAS-Bench-201 file, loaded weights_only with exactly SAFE_GLOBALS; a truncated,
     foreign or hostile file is one line."""
     what = "NAS-Bench-201 benchmark file"
-    data = load_torch(path, what, SAFE_GLOBALS, option="oracle.benchmark_file")
+    data = load_torch(path, what, SAFE_GLOBALS, option="oracle.data_file")
     missing = [key for key in KEYS if not isinstance(data, dict) or key not in data]
     if missing:
         raise ConfigError(
-            f"oracle.benchmark_file={str(path)!r} is not a {what}: no {', '.join(missing)} in it"
+            f"oracle.data_file={str(path)!r} is not a {what}: no {', '.join(missing)} in it"
         )
     return _Loaded(data)
 
@@ -59,11 +59,13 @@ def load_benchmark(path: Path) -> dict:
 class Nb201Oracle(Oracle):
     genotype_type = Nb201Genotype
 
-    def __init__(self, benchmark_file: str | Path) -> None:
-        path = Path(benchmark_file).expanduser()
+    def __init__(
+        self, data_file: str | Path | None = None, benchmark_file: str | Path | None = None
+    ) -> None:
+        path = oracle_file(data_file, benchmark_file, "NAS-Bench-201-v1_1-096897.pth")
         if not path.is_file():
             raise ConfigError(
-                f"oracle.benchmark_file={str(benchmark_file)!r}: no such file (download "
+                f"oracle.data_file={str(path)!r}: no such file (download "
                 f"NAS-Bench-201-v1_1-096897.pth from the NAS-Bench-201 repository)"
             )
         try:
@@ -96,7 +98,7 @@ class Nb201Oracle(Oracle):
         return {
             "oracle": self.name,
             "arch": arch,
-            "benchmark_file": str(self.path),
+            "data_file": str(self.path),
             "test_accuracy": self.test_accuracy(arch),
         }
 
