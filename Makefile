@@ -32,7 +32,8 @@ search-rnn: $(STAMP)
 # The regret table (docs "Embedded benchmark"): 19 method rows x 10 seeds (0-9) on the embedded
 # benchmark, 2 jobs at a time with one thread each, then darts_lab.report (+ random search, CIs,
 # paired tests, CIFAR-10 transfer with the analognas extra) into multirun/regret/report.md, and
-# the rows into the package (regret_results.json: make search's context line). Re-running it
+# publishes the rows (darts_lab/benchmark/regret_results.json: make search's context line) with
+# `report --publish`. Re-running it
 # finishes an interrupted sweep (resume=auto: finished jobs are skipped, cut-off ones resume).
 # The α learning rate is scaled with the α-steps a schedule takes: r = 10 schedules (cs10, fimt,
 # darts_prime) take 1/11 of alternate's α-steps, so 11 x the overlay's 0.03; the EG rows take
@@ -51,8 +52,7 @@ regret: $(STAMP)
 		arch_optimizer.lr=0.5 $(REGRET)
 	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
 		+experiment=darts_es,beta_darts,darts_minus,fair_darts,drnas,sdarts_rs,sdarts_adv $(REGRET)
-	$(BIN)/python -m darts_lab.report multirun/regret
-	cp multirun/regret/embedded_regret.json darts_lab/benchmark/regret_results.json
+	$(BIN)/python -m darts_lab.report multirun/regret --publish
 
 # The GPU acceptance check (README "GPU acceptance check"): every search space x method in fp32
 # and bf16-mixed, a CPU->GPU resume, 1-process NCCL DDP, a retraining; gpu_check.json + a table.

@@ -163,7 +163,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with its complaint as the one `error:` line darts_lab prints (exit 2)."""
 
     def error(self, message: str) -> NoReturn:
-        raise ConfigError(f"{message} (usage: {self.prog} <multirun dir> [--status])")
+        raise ConfigError(f"{message} (usage: {self.prog} <multirun dir> [--status] [--publish])")
 
 
 def main() -> None:
@@ -174,14 +174,34 @@ def main() -> None:
     parser.add_argument(
         "--status", action="store_true", help="every job's state and the command that finishes it"
     )
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="also write each oracle's regret rows where it ships them (make regret: the "
+        "embedded oracle's, read by make search's context line)",
+    )
     try:
         args = parser.parse_args()
         directory = args.multirun.expanduser()
         markdown = status_report(directory) if args.status else report(directory)[0]
+        if args.publish and not args.status:
+            markdown += "".join(f"\npublished: {path}" for path in publish(directory))
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     print(markdown)
+
+
+def publish(directory: Path) -> list[Path]:
+    """Each oracle's `<name>_regret.json` the report wrote, copied to the oracle's
+    `results_file` (the package data it ships), for the oracles that have one."""
+    published = []
+    for name, oracle in Oracle.available().items():
+        summary = directory / f"{name}_regret.json"
+        if oracle.results_file is not None and summary.is_file():
+            write_text(oracle.results_file, summary.read_text())
+            published.append(oracle.results_file)
+    return published
 
 
 if __name__ == "__main__":

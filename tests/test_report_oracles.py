@@ -93,3 +93,19 @@ def test_the_old_spelling_of_the_data_file_is_still_read(caplog) -> None:
     assert caplog.messages == ["oracle.benchmark_file is deprecated: it is now oracle.data_file"]
     with pytest.raises(ConfigError, match="oracle.data_file: give the path of the file"):
         oracle_file(None, None, "the file")
+
+
+def test_publish_writes_the_rows_where_the_oracle_ships_them(tmp_path: Path, monkeypatch) -> None:
+    """`report DIR --publish` (make regret): the oracle's <name>_regret.json, as the report
+    wrote it, goes to its results_file; oracles without one publish nothing."""
+    from darts_lab.oracle.analognas import AnalogNasOracle
+    from darts_lab.report import publish
+
+    root = fake_multirun(tmp_path / "sweep", "analognas")
+    report(root)
+    assert publish(root) == []  # AnalogNAS ships no rows
+    shipped = tmp_path / "package" / "rows.json"
+    shipped.parent.mkdir()
+    monkeypatch.setattr(AnalogNasOracle, "results_file", shipped)
+    assert publish(root) == [shipped]
+    assert shipped.read_text() == (root / "analognas_regret.json").read_text()

@@ -48,6 +48,8 @@ class Oracle(SearchCallback):
     name: ClassVar[str]  # its option in conf/oracle/ and its name in oracle.json
     genotype_type: ClassVar[type[GenotypeBase]]  # the architectures it knows
     report_file = "oracle.json"
+    # where `python -m darts_lab.report DIR --publish` writes its regret rows (package data)
+    results_file: ClassVar[Path | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

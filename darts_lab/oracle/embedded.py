@@ -21,6 +21,7 @@ RESULTS = SHIPPED.with_name("regret_results.json")  # make regret's rows, for th
 class EmbeddedOracle(RegretOracle):
     genotype_type = Nb201Genotype
     title = "embedded benchmark: regret per epoch"
+    results_file = RESULTS
 
     def __init__(self, table: str | None = None) -> None:
         super().__init__()
