@@ -21,13 +21,6 @@ from tests.hostile import Payload, hostile_checkpoint, hostile_pickle, truncated
 from tests.test_nb201 import write_benchmark
 from tests.test_rnn import write_ptb
 
-TINY = [
-    "dataset.batch_size=32",
-    "trainer.max_epochs=1",
-    "trainer.enable_progress_bar=false",
-    "logger=none",
-    "figures=false",
-]
 HYDRA_RECORD = {".hydra", "search.log", "train.log"}  # Hydra writes these before any main runs
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from darts_lab import search as search_cli
 from darts_lab import train as train_cli
-from tests.bad_input import TINY, assert_one_error_line, assert_run_dir_clean, cli, files
+from tests.bad_input import assert_one_error_line, assert_run_dir_clean, cli, files
+from tests.conftest import TINY
 from tests.hostile import tree_digest
 
 __all__ = ["files"]  # the shared module-scoped fixture
