@@ -36,7 +36,7 @@ SPACES = {
     "nb1shot1": ["search_space=nb1shot1"],
     "darts_rnn": ["search_space=darts_rnn", "dataset=tiny_corpus", "task=language_model"],
 }
-PAIRS = list(itertools.product(["alternate", "constant", "fimt"], ["none", "proximity", "admm"]))
+PAIRS = list(itertools.product(options("schedule"), options("regularizer")))  # from conf/
 METHODS = options("method")  # read from conf/method/
 # every method × space; the parametrizations and the schedule × regularizer pairs in turn
 DOMAIN = {"adam": "logits", "eg": "simplex", "sgd": "logits", "sigmoid": "gates"}  # as stored
