@@ -56,7 +56,7 @@ class EmbeddedOracle(RegretOracle):
         if self.path != SHIPPED:
             return ""
         if not RESULTS.is_file():
-            return "\none seed is an anecdote: `make regret` runs every row with 10 seeds (README)"
+            return "\none seed is an anecdote: `make regret` runs every row with 10 seeds"
         methods = json.loads(RESULTS.read_text())["methods"]
         if experiment not in methods:
             return (
