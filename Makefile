@@ -32,7 +32,7 @@ search-rnn: $(STAMP)
 # The regret table (docs "Embedded benchmark"): 19 method rows x 10 seeds (0-9) on the embedded
 # benchmark, 2 jobs at a time with one thread each, then darts_lab.report (+ random search, CIs,
 # paired tests, CIFAR-10 transfer with the analognas extra) into multirun/regret/report.md, and
-# publishes the rows (darts_lab/benchmark/regret_results.json: make search's context line) with
+# publishes the rows (darts_lab/embedded/regret_results.json: make search's context line) with
 # `report --publish`. Re-running it
 # finishes an interrupted sweep (resume=auto: finished jobs are skipped, cut-off ones resume).
 # The α learning rate is scaled with the α-steps a schedule takes: r = 10 schedules (cs10, fimt,

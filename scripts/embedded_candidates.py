@@ -17,10 +17,10 @@ import statistics
 from dataclasses import replace
 from pathlib import Path
 
-from darts_lab.benchmark.build import build
-from darts_lab.benchmark.cells import all_cells
-from darts_lab.benchmark.protocol import Protocol
-from darts_lab.benchmark.validate import transfer
+from darts_lab.embedded.build import build
+from darts_lab.embedded.cells import all_cells
+from darts_lab.embedded.protocol import Protocol
+from darts_lab.embedded.validate import transfer
 from darts_lab.oracle.analognas import load_accuracies, shipped_table
 
 # the first table's protocol: scikit-learn's 8×8 digits (issue #35 replaced it by Fashion-MNIST)

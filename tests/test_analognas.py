@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from darts_lab.benchmark.table import Table
-from darts_lab.benchmark.validate import transfer
 from darts_lab.config import ConfigError
+from darts_lab.embedded.table import Table
+from darts_lab.embedded.validate import transfer
 from darts_lab.oracle.analognas import AnalogNasOracle, load_accuracies, to_codes
 from darts_lab.search import run_search
 from tests.conftest import make_cfg

@@ -1,4 +1,4 @@
-"""Bad-input suite of `darts_lab.report` and `python -m darts_lab.benchmark build` (see
+"""Bad-input suite of `darts_lab.report` and `python -m darts_lab.embedded build` (see
 tests/bad_input.py)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from darts_lab import report as report_cli
-from darts_lab.benchmark import build as benchmark_cli
+from darts_lab.embedded import build as benchmark_cli
 from tests.bad_input import assert_one_error_line, cli
 from tests.hostile import tree_digest
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from darts_lab.benchmark.build import build
-from darts_lab.benchmark.cells import all_cells, expression
-from darts_lab.benchmark.protocol import Protocol
-from darts_lab.benchmark.regret import random_search
-from darts_lab.benchmark.table import SHIPPED, Table, kendall_tau, load_table
 from darts_lab.config import ConfigError
+from darts_lab.embedded.build import build
+from darts_lab.embedded.cells import all_cells, expression
+from darts_lab.embedded.protocol import Protocol
+from darts_lab.embedded.random_search import random_search
+from darts_lab.embedded.table import SHIPPED, Table, kendall_tau, load_table
 from darts_lab.report import report
 from darts_lab.search import run_search
 from darts_lab.search_space.nb201 import Nb201Genotype
@@ -231,7 +231,7 @@ def test_oracle_summary_line_puts_the_seed_in_context(tmp_path: Path, monkeypatc
 
 
 def test_random_shift_moves_each_image_within_bounds() -> None:
-    from darts_lab.benchmark.protocol import random_shift
+    from darts_lab.embedded.protocol import random_shift
 
     x = torch.full((3, 1, 4, 4), -1.0)
     x[:, 0, 1, 2] = 1.0  # one bright pixel per image on a -1 background
@@ -247,8 +247,8 @@ def test_random_shift_moves_each_image_within_bounds() -> None:
 
 
 def test_digits_resized_and_the_protocols_dtype() -> None:
-    from darts_lab.benchmark.protocol import protocol_splits
     from darts_lab.data.digits import DigitsDataModule
+    from darts_lab.embedded.protocol import protocol_splits
 
     train, test = DigitsDataModule(image_size=16)._tensors()
     assert train.tensors[0].shape[1:] == (1, 16, 16) and len(test) == 359
@@ -263,7 +263,7 @@ def test_validate_tau_against_a_crafted_external_table() -> None:
     """transfer(): 3 cells, ours (0.1, 0.85, 0.7) vs CIFAR-10 (10, 80, 90): pairs (0,conv)
     and (0,skip) concordant, (conv,skip) discordant → τ = 1/3; our best cell (conv) is at
     CIFAR-10 percentile 2/3; parameter counts not recorded → nan."""
-    from darts_lab.benchmark.validate import transfer
+    from darts_lab.embedded.validate import transfer
     from darts_lab.oracle.analognas import to_codes
 
     table = crafted()
@@ -279,6 +279,8 @@ def test_validate_tau_against_a_crafted_external_table() -> None:
     t = transfer(table, external)
     assert t["kendall_tau"] == pytest.approx(1 / 3) and t["spearman"] == pytest.approx(0.5)
     assert t["best_cell_external_percentile"] == pytest.approx(100 * 2 / 3)
+    # the 10 best (all 3 here): conv (CIFAR-10 80: pct 2/3), skip (90: 1), none (10: 1/3)
+    assert t["best10_min_external_percentile"] == pytest.approx(100 / 3)
     assert t["cells"] == 3 and t["params_kendall_tau"] != t["params_kendall_tau"]
 
 
@@ -299,7 +301,7 @@ def test_tables_name_their_dataset_and_older_ones_mean_digits(tmp_path: Path) ->
 def test_a_run_cut_off_mid_write_is_trained_again(tmp_path: Path) -> None:
     """A partial file whose last line lacks its newline (a kill while writing, or a copy taken
     mid-write): that line is dropped, the complete ones kept, appends start on a new line."""
-    from darts_lab.benchmark.build import finished_lines
+    from darts_lab.embedded.build import finished_lines
 
     partial = tmp_path / "t.partial.jsonl"
     partial.write_text('["k", {"seed": 0}]\n["k", {"se')

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from darts_lab.benchmark.protocol import DATASETS
+from darts_lab.embedded.protocol import DATASETS
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUPS = sorted(p.name for p in (ROOT / "conf").iterdir() if p.is_dir())

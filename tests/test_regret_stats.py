@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from darts_lab.benchmark.regret import RANDOM, collapsed, regret_rows
 from darts_lab.callbacks.param_free_ops import nb201_parameter_free
+from darts_lab.regret import RANDOM, collapsed, regret_rows
 from darts_lab.stats import bootstrap_ci, paired_p, unpaired_p
 from darts_lab.threads import choose_threads
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from darts_lab.benchmark.table import SHIPPED
+from darts_lab.embedded.table import SHIPPED
 from darts_lab.oracle.base import Oracle
 from darts_lab.report import report
 

@@ -2,7 +2,7 @@
 
 1,797 grey images of 10 classes. A fixed 80/20 split (independent of the run seed) gives the
 search training set and a held-out test set. `image_size` > 8 resizes them (bilinear), as the
-embedded benchmark's protocol may (darts_lab/benchmark/protocol.py).
+embedded benchmark's protocol may (darts_lab/embedded/protocol.py).
 """
 
 from __future__ import annotations

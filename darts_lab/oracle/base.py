@@ -155,8 +155,8 @@ class RegretOracle(Oracle):
 
     @classmethod
     def aggregate(cls, scores: Scores, out_dir: Path) -> list[str]:
-        from darts_lab.benchmark.regret import regret_rows, regret_summary, seed_chart
         from darts_lab.export.artifacts import write_json
+        from darts_lab.regret import regret_rows, regret_summary, seed_chart
 
         scored = {m: [r for r in runs if "regret" in r] for m, runs in scores.items()}
         rows = regret_rows({**scored, **cls.baselines(scored)}, cls.parameter_free, cls.transfer)

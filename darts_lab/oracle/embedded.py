@@ -1,5 +1,5 @@
 """The embedded benchmark as an oracle (`oracle=embedded`): every epoch Π_S(α) is looked up in
-the shipped table (darts_lab/benchmark/) and its mean test accuracy, regret (best in the table −
+the shipped table (darts_lab/embedded/) and its mean test accuracy, regret (best in the table −
 this) and percentile are logged as `oracle/test_acc`, `oracle/regret`, `oracle/percentile`; the
 final values go to oracle.json and the regret curve to oracle.png (GAEA Fig. 4 style)."""
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from darts_lab.benchmark.table import SHIPPED, load_table
 from darts_lab.callbacks.param_free_ops import nb201_parameter_free
 from darts_lab.config import ConfigError
+from darts_lab.embedded.table import SHIPPED, load_table
 from darts_lab.oracle.base import RegretOracle, Scores
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 from darts_lab.search_space.nb201 import Nb201Genotype
@@ -98,7 +98,8 @@ class EmbeddedOracle(RegretOracle):
     @classmethod
     def baselines(cls, scores: Scores) -> Scores:
         """Random search on the table the runs were scored by (when they agree on one)."""
-        from darts_lab.benchmark.regret import RANDOM, random_search
+        from darts_lab.embedded.random_search import random_search
+        from darts_lab.regret import RANDOM
 
         tables = {r.get("table") for runs in scores.values() for r in runs}
         seeds = max((len(runs) for runs in scores.values()), default=0)

@@ -1,4 +1,4 @@
-"""The command line of the embedded benchmark: `python -m darts_lab.benchmark build|validate`
+"""The command line of the embedded benchmark: `python -m darts_lab.embedded build|validate`
 (build.py, validate.py). Bad options are one `error:` line and exit code 2."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from darts_lab.benchmark.build import build, finished_lines
-from darts_lab.benchmark.protocol import DATASETS, Protocol
-from darts_lab.benchmark.table import SHIPPED, load_table
-from darts_lab.benchmark.validate import report
 from darts_lab.config import SEED_MAX, ConfigError
+from darts_lab.embedded.build import build, finished_lines
+from darts_lab.embedded.protocol import DATASETS, Protocol
+from darts_lab.embedded.table import SHIPPED, load_table
+from darts_lab.embedded.validate import report
 from darts_lab.search_space.nb201 import NB201_OPS
 
 
@@ -130,7 +130,7 @@ def run_validate(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = _Parser(
-        prog="python -m darts_lab.benchmark",
+        prog="python -m darts_lab.embedded",
         description="The embedded benchmark: build its table, or validate one against CIFAR-10.",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

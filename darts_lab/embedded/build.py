@@ -16,9 +16,9 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from darts_lab.benchmark.cells import all_cells, representative
-from darts_lab.benchmark.protocol import Protocol, protocol_splits, train_cell
-from darts_lab.benchmark.table import Table
+from darts_lab.embedded.cells import all_cells, representative
+from darts_lab.embedded.protocol import Protocol, protocol_splits, train_cell
+from darts_lab.embedded.table import Table
 from darts_lab.export.artifacts import write_json
 
 _splits: dict | None = None
@@ -37,7 +37,7 @@ def _run(job: tuple[str, str, int, Protocol]) -> tuple[str, dict]:
 
 def code_version() -> str:
     """The git commit of the code that builds, `-dirty` if the files that define a cell's
-    training (darts_lab/benchmark, darts_lab/search_space) differ from it or are untracked."""
+    training (darts_lab/embedded, darts_lab/search_space) differ from it or are untracked."""
     root = Path(__file__).resolve().parents[2]
 
     def git(*args: str) -> str:
@@ -50,7 +50,7 @@ def code_version() -> str:
 
     head = git("rev-parse", "--short", "HEAD")
     changed = git(  # a build's own partial file is data, not code
-        "status", "--porcelain", "darts_lab/benchmark", "darts_lab/search_space",
+        "status", "--porcelain", "darts_lab/embedded", "darts_lab/search_space",
         ":(exclude)*.partial.jsonl",
     )  # fmt: skip
     return (head + ("-dirty" if changed else "")) if head else "unknown"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from darts_lab.benchmark.cells import expression
-from darts_lab.benchmark.protocol import LEGACY, Protocol
 from darts_lab.config import ConfigError
+from darts_lab.embedded.cells import expression
+from darts_lab.embedded.protocol import LEGACY, Protocol
 from darts_lab.search_space.nb201 import Nb201Genotype
 
 SHIPPED = Path(__file__).with_name("fashion_nb201.json")
@@ -101,7 +101,7 @@ def load_table(
     if not path.is_file():
         raise ConfigError(
             f"{option}={path}: no benchmark table there: build one with "
-            f"python -m darts_lab.benchmark build"
+            f"python -m darts_lab.embedded build"
         )
     try:
         data = json.loads(path.read_text())
@@ -110,7 +110,7 @@ def load_table(
     except (ValueError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
         raise ConfigError(
             f"{option}={path} is not a darts_lab benchmark table ({type(e).__name__}: {e}); "
-            f"build one with python -m darts_lab.benchmark build"
+            f"build one with python -m darts_lab.embedded build"
         ) from None
     expected = (protocol or Protocol()).to_json()
     if isinstance(data.get("protocol"), dict):  # keys added since it was built: their old value
@@ -118,7 +118,7 @@ def load_table(
     if not any_protocol and data.get("protocol") != expected:
         raise ConfigError(
             f"{option}={path} was built with protocol {data.get('protocol')}, the code's is "
-            f"{expected}: rebuild it with python -m darts_lab.benchmark build"
+            f"{expected}: rebuild it with python -m darts_lab.embedded build"
         )
     return Table(data["protocol"], data.get("code_version", "unknown"), data["cells"])
 

@@ -1,14 +1,13 @@
 """Search quality by regret: per method, over seeds, the final architecture's true test
 accuracy and regret with a 95 % bootstrap CI and the median, the share of seeds that collapsed,
 tests against random search and DARTS, and (where the oracle has them) the percentile, the
-found cells' CIFAR-10 accuracy and the final α entropy; a random-search baseline from the
-embedded table; report.png with every seed and the CIs. Used by the oracles' `aggregate`
-(darts_lab/oracle/)."""
+found cells' CIFAR-10 accuracy and the final α entropy; report.png with every seed and the CIs.
+Used by every oracle's `aggregate` (darts_lab/oracle/); an oracle may add baselines (the
+embedded table: random search, darts_lab/embedded/random_search.py)."""
 
 from __future__ import annotations
 
 import math
-import random
 import statistics
 from collections.abc import Callable
 from pathlib import Path
@@ -18,8 +17,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from darts_lab.benchmark.cells import all_cells  # noqa: E402
-from darts_lab.benchmark.table import Table  # noqa: E402
 from darts_lab.export.artifacts import save_figure
 from darts_lab.stats import bootstrap_ci, mean_std, paired_p, unpaired_p  # noqa: E402
 
@@ -28,18 +25,6 @@ RANDOM = f"random search (k={RANDOM_K})"
 REFERENCE = "darts"  # the method every other is tested against, seed by seed
 COLLAPSE_FREE_OPS = 4  # Π_S with this many parameter-free ops (of 6 edges) has collapsed
 COLLAPSE_PERCENTILE = 20.0  # ... as has a cell below this percentile of the table
-
-
-def random_search(table: Table, k: int = RANDOM_K, seeds: range = range(4)) -> list[dict]:
-    """Best of k architectures drawn uniformly from the whole space (all op assignments), chosen
-    by one training seed's validation accuracy, scored by its mean test accuracy."""
-    strings = [s for members in all_cells(table.protocol["ops"]).values() for s in members]
-    results = []
-    for seed in seeds:
-        drawn = random.Random(seed).sample(strings, k)
-        best = max(drawn, key=lambda arch: table.entry(arch)["runs"][0]["val_acc"])
-        results.append({"seed": str(seed), "arch": best, **table.score(best)})
-    return results
 
 
 def collapsed(run: dict, parameter_free: Callable[[dict], int | None]) -> bool:
