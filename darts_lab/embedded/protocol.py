@@ -7,11 +7,11 @@ data: the Fashion-MNIST subset shipped in the package at 16×16 (darts_lab/data/
 of its 11,000 training images 1,000 are held out (seed 0) for validation and 10,000 train; its
 5,000 test images are the search's test set too.
 
-Why these numbers (README "Embedded benchmark", scripts/embedded_candidates.py: 150 seeded
+Why these numbers (docs/embedded.md, scripts/embedded_candidates.py: 150 seeded
 random cells per candidate, τ against AnalogNAS-Bench's CIFAR-10): more training images moved
 τ more than epochs, channels or cells per stage did; 10,000 images × 2 epochs with 4 channels
-and one cell per stage cost ~3 s a run, 3 seeds of the 1,066 functionally distinct cells over
-{none, skip_connect, nor_conv_3x3, avg_pool_3x3} in ~2.5 h with 2 processes. The first table
+and one cell per stage cost ~7 s a run on one core, 3 seeds of the 1,066 distinct cells over
+{none, skip_connect, nor_conv_3x3, avg_pool_3x3} in ~2.8 h with 2 processes. The first table
 (scikit-learn's 8×8 digits, `dataset="digits"`) ranked cells at τ 0.19 against CIFAR-10.
 """
 
