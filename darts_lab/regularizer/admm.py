@@ -26,7 +26,7 @@ class Admm(Regularizer):
     def __init__(self, rho: float = 0.1, every: int = 10, discount: float = 1.0) -> None:
         super().__init__()
         check("regularizer.rho", rho, lambda v: v >= 0, "a number >= 0")
-        low = self.periods_per_every + 1  # at least one α-step between updates
+        low = self.steps_short_of_every + 1  # at least one α-step between updates
         check(
             "regularizer.every",
             every,
@@ -35,13 +35,13 @@ class Admm(Regularizer):
         )
         check("regularizer.discount", discount, lambda v: 0 <= v <= 1, "a number in [0, 1]")
         self.rho, self.discount = rho, discount
-        self.period = every - self.periods_per_every
+        self.period = every - self.steps_short_of_every
         self.z: Weights = {}
         self.u: Weights = {}
         self.arch_steps = 0  # α-steps since the last z, u update
         self._residual: torch.Tensor | float = 0.0
 
-    periods_per_every = 1  # the code's period is every − 1 α-steps
+    steps_short_of_every = 1  # the code's period is every − 1 α-steps
 
     def initial_z(self, arch: Architecture) -> Weights:
         return {k: a.detach().clone() for k, a in arch.alphas.items()}  # the raw α

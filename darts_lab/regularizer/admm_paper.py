@@ -15,7 +15,7 @@ from darts_lab.regularizer.admm import Admm
 
 
 class AdmmPaper(Admm):
-    periods_per_every = 0  # z and u move every `every` α-steps
+    steps_short_of_every = 0  # z and u move every `every` α-steps
 
     def __init__(self, rho: float = 0.1, every: int = 10, discount: float = 0.8) -> None:
         super().__init__(rho, every, discount)
