@@ -27,12 +27,8 @@ from omegaconf import DictConfig  # noqa: E402
 from darts_lab import perf  # noqa: E402
 from darts_lab.arch.activation import Activation  # noqa: E402
 from darts_lab.arch.architecture import Architecture  # noqa: E402
-from darts_lab.arch_optimizer import accepted_domains  # noqa: E402
-from darts_lab.callbacks.base import (  # noqa: E402
-    SearchCallback,
-    callback_configs,
-    instantiate_callbacks,
-)
+from darts_lab.callbacks.base import SearchCallback, instantiate_callbacks  # noqa: E402
+from darts_lab.combination import check_combination, option  # noqa: E402
 from darts_lab.config import ConfigError, validate  # noqa: E402
 from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
@@ -54,7 +50,8 @@ from darts_lab.lit.preemption import (  # noqa: E402
 )
 from darts_lab.lit.run_lock import RunLock  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
-from darts_lab.loggers import choice, close_loggers, log_facts, make_loggers, run_labels  # noqa: E402
+from darts_lab.lit.settings import Acceleration, ArchPacing  # noqa: E402
+from darts_lab.loggers import close_loggers, log_facts, make_loggers, run_labels  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
 from darts_lab.then_train import (  # noqa: E402
     check_then_train,
@@ -65,40 +62,6 @@ from darts_lab.then_train import (  # noqa: E402
 from darts_lab.threads import set_threads  # noqa: E402
 
 log = logging.getLogger("darts_lab.search")  # one name whether run as a module or imported
-
-
-def option(cfg: DictConfig, group: str) -> str:
-    """`group=choice`, as the user wrote it on the CLI."""
-    return f"{group}={choice(cfg, group)}"
-
-
-def check_combination(cfg: DictConfig, space: type[SearchSpace], activation: Activation) -> None:
-    """Refuse, in one line naming both options, what the pieces declare they cannot do."""
-    kinds = {
-        "dataset": get_class(cfg.dataset._target_).kind,
-        "task": get_class(cfg.task._target_).inputs,
-        "search_space": space.inputs,
-    }
-    if len(set(kinds.values())) > 1:
-        raise ConfigError(
-            "these options work on different data: "
-            + ", ".join(f"{option(cfg, group)} ({kind})" for group, kind in kinds.items())
-            + " (text: dataset=ptb or tiny_corpus, task=language_model, search_space=darts_rnn)"
-        )
-    if lacking := space.capabilities.lacks(activation.needs):
-        raise ConfigError(
-            f"{option(cfg, 'activation')} needs a search space with {', '.join(lacking)}, "
-            f"which {option(cfg, 'search_space')} does not have"
-        )
-    domains = accepted_domains(cfg.arch_optimizer._target_)
-    if activation.domain not in domains:
-        raise ConfigError(
-            f"{option(cfg, 'arch_optimizer')} keeps {' or '.join(domains)} parameters, but "
-            f"{option(cfg, 'activation')} stores {activation.domain} (exponentiated gradient "
-            f"goes with activation=simplex; adam and sgd with softmax or crb)"
-        )
-    for config in callback_configs(cfg):  # before any is built (an oracle loads its file)
-        get_class(config._target_).check_space(space, option(cfg, "search_space"))
 
 
 def build_space(cfg: DictConfig, activation: Activation, data: SearchDataModule) -> SearchSpace:
@@ -165,14 +128,12 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
             instantiate(cfg.task, **datamodule.task_sizes()),
             method,
             instantiate(cfg.w_optimizer),
-            arch_lr_anneal=cfg.arch_lr_anneal,
-            arch_warmup_epochs=cfg.arch_warmup_epochs,
-            arch_grad_clip=cfg.arch_grad_clip,
-            channels_last=perf.channels_last(
-                cfg.perf.channels_last, getattr(datamodule, "image_size", None)
+            ArchPacing(cfg.arch_warmup_epochs, cfg.arch_grad_clip, cfg.arch_lr_anneal),
+            Acceleration(
+                perf.channels_last(cfg.perf.channels_last, getattr(datamodule, "image_size", None)),
+                cfg.perf.compile_backend if cfg.perf.compile else None,
+                cfg.perf.recompute_edges,
             ),
-            recompute_edges=cfg.perf.recompute_edges,
-            compile_backend=cfg.perf.compile_backend if cfg.perf.compile else None,
         )
         plugins = instantiate_callbacks(cfg)  # conf/callbacks/ and the oracle
         for plugin in plugins:

@@ -52,6 +52,7 @@ from darts_lab.arch.activation import Softmax  # noqa: E402
 from darts_lab.arch.architecture import Architecture  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
+from darts_lab.lit.settings import Acceleration  # noqa: E402
 from darts_lab.method.darts import Darts  # noqa: E402
 from darts_lab.method.gdas import Gdas  # noqa: E402
 from darts_lab.method.second_order import SecondOrderDarts  # noqa: E402
@@ -240,8 +241,7 @@ def time_lightning(
         Classification(10, channels_last=args.channels_last),
         SecondOrderDarts() if second else VARIANTS[variant][1](),
         SgdCosine(),
-        channels_last=args.channels_last,
-        recompute_edges=args.recompute_edges,
+        acceleration=Acceleration(args.channels_last, recompute_edges=args.recompute_edges),
     )
     n = 2 * args.batch * (args.warmup + args.steps)
     dm = RandomImages(n, args.channels, args.size, batch_size=args.batch)

@@ -100,6 +100,7 @@ SLOW_FIRST = (
     "test_sweeps",
     "test_w_optimizer",
     "test_search",
+    "test_combinations",
     "test_preemption",
 )
 

@@ -1,99 +1,178 @@
-"""Every combination of (activation, arch_optimizer, search_space, method), read from
-conf/: the refused ones fail with one line naming both options, the others take 2 steps."""
+"""The one combination suite: method × schedule × regularizer × activation × arch optimizer ×
+search space, every option read from conf/ (plus a toy method from tests/plugin_conf/, to show a
+new method is one class + one yaml). Each case either takes 2 steps, or refuses in one line that
+names the two conflicting options, exactly when the pieces' declarations predict it:
+
+- an activation's `needs` (search-space capabilities) and its parameter `domain`,
+- an optimizer's accepted domains (arch_optimizer/__init__.py),
+- a method's `activation_domains`, `space_inputs` and `needs_ops` (method/base.py).
+
+Cases: one per distinct refusal (rule and pair of options), and a greedy pairwise covering of
+the combinations that run: every two options of different groups that can run together do so in
+at least one case."""
+
+from __future__ import annotations
 
 import itertools
+import json
+import math
+from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 import pytest
 from hydra.utils import get_class
 from omegaconf import OmegaConf
 
+from darts_lab.arch_optimizer import accepted_domains
 from darts_lab.config import ConfigError
-from darts_lab.search import run_search
+from darts_lab.export.artifacts import read_status
+from darts_lab.method.darts import Darts
+from darts_lab.search import build, run_search
 from tests.conftest import CONF_DIR, make_cfg, options
 
-# what the pieces declare they cannot do together (by hand, against build()'s checks)
-REFUSED = {
-    ("softmax", "eg"): "stores logits",  # EG keeps the simplex
-    ("crb", "eg"): "stores box",
-    ("simplex", "adam"): "stores simplex",  # an additive step leaves the simplex
-    ("simplex", "sgd"): "stores simplex",
-    ("sigmoid", "eg"): "stores gates",
+PLUGIN_DIR = Path(__file__).parent / "plugin_conf"
+GROUPS = ("method", "schedule", "regularizer", "activation", "arch_optimizer", "search_space")
+# one option per search-space class (a *_paper option is the same class at the paper's size),
+# plus PC-DARTS's partial channels and edge weights on the DARTS cell
+VARIANTS = {
+    "pcdarts": ("darts_cnn", ["search_space.partial_channels=2", "search_space.edge_weights=true"])
 }
-
-
-def target(group: str, option: str) -> type:
-    return get_class(OmegaConf.load(Path(CONF_DIR) / group / f"{option}.yaml")._target_)
-
-
-def refusal(activation: str, optimizer: str, space: str, method: str) -> str | None:
-    """In build()'s order: the declared capabilities, the domain pairs above, then what the
-    method declares it works on."""
-    kind = target("activation", activation)
-    if lacking := target("search_space", space).capabilities.lacks(kind.needs):
-        return f"activation={activation} needs a search space with {', '.join(lacking)}"
-    if (activation, optimizer) in REFUSED:
-        return REFUSED[(activation, optimizer)]
-    domains = target("method", method).activation_domains
-    if domains is not None and kind.domain not in domains:
-        return f"works on op weights from {' or '.join(domains)}"
-    ops = OmegaConf.load(Path(CONF_DIR) / "search_space" / f"{space}.yaml").ops
-    if method == "darts_minus" and "skip_connect" not in ops:  # its auxiliary path is a skip
-        return "adds an auxiliary skip_connect"
-    if method == "drop_path" and target("search_space", space).inputs == "text":
-        return "drops edges of image cells"
-    return None
-
-
-# one option per search-space class (darts_cnn_paper is darts_cnn at another size)
-SPACES = [space for space in options("search_space") if not space.endswith("_paper")]
-# every activation × optimizer × space under DARTS; every other method × activation × space with
-# the activation's own optimizer (the domain pairs are the method-independent part)
-NATURAL = {"softmax": "adam", "simplex": "eg", "crb": "adam", "sigmoid": "adam"}
-COMBINATIONS = [
-    (activation, optimizer, space, "darts")
-    for activation, optimizer, space in itertools.product(
-        options("activation"), options("arch_optimizer"), SPACES
-    )
-] + [
-    (activation, NATURAL[activation], space, method)
-    for method, activation, space in itertools.product(
-        [m for m in options("method") if m != "darts"], options("activation"), SPACES
-    )
+SPACES = [s for s in options("search_space") if not s.endswith("_paper")] + list(VARIANTS)
+CHOICES = {
+    "method": [*options("method"), "shifted"],
+    "schedule": options("schedule"),
+    "regularizer": options("regularizer"),
+    "activation": options("activation"),
+    "arch_optimizer": options("arch_optimizer"),
+    "search_space": SPACES,
+}
+# α-steps within the 2 batches; plain SGD on logits at a rate that keeps them finite
+EXTRA = {
+    "constant": ["schedule.every=1"],
+    "fimt": ["schedule.r=1"],
+    "sgd": ["arch_optimizer.lr=0.01"],
+}
+TWO_STEPS = [
+    "dataset.batch_size=16",
+    "trainer.limit_train_batches=2",
+    "trainer.limit_val_batches=1",
 ]
 
 
-def test_the_groups_are_read_from_conf() -> None:
-    assert {"softmax", "simplex", "crb"} <= set(options("activation"))
-    assert {"darts", "erm", "second_order", "gdas"} <= set(options("method"))
-    assert set(NATURAL) == set(options("activation"))
+class Shifted(Darts):
+    """The toy method: the w-step mixes every op weight shifted by a constant."""
+
+    def __init__(self, shift: float = 0.1) -> None:
+        super().__init__()
+        self.shift = shift
+
+    def w_mixing(self, ctx, batch):  # noqa: ANN001, ANN201
+        weights, choices = super().w_mixing(ctx, batch)
+        return {k: w + self.shift for k, w in weights.items()}, choices
 
 
-@pytest.mark.parametrize("activation,optimizer,space,method", COMBINATIONS)
-def test_combination(
-    activation: str, optimizer: str, space: str, method: str, tmp_path: Path
-) -> None:
-    target = OmegaConf.load(Path(CONF_DIR) / "search_space" / f"{space}.yaml")._target_
-    data = (
-        ["dataset=tiny_corpus", "task=language_model"] if get_class(target).inputs == "text" else []
-    )
-    cfg = make_cfg(
-        *data,
-        f"activation={activation}",
-        f"arch_optimizer={optimizer}",
+@cache
+def yaml(group: str, name: str):  # noqa: ANN201
+    name = VARIANTS.get(name, (name,))[0]
+    path = Path(CONF_DIR) / group / f"{name}.yaml"
+    return OmegaConf.load(path if path.exists() else PLUGIN_DIR / group / f"{name}.yaml")
+
+
+@cache
+def declared(group: str, name: str) -> type:
+    return get_class(yaml(group, name)._target_)
+
+
+def refusal(case: dict[str, str]) -> tuple[str, str, str] | None:
+    """(the message's key phrase, the two options it must name), from the declarations, in the
+    order darts_lab/combination.py checks them; None: the case runs."""
+    act, space, method = (declared(g, case[g]) for g in ("activation", "search_space", "method"))
+    named = {g: f"{g}={VARIANTS.get(case[g], (case[g],))[0]}" for g in GROUPS}
+    if space.capabilities.lacks(act.needs):
+        return "needs a search space with", named["activation"], named["search_space"]
+    if act.domain not in accepted_domains(yaml("arch_optimizer", case["arch_optimizer"])._target_):
+        return f"stores {act.domain}", named["arch_optimizer"], named["activation"]
+    if method.activation_domains is not None and act.domain not in method.activation_domains:
+        return "works on op weights from", named["method"], named["activation"]
+    if method.space_inputs is not None and space.inputs not in method.space_inputs:
+        return "works on search spaces of", named["method"], named["search_space"]
+    ops = [
+        op for op in yaml("search_space", case["search_space"]).ops if op not in act.excluded_ops
+    ]
+    if any(op not in ops for op in method.needs_ops):
+        return "needs the op(s)", named["method"], named["search_space"]
+    return None
+
+
+def pairwise(cases: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """A greedy covering: pick cases until every pair of options (of two groups) held by some
+    case is held by a picked one; each pick covers the most pairs still uncovered."""
+    pairs = [list(itertools.combinations(enumerate(case), 2)) for case in cases]
+    holders = defaultdict(list)
+    for k, held in enumerate(pairs):
+        for pair in held:
+            holders[pair].append(k)
+    uncovered, picked = set(holders), []
+    while uncovered:
+        best = max(holders[min(uncovered)], key=lambda k: sum(p in uncovered for p in pairs[k]))
+        picked.append(cases[best])
+        uncovered -= set(pairs[best])
+    return picked
+
+
+ALL = {c: refusal(dict(zip(GROUPS, c, strict=True))) for c in itertools.product(*CHOICES.values())}
+REFUSALS = {}
+for _case, _why in ALL.items():
+    if _why is not None:
+        REFUSALS.setdefault(_why, _case)  # the first case of each refusal
+RUNS = pairwise([case for case, why in ALL.items() if why is None])
+
+
+def config(case: tuple[str, ...]):  # noqa: ANN201
+    chosen = dict(zip(GROUPS, case, strict=True))
+    space, variant = VARIANTS.get(chosen["search_space"], (chosen["search_space"], []))
+    text = declared("search_space", space).inputs == "text"
+    return make_cfg(
+        f"hydra.searchpath=[file://{PLUGIN_DIR}]",
+        *(f"{g}={v}" for g, v in chosen.items() if g != "search_space"),
         f"search_space={space}",
-        f"method={method}",
-        "dataset.batch_size=16",
-        "trainer.limit_train_batches=2",
-        "trainer.limit_val_batches=1",
+        *variant,
+        *(["dataset=tiny_corpus", "task=language_model"] if text else []),
+        *(o for v in case for o in EXTRA.get(v, [])),
+        *TWO_STEPS,
     )
-    expected = refusal(activation, optimizer, space, method)
-    if expected is None:
-        run_search(cfg, tmp_path)
-        assert (tmp_path / "genotype.json").exists()
-        return
-    with pytest.raises(ConfigError, match=expected) as err:
-        run_search(cfg, tmp_path)
-    assert "\n" not in str(err.value)
-    assert "activation=" in str(err.value) or f"method={method}" in str(err.value)
+
+
+def test_the_cases_cover_every_option_and_pair() -> None:
+    for group, values in CHOICES.items():
+        assert {c[GROUPS.index(group)] for c in RUNS} == set(values), group
+    assert {why[0] for why in REFUSALS} == {
+        "needs a search space with", "stores logits", "stores simplex", "stores box",
+        "stores gates", "works on op weights from", "works on search spaces of", "needs the op(s)",
+    }  # fmt: skip
+    assert len(RUNS) < len(ALL) / 50  # the covering, not the product
+
+
+def test_the_toy_method_is_the_one_that_runs(tmp_path: Path) -> None:
+    case = next(c for c in RUNS if c[0] == "shifted")
+    search = build(config(case), tmp_path)
+    assert type(search.module.method).__name__ == "Shifted" and search.module.method.shift == 0.1
+
+
+@pytest.mark.parametrize("case", RUNS, ids="-".join)
+def test_runs(case: tuple[str, ...], tmp_path: Path) -> None:
+    run_search(config(case), tmp_path)
+    assert read_status(tmp_path) == "finished"
+    weights = json.loads((tmp_path / "alphas.json").read_text())["weights"]
+    assert all(math.isfinite(v) for w in weights.values() for row in w for v in row)
+
+
+@pytest.mark.parametrize(("why", "case"), list(REFUSALS.items()), ids=lambda x: "-".join(x))
+def test_refuses(why: tuple[str, str, str], case: tuple[str, ...], tmp_path: Path) -> None:
+    phrase, *both = why
+    with pytest.raises(ConfigError, match=phrase) as err:
+        run_search(config(case), tmp_path)
+    message = str(err.value)
+    assert "\n" not in message and all(o in message for o in both), message
     assert not (tmp_path / "status").exists()  # refused before anything ran

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from darts_lab.lit.gradients import GradientScale
+from darts_lab.lit.settings import ArchPacing
 from darts_lab.search import build, run_search
 from darts_lab.w_optimizer.sgd import SgdCosine
 from tests.conftest import make_cfg
@@ -17,7 +18,7 @@ from tests.conftest import make_cfg
 
 class Stub(GradientScale):
     def __init__(self, arch_grad_clip: float | None = None, warmup_epochs: int = 0) -> None:
-        self.hparams = SimpleNamespace(arch_grad_clip=arch_grad_clip)
+        self.pacing = ArchPacing(grad_clip=arch_grad_clip)
         self.w_optimizer = SgdCosine(warmup_epochs=warmup_epochs)
         self.trainer = SimpleNamespace(precision_plugin=object())  # fp32: no loss scaler
         self.arch = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(2))])

@@ -1,5 +1,5 @@
 """Gradient norms, clipping and learning-rate scale of the search's two steps, mixed into
-SearchModule (a LightningModule with `net`, `arch`, its `w_optimizer` and the α-clip)."""
+SearchModule (a LightningModule with `net`, `arch`, its `w_optimizer` and α's `pacing`)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class GradientScale:
     def clip_arch_gradient(self, norm: torch.Tensor) -> None:
         """Clip α's gradient, of (scaled) norm `norm`, at `arch_grad_clip` (PC-DARTS's ImageNet
         search: 5); nothing when it is null."""
-        if clip := self.hparams.arch_grad_clip:
+        if clip := self.pacing.grad_clip:
             params = list(self.arch.parameters())
             nn.utils.clip_grads_with_norm_(params, clip * self.loss_scale(), norm)
 

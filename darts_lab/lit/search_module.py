@@ -9,6 +9,7 @@ loss and a metric are is the task's. This module only wires them into the step.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any
 
 import lightning as L
@@ -18,10 +19,11 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR, LRScheduler
 
 from darts_lab.arch.architecture import Architecture, mean_entropy
-from darts_lab.config import ConfigError, check
+from darts_lab.config import ConfigError
 from darts_lab.lit.gradients import GradientScale
 from darts_lab.lit.optim import OptimizerFactory, scaled_step
 from darts_lab.lit.reliability import ReliableSearch
+from darts_lab.lit.settings import Acceleration, ArchPacing
 from darts_lab.method.base import SearchMethod, StepContext
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
@@ -43,37 +45,15 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         task: Task,
         method: SearchMethod,
         w_optimizer: WeightOptimizer,
-        arch_lr_anneal: bool = False,
-        arch_warmup_epochs: int = 0,
-        arch_grad_clip: float | None = None,
-        channels_last: bool = False,
-        compile_backend: str | None = None,
-        recompute_edges: bool = False,
+        pacing: ArchPacing | None = None,
+        acceleration: Acceleration | None = None,
     ) -> None:
         super().__init__()
-        check(
-            "arch_warmup_epochs",
-            arch_warmup_epochs,
-            lambda v: isinstance(v, int) and v >= 0,
-            "an integer >= 0",
-        )
-        if arch_grad_clip is not None:
-            check("arch_grad_clip", arch_grad_clip, lambda v: v > 0, "a positive number or null")
         self.automatic_optimization = False
-        self.save_hyperparameters(
-            ignore=[
-                "net",
-                "arch",
-                "arch_optimizer",
-                "w_optimizer",
-                "schedule",
-                "regularizer",
-                "task",
-                "method",
-            ]
-        )
+        self.pacing, self.acceleration = pacing or ArchPacing(), acceleration or Acceleration()
+        self.save_hyperparameters(asdict(self.pacing) | asdict(self.acceleration))  # loggers
         self.net, self.arch = net, arch
-        if recompute_edges and not net.set_recompute(True):
+        if self.acceleration.recompute_edges and not net.set_recompute(True):
             raise ConfigError(
                 f"perf.recompute_edges checkpoints mixed ops, and {type(net).__name__} has none"
             )
@@ -93,10 +73,11 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
     def configure_model(self) -> None:
         """GPU fast paths: NHWC memory format (tensor cores), torch.compile of the supernet
         (in place, so checkpoints keep their keys; GDAS recompiles per sample: leave it off)."""
-        if self.hparams.channels_last:
+        if self.acceleration.channels_last:
             self.net.to(memory_format=torch.channels_last)
-        if self.hparams.compile_backend and not getattr(self, "_compiled", False):
-            self.net.compile(backend=self.hparams.compile_backend)
+        backend = self.acceleration.compile_backend
+        if backend and not getattr(self, "_compiled", False):
+            self.net.compile(backend=backend)
             self._compiled = True
 
     def configure_optimizers(self):
@@ -105,7 +86,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         epochs = max(1, self.trainer.max_epochs)
         steps = self.trainer.estimated_stepping_batches if self.w_optimizer.per_step else epochs
         schedulers = [self.w_optimizer.scheduler(w_opt, epochs, steps)]
-        if self.hparams.arch_lr_anneal:  # not in the DARTS, DARTS-PRIME or GAEA code: an ablation
+        if self.pacing.lr_anneal:  # not in the DARTS, DARTS-PRIME or GAEA code: an ablation
             schedulers.append(CosineAnnealingLR(a_opt, T_max=epochs, eta_min=0.0))
         return [w_opt, a_opt], schedulers
 
@@ -193,7 +174,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         """No α-step while the method holds α frozen: the first `arch_warmup_epochs` epochs
         (PC-DARTS / GAEA warm-up; DrNAS: those of each stage)."""
         epoch, epochs = self.current_epoch, self.trainer.max_epochs
-        return not self.method.arch_frozen(epoch, epochs, self.hparams.arch_warmup_epochs)
+        return not self.method.arch_frozen(epoch, epochs, self.pacing.warmup_epochs)
 
     def next_arch_batch(self) -> Batch:
         """The next α batch: bilevel from the α-val split, ERM an independent training batch."""

@@ -19,8 +19,6 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
-from darts_lab.config import ConfigError
-
 if TYPE_CHECKING:
     from darts_lab.arch.architecture import Architecture
     from darts_lab.search_space.base import SearchSpace
@@ -67,17 +65,13 @@ class SearchMethod(nn.Module):
     single_level: ClassVar[bool] = False  # bilevel: α-steps on the α-val split
     # the activation domains (logits, simplex, box) whose weights it can work with; None: any
     activation_domains: ClassVar[tuple[str, ...] | None] = None
+    space_inputs: ClassVar[tuple[str, ...] | None] = None  # image and/or text cells; None: any
+    needs_ops: ClassVar[tuple[str, ...]] = ()  # ops the search space must search over
     gradient: ArchGradient
 
     def check(self, space: SearchSpace, activation: Any, recompute_edges: bool) -> None:
-        """Raise ConfigError (one line) for a combination this method cannot do."""
-        domains = self.activation_domains
-        if domains is not None and activation.domain not in domains:
-            raise ConfigError(
-                f"{type(self).__name__} works on op weights from {' or '.join(domains)} "
-                f"parameters; activation={type(activation).__name__.lower()} stores "
-                f"{activation.domain}"
-            )
+        """Raise ConfigError (one line) for a combination this method cannot do beyond what it
+        declares above (darts_lab/combination.py refuses those, naming the options)."""
 
     def mixing(self, arch: Architecture, sample: bool = True) -> Mixing:
         """The op weights a training forward mixes with (and, single-path, the ops computed)."""

@@ -18,12 +18,13 @@ from typing import Any
 import torch
 
 from darts_lab.arch.architecture import Architecture
-from darts_lab.config import ConfigError, check, check_horizon
+from darts_lab.config import check, check_horizon
 from darts_lab.method.base import Mixing
 from darts_lab.method.darts import Darts
 
 
 class DartsMinus(Darts):
+    needs_ops = ("skip_connect",)  # the auxiliary path is a skip
     activation_domains = ("logits", "simplex")
 
     def __init__(self, beta: float = 1.0, decay_epochs: int | None = 50) -> None:
@@ -36,11 +37,6 @@ class DartsMinus(Darts):
 
     def check(self, space: Any, activation: Any, recompute_edges: bool) -> None:
         super().check(space, activation, recompute_edges)
-        if "skip_connect" not in space.ops:
-            raise ConfigError(
-                f"method=darts_minus adds an auxiliary skip_connect, and the search space's ops "
-                f"{list(space.ops)} have none"
-            )
         self.skip = list(space.ops).index("skip_connect")
 
     def set_epoch(self, epoch: int, epochs: int) -> None:

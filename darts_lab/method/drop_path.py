@@ -38,6 +38,8 @@ def drop_edges(weights: torch.Tensor, images: int, p: float) -> torch.Tensor:
 
 
 class ScheduledDropPath(Darts):
+    space_inputs = ("image",)  # drops edges of image cells
+
     def __init__(self, drop_prob: float = 0.2, second_order: bool = False, r: float = 0.01) -> None:
         super().__init__()
         check("method.drop_prob", drop_prob, lambda v: 0 <= v < 1, "a number in [0, 1)")
@@ -55,10 +57,6 @@ class ScheduledDropPath(Darts):
             raise ConfigError(
                 "method.second_order=true differentiates through substituted weights, which "
                 "perf.recompute_edges would not see in its recomputation; turn one of them off"
-            )
-        if space.inputs != "image":
-            raise ConfigError(
-                "method=drop_path drops edges of image cells; this search space reads text"
             )
 
     def set_epoch(self, epoch: int, epochs: int) -> None:

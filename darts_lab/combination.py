@@ -1,0 +1,74 @@
+"""Which options work together: each piece declares what it needs (an activation its search-space
+capabilities and the parameter domain it stores, an optimizer the domains it keeps, a method the
+domains, inputs and ops it works on), and a search refuses a combination that breaks one, in one
+line naming both options, before anything is built. tests/test_combinations.py predicts every
+refusal from the same declarations."""
+
+from __future__ import annotations
+
+from hydra.utils import get_class
+from omegaconf import DictConfig
+
+from darts_lab.arch.activation import Activation
+from darts_lab.arch_optimizer import accepted_domains
+from darts_lab.callbacks.base import callback_configs
+from darts_lab.config import ConfigError
+from darts_lab.loggers import choice
+from darts_lab.search_space.base import SearchSpace
+
+
+def option(cfg: DictConfig, group: str) -> str:
+    """`group=choice`, as the user wrote it on the CLI."""
+    return f"{group}={choice(cfg, group)}"
+
+
+def check_combination(cfg: DictConfig, space: type[SearchSpace], activation: Activation) -> None:
+    """Refuse, in one line naming both options, what the pieces declare they cannot do."""
+    kinds = {
+        "dataset": get_class(cfg.dataset._target_).kind,
+        "task": get_class(cfg.task._target_).inputs,
+        "search_space": space.inputs,
+    }
+    if len(set(kinds.values())) > 1:
+        raise ConfigError(
+            "these options work on different data: "
+            + ", ".join(f"{option(cfg, group)} ({kind})" for group, kind in kinds.items())
+            + " (text: dataset=ptb or tiny_corpus, task=language_model, search_space=darts_rnn)"
+        )
+    if lacking := space.capabilities.lacks(activation.needs):
+        raise ConfigError(
+            f"{option(cfg, 'activation')} needs a search space with {', '.join(lacking)}, "
+            f"which {option(cfg, 'search_space')} does not have"
+        )
+    domains = accepted_domains(cfg.arch_optimizer._target_)
+    if activation.domain not in domains:
+        raise ConfigError(
+            f"{option(cfg, 'arch_optimizer')} keeps {' or '.join(domains)} parameters, but "
+            f"{option(cfg, 'activation')} stores {activation.domain} (exponentiated gradient "
+            f"goes with activation=simplex; adam and sgd with softmax or crb)"
+        )
+    check_method(cfg, space, activation)
+    for config in callback_configs(cfg):  # before any is built (an oracle loads its file)
+        get_class(config._target_).check_space(space, option(cfg, "search_space"))
+
+
+def check_method(cfg: DictConfig, space: type[SearchSpace], activation: Activation) -> None:
+    """What the method declares it works on (method/base.py): parameter domains, inputs, ops."""
+    method = get_class(cfg.method._target_)
+    domains = method.activation_domains
+    if domains is not None and activation.domain not in domains:
+        raise ConfigError(
+            f"{option(cfg, 'method')} works on op weights from {' or '.join(domains)} "
+            f"parameters; {option(cfg, 'activation')} stores {activation.domain}"
+        )
+    if method.space_inputs is not None and space.inputs not in method.space_inputs:
+        raise ConfigError(
+            f"{option(cfg, 'method')} works on search spaces of {' or '.join(method.space_inputs)}"
+            f" cells; {option(cfg, 'search_space')} reads {space.inputs}"
+        )
+    ops = [op for op in cfg.search_space.ops if op not in activation.excluded_ops]
+    if missing := [op for op in method.needs_ops if op not in ops]:
+        raise ConfigError(
+            f"{option(cfg, 'method')} needs the op(s) {', '.join(missing)}, which "
+            f"{option(cfg, 'search_space')} does not search over (its ops: {', '.join(ops)})"
+        )
