@@ -62,7 +62,7 @@ def test_search_runs_and_refuses_other_domains(tmp_path: Path) -> None:
     run_search(make_cfg("method=beta_darts", "trainer.limit_train_batches=2",
                         "trainer.limit_val_batches=1"), tmp_path / "run")  # fmt: skip
     assert (tmp_path / "run" / "genotype.json").exists()
-    with pytest.raises(ConfigError, match="method=beta_darts works on op weights from logits"):
+    with pytest.raises(ConfigError, match="method=betadarts works on op weights from logits"):
         run_search(
             make_cfg("method=beta_darts", "activation=simplex", "arch_optimizer=eg"), tmp_path
         )

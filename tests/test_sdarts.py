@@ -66,7 +66,7 @@ def test_search_runs_and_logs_epsilon(method: str, tmp_path: Path) -> None:
 
 def test_refuses_weights_off_the_simplex(tmp_path: Path) -> None:
     with pytest.raises(
-        ConfigError, match="method=sdarts_rs works on op weights from logits or simplex"
+        ConfigError, match="method=sdartsrs works on op weights from logits or simplex"
     ) as err:
         run_search(make_cfg("method=sdarts_rs", "activation=crb"), tmp_path)
     assert "\n" not in str(err.value)
