@@ -54,8 +54,9 @@ regret: $(STAMP)
 		+experiment=darts_es,beta_darts,darts_minus,fair_darts,drnas,sdarts_rs,sdarts_adv $(REGRET)
 	$(BIN)/python -m darts_lab.report multirun/regret --publish
 
-# The GPU acceptance check (README "GPU acceptance check"): every search space x method in fp32
-# and bf16-mixed, a CPU->GPU resume, 1-process NCCL DDP, a retraining; gpu_check.json + a table.
+# The GPU acceptance check (docs/performance.md): experiment rows covering every family option on
+# every space, fp32 / bf16-mixed / NHWC, a CPU->GPU resume, 1-process NCCL DDP, a retraining;
+# gpu_check.json + a table.
 # ARGS="--original-darts PATH" adds the side-by-side against quark0/darts; CPU mode (what the
 # tests run): ARGS="--device cpu --tiny"
 gpu-check: $(STAMP)

@@ -1,11 +1,14 @@
-"""The GPU acceptance check: `make gpu-check` (one modern GPU, <= 8 min) or, with the same code,
+"""The GPU acceptance check: `make gpu-check` (one modern GPU, ~6 min) or, with the same code,
 `python scripts/gpu_check.py --device cpu --tiny` (CI, tests/test_gpu_check.py).
 
 Rows, each `ok` or its error line, with the median s/step after warm-up and the peak memory:
-  search  every search space x {DARTS, DARTS-PRIME, GAEA EG, GDAS, PC-DARTS, second order, RNN}
-          as its experiment row, in fp32 and bf16-mixed, and the DARTS-CNN rows NHWC as well
-          (perf.channels_last=true); `--steps` batches each, on digits resized to the CIFAR size
-          (32x32, 8 cells, 16 channels, batch 64: the CIFAR-10 step's shapes, no download)
+  search  the experiment rows (conf/experiment) that together run every option of every family
+          group (method, arch optimizer, schedule, regularizer, activation, PC-DARTS switches) on
+          every space an experiment runs it on, chosen by `covering` after `darts` and
+          `darts_prime`: a new method family's experiment gets a row by existing. Each in fp32 and
+          bf16-mixed, image spaces in bf16+NHWC too (perf.channels_last=true); `--steps` batches
+          each, α-steps from the first (no warm-up epochs), image rows on digits resized to the
+          CIFAR size (32x32, 8 cells, 16 channels, batch 64: CIFAR-10's step shapes, no download)
   resume  a checkpoint written on CPU (ADMM's z/u, the RNG states) resumed on the device: the
           α, z, u loaded equal the file's, on the device, and the search finishes
   ddp     a 1-process DDP search (NCCL on CUDA, gloo on CPU): α identical across ranks
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import json
 import os
 import re
@@ -29,6 +33,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
@@ -44,26 +49,65 @@ from darts_lab.search import build, run_search  # noqa: E402
 from darts_lab.train import run_train  # noqa: E402
 
 CONF = str(ROOT / "conf")
-CNN = ["dataset=digits", "dataset.image_size=32", "dataset.batch_size=64"]
-# (row, experiment, overrides at full size); every search space and every method family
-SEARCHES: list[tuple[str, str, list[str]]] = [
-    ("darts_cnn/darts", "darts", CNN),
-    ("darts_cnn/darts_prime", "darts_prime", CNN),
-    ("darts_cnn/gaea_eg", "gaea_darts_erm", CNN),
-    ("darts_cnn/pcdarts", "pcdarts", CNN),
-    ("darts_cnn/second_order", "darts_2nd", CNN),
-    ("nb201/darts", "darts_bilevel_nb201", CNN),
-    ("nb201/gdas", "gdas", CNN),
-    ("nb201/gaea_gdas", "gaea_gdas", CNN),
-    ("nb1shot1/pcdarts", "pcdarts_nb1shot1", CNN),
-    ("nb1shot1/gaea_pcdarts", "gaea_pcdarts_nb1shot1", CNN),
-    ("darts_rnn/darts_prime", "darts_prime_ptb", ["dataset=tiny_corpus"]),
-]
+# what a row's space reads decides the data at full size: CIFAR-10's step shapes without a download
+DATA = {
+    "image": ["dataset=digits", "dataset.image_size=32", "dataset.batch_size=64"],
+    "text": ["dataset=tiny_corpus"],
+}
+# the groups whose options are method families; a row per experiment the covering picks
+FAMILIES = ("method", "arch_optimizer", "schedule", "regularizer", "activation")
+# timed first on every device: the baseline (against quark0/darts with --original-darts) and the
+# main use; the covering adds the rest
+FIRST = ("darts", "darts_prime")
+# search-space switches that change the mixed op's code (PC-DARTS), as on/off
+SWITCHES: dict[str, Callable[[object], bool]] = {
+    "partial_channels": lambda k: k > 1,
+    "edge_weights": bool,
+}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    space: str  # the search_space option
+    inputs: str  # what the space reads: "image" or "text"
+    features: frozenset[tuple]  # (space class, group or switch, option) it runs
+
+
+@functools.cache
+def experiments() -> dict[str, Experiment]:
+    """Every experiment row of conf/experiment and what it runs on its space."""
+    found = {}
+    with initialize_config_dir(config_dir=CONF, version_base="1.3"):
+        for path in sorted(Path(CONF, "experiment").glob("*.yaml")):
+            cfg = compose("search", [f"+experiment={path.stem}"], return_hydra_config=True)
+            choices, space = cfg.hydra.runtime.choices, cfg.search_space
+            kind = space._target_
+            features = {(kind, group, choices[group]) for group in FAMILIES}
+            features |= {(kind, k, on(space[k])) for k, on in SWITCHES.items() if k in space}
+            inputs = get_class(kind).inputs
+            found[path.stem] = Experiment(choices.search_space, inputs, frozenset(features))
+    return found
+
+
+def covering(features: dict[str, frozenset[tuple]], first: tuple[str, ...] = ()) -> list[str]:
+    """`first`, then a greedy set cover: few experiments that together run every option of every
+    family on every space some experiment runs it on; ties go to the first name."""
+    left, chosen = set().union(*features.values()), list(first)
+    for name in first:
+        left -= features[name]
+    while left:
+        best = max(features, key=lambda name: len(features[name] & left))
+        chosen.append(best)
+        left -= features[best]
+    return chosen
+
+
 QUIET = [
     "logger=none",
     "trainer.enable_progress_bar=false",
     "trainer.max_epochs=1",
     "figures=false",
+    "arch_warmup_epochs=0",  # PC-DARTS's 15 warm-up epochs would leave the α-step unchecked
 ]
 
 
@@ -255,16 +299,30 @@ def original_row(args: argparse.Namespace, out: Path) -> dict:
     return {"table": done.stdout.strip().splitlines()[-8:]}
 
 
-def rows(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], dict]]]:
-    found: list[tuple[str, Callable[[Path], dict]]] = []
-    for name, experiment, overrides in SEARCHES:
+def search_rows() -> list[tuple[str, list[str]]]:
+    """(row, overrides): each covering experiment in fp32 and bf16-mixed, image spaces in
+    bf16+NHWC too, and each image space's first row in fp32+NHWC (the pair that decides
+    perf.channels_last=auto on CUDA)."""
+    found, timed_layout = [], set()
+    every = experiments()
+    for name in covering({name: e.features for name, e in every.items()}, FIRST):
+        space, inputs = every[name].space, every[name].inputs
         variants = {"fp32": [], "bf16": ["trainer.precision=bf16-mixed"]}
-        if name.startswith("darts_cnn"):
+        if inputs == "image":
             variants["bf16+nhwc"] = ["trainer.precision=bf16-mixed", "perf.channels_last=true"]
-            variants["fp32+nhwc"] = ["perf.channels_last=true"]
+            if space not in timed_layout:
+                variants["fp32+nhwc"] = ["perf.channels_last=true"]
+                timed_layout.add(space)
         for variant, extra in variants.items():
-            chosen = [f"+experiment={experiment}", *overrides, *extra]
-            found.append((f"search {name} {variant}", lambda d, o=chosen: search_row(o, args, d)))
+            chosen = [f"+experiment={name}", *DATA[inputs], *extra]
+            found.append((f"search {space}/{name} {variant}", chosen))
+    return found
+
+
+def rows(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], dict]]]:
+    found: list[tuple[str, Callable[[Path], dict]]] = [
+        (name, lambda d, o=overrides: search_row(o, args, d)) for name, overrides in search_rows()
+    ]
     found += [
         ("resume cpu->" + args.device, lambda d: resume_row(args, d)),
         ("ddp 1 process", lambda d: ddp_row(args, d)),
@@ -275,10 +333,18 @@ def rows(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], dict]]]:
     return found
 
 
-def check(args: argparse.Namespace) -> list[dict]:
+def chosen_rows(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], dict]]]:
+    """The rows `--only` matches, then every `--shard`-th of them."""
+    matching = [(name, run) for name, run in rows(args) if re.search(args.only, name)]
+    index, count = args.shard
+    return matching[index::count]
+
+
+def check(args: argparse.Namespace, chosen: list[tuple[str, Callable[[Path], dict]]]) -> list[dict]:
     results = []
+    width = max(len(name) for name, _ in chosen)
+    print(f"{'row':<{width}} {'s/step':>9} {'peak GB':>8}  status")
     with tempfile.TemporaryDirectory() as scratch:
-        chosen = [(name, run) for name, run in rows(args) if re.search(args.only, name)]
         for i, (name, run) in enumerate(chosen):
             started = time.perf_counter()
             try:
@@ -290,15 +356,22 @@ def check(args: argparse.Namespace) -> list[dict]:
                     traceback.print_exc()
             row["seconds"] = time.perf_counter() - started
             results.append(row)
-            print(format_row(row), flush=True)
+            print(format_row(row, width), flush=True)
     return results
 
 
-def format_row(row: dict) -> str:
+def format_row(row: dict, width: int) -> str:
     step = f"{row['s_per_step']:.4f}" if row.get("s_per_step") is not None else "-"
     peak = f"{row['peak_gb']:.2f}" if row.get("peak_gb") is not None else "-"
     status = "ok" if row["ok"] else f"ERROR {row['error']}"
-    return f"{row['row']:<36} {step:>9} {peak:>8}  {status}"
+    return f"{row['row']:<{width}} {step:>9} {peak:>8}  {status}"
+
+
+def shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise argparse.ArgumentTypeError(f"{text!r}: K/N with 0 <= K < N, e.g. 0/4")
+    return int(index), int(count)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -307,20 +380,23 @@ def main(argv: list[str] | None = None) -> int:
         "--device", choices=["cuda", "cpu"], default="cuda" if torch.cuda.is_available() else "cpu"
     )
     p.add_argument("--tiny", action="store_true", help="tiny sizes (the CI mode)")
-    p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--steps", type=int, default=12)
+    p.add_argument("--warmup", type=int, default=4)
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's)")
     p.add_argument("--original-darts", default=None, help="your checkout of quark0/darts")
     p.add_argument("--out", default=".", help="folder for gpu_check.json")
     p.add_argument("--verbose", action="store_true", help="tracebacks of failed rows")
     p.add_argument("--only", default="", help="run only the rows whose name matches this regex")
+    p.add_argument(
+        "--shard", type=shard, default=(0, 1), help="K/N: every N-th row from the K-th (0-based)"
+    )
     args = p.parse_args(argv)
     try:
         re.compile(args.only)
     except re.error as e:
         p.error(f"--only {args.only!r} is not a regular expression: {e}")
-    if not any(re.search(args.only, name) for name, _ in rows(args)):
-        p.error(f"--only {args.only!r} matches no row")
+    if not (chosen := chosen_rows(args)):
+        p.error(f"--only {args.only!r} --shard {args.shard[0]}/{args.shard[1]} matches no row")
     if args.tiny:
         args.steps, args.warmup = min(args.steps, 2), min(args.warmup, 1)
     if args.threads:
@@ -330,8 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet_libraries()
     device = torch.cuda.get_device_name() if args.device == "cuda" else "CPU"
     print(f"gpu-check on {device}, torch {torch.__version__}, {args.steps} steps per row")
-    print(f"{'row':<36} {'s/step':>9} {'peak GB':>8}  status")
-    results = check(args)
+    results = check(args, chosen)
     report = {
         "device": device,
         "torch": torch.__version__,
