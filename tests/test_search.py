@@ -58,12 +58,3 @@ def test_wandb_logger_offline(tmp_path: Path) -> None:
     run_search(cfg, tmp_path)
     runs = list((tmp_path / "wandb").glob("offline-run-*"))
     assert len(runs) == 1 and any(runs[0].glob("*.wandb"))
-
-
-def test_experiment_darts_on_digits_composes() -> None:
-    cfg = make_cfg("+experiment=darts", "dataset=digits", tiny=False)
-    assert cfg.dataset._target_.endswith("DigitsDataModule")
-    assert (cfg.search_space.layers, cfg.search_space.init_channels) == (8, 16)
-    assert cfg.arch_optimizer.lr == 3e-4 and list(cfg.arch_optimizer.betas) == [0.5, 0.999]
-    assert cfg.arch_optimizer.weight_decay == 1e-3 and cfg.trainer.max_epochs == 50
-    assert cfg.w_optimizer.lr == 0.025 and cfg.w_optimizer.lr_min == 0.001

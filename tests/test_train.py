@@ -118,17 +118,6 @@ def test_a_search_cannot_compose_a_retraining_preset() -> None:
             make_cfg(f"+experiment={name}")
 
 
-def test_eval_presets_set_the_darts_protocol() -> None:
-    cfg = train_cfg("eval=cifar10")
-    assert (cfg.model.layers, cfg.model.init_channels, cfg.trainer.max_epochs) == (20, 36, 600)
-    assert cfg.dataset.batch_size == 96 and cfg.cutout == 16 and cfg.grad_clip == 5.0
-    assert (cfg.optimizer.auxiliary_weight, cfg.optimizer.drop_path_prob) == (0.4, 0.2)
-    assert train_cfg("eval=cifar100").dataset._target_.endswith("CIFAR100DataModule")
-    gaea = train_cfg("eval=cifar10_gaea")  # GAEA App. C.1.2
-    assert (gaea.dataset.batch_size, gaea.optimizer.drop_path_prob) == (128, 0.3)
-    assert (gaea.model.layers, gaea.model.init_channels, gaea.cutout) == (20, 36, 16)
-
-
 def test_a_preset_of_the_other_kind_refuses_naming_the_presets(tmp_path: Path) -> None:
     (tmp_path / "search").mkdir()
     write_genotype(tmp_path / "search", DARTS_V2)
