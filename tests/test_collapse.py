@@ -13,6 +13,7 @@ import torch
 
 from darts_lab.callbacks.darts_es import DartsEs, LocalAverage
 from darts_lab.callbacks.hessian import hessian_matrix, hessian_vector_product, power_iteration
+from darts_lab.config import ConfigError
 from darts_lab.method.darts_minus import DartsMinus
 from darts_lab.method.drnas import Drnas
 from darts_lab.method.drop_path import drop_edges
@@ -212,6 +213,9 @@ def test_darts_minus_adds_beta_to_skip_and_nothing_at_zero() -> None:
     torch.testing.assert_close(method.mixing(arch)[0]["cell"], expected)
     method.set_epoch(50, 50)  # β = 0: DARTS
     torch.testing.assert_close(method.mixing(arch)[0]["cell"], plain)
+    Space.ops = ("none", "nor_conv_3x3")  # built by hand, past combination.py's refusal
+    with pytest.raises(ConfigError, match="needs the op skip_connect; .*: none, nor_conv_3x3"):
+        DartsMinus().check(Space(), type("A", (), {"domain": "logits"})(), False)
 
 
 def test_fair_darts_zero_one_loss_by_hand() -> None:

@@ -17,6 +17,7 @@ from tests.conftest import CONF_DIR, make_cfg
 DP = "DARTS-PRIME (Maile et al. 2022)"
 GAEA = "GAEA (Li et al. 2021)"
 DARTS = "DARTS (Liu et al. 2019), quark0/darts cnn/train_search.py"
+SECOND_ORDER = "darts_lab.method.second_order.SecondOrderDarts"
 NB201_OPS = ["skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 
 # (row, key, value, source); row "experiment=NAME" composes a search, "eval=NAME" a retraining
@@ -99,6 +100,17 @@ TABLE: list[tuple[str, str, Any, str]] = [
     ("experiment=gaea_gdas_code", "arch_warmup_epochs", 50, "gaea_release NB201 GDAS"),
     ("experiment=gaea_gdas_code", "method.hold_epochs", 50, "gaea_release NB201 GDAS"),
     ("experiment=gaea_pcdarts_code", "arch_warmup_epochs", 0, "gaea_release DARTS space"),
+    # the follow-up rows as their authors' released code ran them (issue #34)
+    ("experiment=fair_darts", "dataset.batch_size", 128, "FairDARTS train_search.py"),
+    ("experiment=fair_darts", "w_optimizer.lr", 0.005, "FairDARTS train_search.py"),
+    ("experiment=drnas", "w_optimizer.lr_min", 0.0, "DrNAS train_search.py"),
+    ("experiment=drnas", "arch_warmup_epochs", 10, "DrNAS train(): `if epoch >= 10`, per stage"),
+    ("experiment=drnas", "search_space.pool_batchnorm", False, "DrNAS model_search.py MixedOp"),
+    ("experiment=darts_es", "method._target_", SECOND_ORDER, "DARTS-ES: --unrolled"),
+    ("experiment=rdarts_l2", "method._target_", SECOND_ORDER, "RobustDARTS: --unrolled"),
+    ("experiment=rdarts_dp", "method.second_order", True, "RobustDARTS scripts: --unrolled"),
+    ("experiment=rdarts_dp", "dataset.search_cutout", 0.5, "RobustDARTS: Cutout(16) of 32 px"),
+    ("experiment=darts_minus", "method.decay_epochs", 50, "DARTS- decay_max_epoch"),
     # retraining presets: DARTS's evaluation protocol and GAEA's (App. C.1.2)
     ("eval=cifar10", "model.layers", 20, "DARTS §A.2 / quark0/darts cnn/train.py"),
     ("eval=cifar10", "model.init_channels", 36, "DARTS §A.2"),
