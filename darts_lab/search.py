@@ -84,7 +84,7 @@ class Search(NamedTuple):
     module: SearchModule
     datamodule: SearchDataModule
     trainer: L.Trainer
-    callbacks: list[SearchCallback]  # the plug-ins (conf/callbacks/, the oracle)
+    callbacks: list[SearchCallback]  # conf/callbacks/ and the oracle
 
 
 def build(cfg: DictConfig, run_dir: Path) -> Search:
@@ -135,9 +135,9 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
                 cfg.perf.recompute_edges,
             ),
         )
-        plugins = instantiate_callbacks(cfg)  # conf/callbacks/ and the oracle
-        for plugin in plugins:
-            plugin.check(net)
+        search_callbacks = instantiate_callbacks(cfg)  # conf/callbacks/ and the oracle
+        for callback in search_callbacks:
+            callback.check(net)
         identity = fingerprint(cfg, list(net.ops), run_labels(cfg)[0])
         if ckpt_path := resume_point(cfg, run_dir):
             check_resume(ckpt_path, identity)  # safe to load, and of this very search
@@ -163,7 +163,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
             on_exception,
             Requeue(run_dir),  # SLURM pre-emption: checkpoint, then requeue through submitit
             Fingerprint(identity),
-            *plugins,
+            *search_callbacks,
         ],
         plugins=[*cluster_plugins(), AtomicCheckpointIO()],
         # single level (ERM) holds no data out of the search
@@ -171,7 +171,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
         **datamodule.trainer_options(),
     )
     datamodule.device_batch(trainer.world_size)  # the global batch must divide: refuse now
-    return Search(module, datamodule, trainer, plugins)
+    return Search(module, datamodule, trainer, search_callbacks)
 
 
 def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
@@ -182,19 +182,19 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
         log.info("requeued: the search in %s is finished; resuming its retraining", run_dir)
         train_after_search(cfg, run_dir)
         return read_genotype(run_dir / "genotype.json")
-    module, datamodule, trainer, plugins = build(cfg, run_dir)  # resume=auto: fingerprint checked
+    search = build(cfg, run_dir)  # resume=auto: the fingerprint is checked
     if finished_earlier(cfg, run_dir, "genotype.json"):
         genotype = read_genotype(run_dir / "genotype.json")
         log.info("finished earlier: %s; nothing to do", genotype)
         if retraining_unfinished(cfg, run_dir):
             train_after_search(cfg, run_dir)
         return genotype
-    with RunLock(run_dir).held(trainer):
-        return _search(cfg, run_dir, Search(module, datamodule, trainer, plugins))
+    with RunLock(run_dir).held(search.trainer):
+        return _search(cfg, run_dir, search)
 
 
 def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | None:
-    module, datamodule, trainer, plugins = search
+    module, datamodule, trainer, search_callbacks = search
     ckpt_path = resume_point(cfg, run_dir)
     if ckpt_path is None and any((run_dir / "checkpoints").glob("*.ckpt")):
         # Lightning would silently resume from them (ckpt_path=None means "last" here)
@@ -219,7 +219,7 @@ def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | No
             raise RuntimeError(f"α differs between DDP ranks by up to {disagreement:g}")
         if not trainer.is_global_zero:  # rank 0 writes the run's files
             return module.genotype()
-        genotype = export_run(module, trainer, run_dir, plugins, draw=cfg.figures)
+        genotype = export_run(module, trainer, run_dir, search_callbacks, draw=cfg.figures)
     except BaseException as e:
         status = "interrupted" if isinstance(e, (KeyboardInterrupt, SystemExit)) else "failed"
         if not requeued_checkpoint(run_dir):  # a requeued run keeps status `requeued`

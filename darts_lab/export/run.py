@@ -23,7 +23,7 @@ def export_run(
     module: L.LightningModule,
     trainer: L.Trainer,
     run_dir: Path,
-    plugins: list[SearchCallback],
+    search_callbacks: list[SearchCallback],
     draw: bool = True,
 ) -> GenotypeBase:
     arch, net = module.arch, module.net
@@ -45,7 +45,7 @@ def export_run(
         ]
         figures = search_figures(
             module.alpha_history, module.schedule_history, net.ops, net.edges(), run_dir
-        ) + [path for plugin in plugins for path in plugin.figures(run_dir)]
+        ) + [path for callback in search_callbacks for path in callback.figures(run_dir)]
     for logger in trainer.loggers:
         if hasattr(logger, "log_image"):  # W&B: cell diagrams, search figures, genotype text
             if pngs:
@@ -53,10 +53,10 @@ def export_run(
             for figure in figures:
                 logger.log_image(f"figures/{figure.stem}", [str(figure)])
             logger.log_text("genotype/text", columns=["genotype"], data=[[str(genotype)]])
-    for plugin in plugins:
-        if plugin.report_file:
-            report = plugin.report(genotype)
-            write_json(run_dir / plugin.report_file, report)
-            for line in (plugin.summary(report) or "").splitlines():
+    for callback in search_callbacks:
+        if callback.report_file:
+            report = callback.report(genotype)
+            write_json(run_dir / callback.report_file, report)
+            for line in (callback.summary(report) or "").splitlines():
                 log.info(line)
     return genotype
