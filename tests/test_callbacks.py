@@ -38,7 +38,7 @@ def test_param_free_count_by_hand(tmp_path: Path) -> None:
     from darts_lab.search import build
 
     cfg = make_cfg("+overlay=embedded", "callbacks=[param_free_ops]")
-    module, _, _, plugins = build(cfg, tmp_path)
+    module, _, _, callbacks = build(cfg, tmp_path)
     with torch.no_grad():
         alpha = module.arch.alphas["cell"]
         alpha.fill_(0.0)
@@ -46,4 +46,4 @@ def test_param_free_count_by_hand(tmp_path: Path) -> None:
             alpha[edge, op] = 5.0
         alpha[0, 0] = 9.0  # "none" strongest on edge 0: Π_S skips it and takes skip_connect
     assert ParamFreeOps.count(module) == {"cell": 3}
-    assert [type(p).__name__ for p in plugins] == ["ParamFreeOps", "EmbeddedOracle"]
+    assert [type(p).__name__ for p in callbacks] == ["ParamFreeOps", "EmbeddedOracle"]

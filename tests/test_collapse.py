@@ -94,11 +94,11 @@ def test_power_mode_returns_the_signed_maximum() -> None:
 
 
 def test_power_iteration_agrees_with_the_exact_hessian_of_a_search(tmp_path: Path) -> None:
-    module, datamodule, trainer, plugins = build(
+    module, datamodule, trainer, callbacks = build(
         make_cfg(*EMBEDDED_FAST, "callbacks=hessian", "trainer.max_epochs=1"), tmp_path
     )
     trainer.fit(module, datamodule=datamodule)
-    (hessian,) = plugins[:1]
+    (hessian,) = callbacks[:1]
     exact = hessian.eigenvalue(module, module.last_arch_batch)
     assert exact == pytest.approx(hessian.values[-1], rel=1e-12)  # the callback's own, again
     hessian.mode, hessian.tol = "power", 1e-9
@@ -137,8 +137,8 @@ def test_darts_es_rolls_the_search_back(tmp_path: Path) -> None:
         "callbacks.darts_es.factor=1e-9",
         "trainer.max_epochs=4",
     )
-    module, datamodule, trainer, plugins = build(cfg, tmp_path)
-    (es,) = [p for p in plugins if isinstance(p, DartsEs)]
+    module, datamodule, trainer, callbacks = build(cfg, tmp_path)
+    (es,) = [p for p in callbacks if isinstance(p, DartsEs)]
     trainer.fit(module, datamodule=datamodule)
     assert trainer.current_epoch == 2 and es.stopped["selected_epoch"] == 0  # after epoch 1
     for key, value in module.arch.state_dict().items():  # α and the pruning masks

@@ -117,9 +117,9 @@ def stopping(callback: L.Callback):
     original = search.build
 
     def build(cfg, run_dir):
-        module, dm, trainer, plugins = original(cfg, run_dir)
-        trainer.callbacks.append(callback)
-        return module, dm, trainer, plugins
+        built = original(cfg, run_dir)
+        built.trainer.callbacks.append(callback)
+        return built
 
     search.build = build
     try:
