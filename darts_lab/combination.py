@@ -67,7 +67,7 @@ def check_method(cfg: DictConfig, space: type[SearchSpace], activation: Activati
             f" cells; {option(cfg, 'search_space')} reads {space.inputs}"
         )
     ops = [op for op in cfg.search_space.ops if op not in activation.excluded_ops]
-    if missing := [op for op in method.needs_ops if op not in ops]:
+    if missing := method.missing_ops(ops):
         raise ConfigError(
             f"{option(cfg, 'method')} needs the op(s) {', '.join(missing)}, which "
             f"{option(cfg, 'search_space')} does not search over (its ops: {', '.join(ops)})"

@@ -49,6 +49,12 @@ def make_cfg(*overrides: str, tiny: bool = True) -> DictConfig:
     return cfg
 
 
+def train_cfg(*overrides: str) -> DictConfig:
+    """darts_lab.train's config, composed in-process."""
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        return compose("train", overrides=list(overrides))
+
+
 def write_cifar(root: Path, n_train: int = 20, n_test: int = 10, classes: int = 10) -> Path:
     """A tiny CIFAR in the real python-pickle layout torchvision reads."""
     hundred = classes == 100

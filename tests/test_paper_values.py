@@ -9,15 +9,16 @@ import functools
 from typing import Any
 
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from tests.conftest import CONF_DIR, make_cfg
+from tests.conftest import make_cfg, train_cfg
 
 DP = "DARTS-PRIME (Maile et al. 2022)"
 GAEA = "GAEA (Li et al. 2021)"
 DARTS = "DARTS (Liu et al. 2019), quark0/darts cnn/train_search.py"
 SECOND_ORDER = "darts_lab.method.second_order.SecondOrderDarts"
+ERM, BILEVEL = "darts_lab.method.erm.Erm", "darts_lab.method.darts.Darts"
+GAEA_EGDAS = "liamcli/gaea_release architect_egdas.py"
 NB201_OPS = ["skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 
 # (row, key, value, source); row "experiment=NAME" composes a search, "eval=NAME" a retraining
@@ -47,18 +48,13 @@ TABLE: list[tuple[str, str, Any, str]] = [
     ("experiment=admm", "regularizer.discount", 1.0, "k8lion/DARTS-PRIME code (S3: λ_u 0.8)"),
     ("experiment=admm_fimt_crb", "arch_lr_anneal", False, f"{DP} S3: CRB, no α-lr anneal"),
     # GAEA on NAS-Bench-201 (App. C.3)
-    ("experiment=gaea_darts_erm", "method._target_", "darts_lab.method.erm.Erm", f"{GAEA} C.3"),
+    ("experiment=gaea_darts_erm", "method._target_", ERM, f"{GAEA} C.3: single level"),
     ("experiment=gaea_darts_erm", "arch_optimizer.lr", 0.1, f"{GAEA} C.3: EG lr 0.1"),
     ("experiment=gaea_darts_erm", "trainer.max_epochs", 25, f"{GAEA} C.3: 25 epochs"),
     ("experiment=gaea_darts_erm", "search_space.ops", NB201_OPS, f"{GAEA} C.3: no zero op"),
     ("experiment=gaea_darts_erm", "search_space.init_channels", 16, "NAS-Bench-201: C = 16"),
     ("experiment=gaea_darts_erm", "search_space.cells_per_stage", 5, "NAS-Bench-201: N = 5"),
-    (
-        "experiment=gaea_darts_bilevel",
-        "method._target_",
-        "darts_lab.method.darts.Darts",
-        f"{GAEA} C.3: GAEA DARTS bilevel",
-    ),
+    ("experiment=gaea_darts_bilevel", "method._target_", BILEVEL, f"{GAEA} C.3: bilevel"),
     ("experiment=gdas", "trainer.max_epochs", 250, f"{GAEA} C.3: 250 epochs for GDAS"),
     ("experiment=gdas", "search_space.ops", ["none", *NB201_OPS], "NAS-Bench-201's 5 ops"),
     ("experiment=gdas", "method.tau_max", 10.0, "GDAS (Dong & Yang 2019): τ 10 → 0.1"),
@@ -70,12 +66,7 @@ TABLE: list[tuple[str, str, Any, str]] = [
     ("experiment=gdas", "w_optimizer.lr_interval", "epoch", "AutoDL-Projects: cosine per epoch"),
     ("experiment=gaea_gdas", "trainer.max_epochs", 150, f"{GAEA} C.3: 150 epochs"),
     ("experiment=gaea_gdas", "arch_optimizer.lr", 0.1, f"{GAEA} C.3: EG lr 0.1"),
-    (
-        "experiment=gaea_gdas",
-        "arch_optimizer.order",
-        "normalize_then_clamp",
-        "liamcli/gaea_release architect_egdas.py",
-    ),
+    ("experiment=gaea_gdas", "arch_optimizer.order", "normalize_then_clamp", GAEA_EGDAS),
     # GAEA PC-DARTS on the DARTS space (App. C.1.1) and PC-DARTS itself
     ("experiment=gaea_pcdarts", "arch_warmup_epochs", 10, f"{GAEA} C.1.1: 10 warm-up epochs"),
     ("experiment=gaea_pcdarts", "arch_optimizer.lr", 0.1, f"{GAEA} C.1.1: EG lr 0.1"),
@@ -133,8 +124,7 @@ def composed(row: str):  # noqa: ANN201
     group, name = row.split("=")
     if group == "experiment":
         return make_cfg(f"+experiment={name}", tiny=False)
-    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        return compose("train", overrides=[row])
+    return train_cfg(row)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
-from hydra import compose, initialize_config_dir
 from lightning.fabric.utilities.seed import pl_worker_init_function
 from torch.utils.data import DataLoader
 
@@ -16,7 +15,7 @@ from darts_lab.eval.network import EvalNetwork
 from darts_lab.export.artifacts import write_genotype
 from darts_lab.search_space.genotype import Genotype
 from darts_lab.train import run_train
-from tests.conftest import CONF_DIR
+from tests.conftest import train_cfg
 
 DARTS_V2 = Genotype(
     normal=[
@@ -34,11 +33,6 @@ DARTS_V2 = Genotype(
     ],
     reduce_concat=[2, 3, 4, 5],
 )
-
-
-def train_cfg(*overrides: str):  # noqa: ANN201
-    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        return compose("train", overrides=list(overrides))
 
 
 def test_darts_v2_has_the_published_3_3m_parameters() -> None:

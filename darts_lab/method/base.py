@@ -19,6 +19,8 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
+from darts_lab.config import ConfigError
+
 if TYPE_CHECKING:
     from darts_lab.arch.architecture import Architecture
     from darts_lab.search_space.base import SearchSpace
@@ -69,9 +71,20 @@ class SearchMethod(nn.Module):
     needs_ops: ClassVar[tuple[str, ...]] = ()  # ops the search space must search over
     gradient: ArchGradient
 
+    @classmethod
+    def missing_ops(cls, ops: list[str]) -> list[str]:
+        """The ops it needs that `ops` lacks."""
+        return [op for op in cls.needs_ops if op not in ops]
+
     def check(self, space: SearchSpace, activation: Any, recompute_edges: bool) -> None:
         """Raise ConfigError (one line) for a combination this method cannot do beyond what it
-        declares above (darts_lab/combination.py refuses those, naming the options)."""
+        declares above (darts_lab/combination.py refuses those first, naming the options; the
+        ops are checked here too, for a module built by hand)."""
+        if missing := self.missing_ops(list(space.ops)):
+            raise ConfigError(
+                f"{type(self).__name__} needs the op(s) {', '.join(missing)}; "
+                f"the space's: {', '.join(space.ops)}"
+            )
 
     def mixing(self, arch: Architecture, sample: bool = True) -> Mixing:
         """The op weights a training forward mixes with (and, single-path, the ops computed)."""

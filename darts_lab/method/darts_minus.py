@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from darts_lab.arch.architecture import Architecture
-from darts_lab.config import ConfigError, check, check_horizon
+from darts_lab.config import check, check_horizon
 from darts_lab.method.base import Mixing
 from darts_lab.method.darts import Darts
 
@@ -37,10 +37,7 @@ class DartsMinus(Darts):
 
     def check(self, space: Any, activation: Any, recompute_edges: bool) -> None:
         super().check(space, activation, recompute_edges)
-        ops = list(space.ops)
-        if "skip_connect" not in ops:  # combination.py refuses this first, naming the options
-            raise ConfigError(f"DARTS- needs the op skip_connect; the space's: {', '.join(ops)}")
-        self.skip = ops.index("skip_connect")
+        self.skip = list(space.ops).index("skip_connect")  # needs_ops: checked above
 
     def set_epoch(self, epoch: int, epochs: int) -> None:
         horizon = self.decay_epochs or max(1, epochs)
