@@ -1,5 +1,5 @@
-"""The command line of the embedded benchmark: `python -m darts_lab.embedded build|validate`
-(build.py, validate.py). Bad options are one `error:` line and exit code 2."""
+"""The command line of the embedded benchmark: `python -m darts_lab.embedded build|validate|proxies`
+(build.py, validate.py, proxies.py). Bad options are one `error:` line and exit code 2."""
 
 from __future__ import annotations
 
@@ -128,15 +128,63 @@ def run_validate(args: argparse.Namespace) -> None:
     print("\n".join(report(table, args.external)))
 
 
+def proxies_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--table", type=Path, default=SHIPPED, help="the table whose cells to score"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="default: beside the table")
+    parser.add_argument("--proxies", nargs="+", default=None, help="default: all of conf/proxy/")
+    parser.add_argument("--seeds", type=_seed, nargs="+", default=None, help="default: the table's")
+    parser.add_argument("--batch-size", type=_positive, default=None, help="default: the table's")
+    parser.add_argument("--limit", type=_positive, default=None, help="only the first N cells")
+    parser.add_argument("--external", type=Path, default=None, help="AnalogNAS-Bench's data.anb")
+
+
+def run_proxies(args: argparse.Namespace) -> None:
+    from darts_lab.embedded.proxies import SCORES, report, score_table
+    from darts_lab.oracle.analognas import load_accuracies, shipped_table
+    from darts_lab.proxy.base import Proxy, proxy_options
+
+    table = load_table(args.table, option="--table", any_protocol=True)
+    names = args.proxies or list(proxy_options())
+    for name in names:
+        Proxy.load(name, option="--proxies")  # an unknown name: one line naming the options
+    if len(set(names)) != len(names):
+        raise ConfigError(f"--proxies {' '.join(names)}: each proxy once")
+    seeds = args.seeds or list(table.protocol["seeds"])
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"--seeds {' '.join(map(str, seeds))}: each seed once")
+    out = args.out or (SCORES if args.table == SHIPPED else args.table.with_name(
+        f"{args.table.stem}_proxies.json"
+    ))  # fmt: skip
+    if out.is_dir() or not out.parent.is_dir():
+        raise ConfigError(f"--out {out}: give a file path in an existing directory")
+    external = args.external
+    if external is None:
+        try:
+            external = shipped_table("--external")
+        except ConfigError as e:
+            print(f"CIFAR-10 columns left out: {e}")
+    cifar10 = load_accuracies(external, option="--external") if external else None
+    batch = args.batch_size or table.protocol["batch_size"]
+    data = score_table(table, out, names, batch, seeds, args.limit)
+    print(
+        f"{len(data['cells'])} cells × {len(seeds)} initialisations × {len(names)} proxies → {out}"
+    )
+    print("\n".join(report(data, table, cifar10)))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = _Parser(
         prog="python -m darts_lab.embedded",
-        description="The embedded benchmark: build its table, or validate one against CIFAR-10.",
+        description="The embedded benchmark: build its table, validate one against CIFAR-10, or "
+        "score its cells with zero-cost proxies.",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, arguments, run, text in (
         ("build", build_arguments, run_build, "train every distinct cell with every seed"),
         ("validate", validate_arguments, run_validate, "a table's τ vs CIFAR-10 and its seeds"),
+        ("proxies", proxies_arguments, run_proxies, "zero-cost proxies' τ vs the table, CIFAR-10"),
     ):
         command = commands.add_parser(name, help=text, description=text)
         arguments(command)
