@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("outputs/reproducibility"))
     args = parser.parse_args()
     reference = None
-    print(f"seed {args.seed}, trainer.precision={args.precision}")
+    print(f"seed {args.seed}, trainer.precision={args.precision}\n")  # Markdown: blank line
     print("| variant | seconds | max abs Δα vs first | same cell | regret (points) |")
     print("|---|---|---|---|---|")
     for name, (env, extra) in VARIANTS.items():
