@@ -30,6 +30,7 @@ from darts_lab.arch.architecture import Architecture  # noqa: E402
 from darts_lab.callbacks.base import SearchCallback, instantiate_callbacks  # noqa: E402
 from darts_lab.combination import check_combination, option  # noqa: E402
 from darts_lab.config import ConfigError, validate  # noqa: E402
+from darts_lab.config_path import conf_dir  # noqa: E402
 from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.data.errors import DataError  # noqa: E402
@@ -252,7 +253,7 @@ def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | No
     return genotype
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="search")
+@hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="search")
 def main(cfg: DictConfig) -> None:
     quiet_libraries()
     run_dir = Path(HydraConfig.get().runtime.output_dir)

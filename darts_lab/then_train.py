@@ -13,11 +13,12 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig
 
 from darts_lab.config import ConfigError
+from darts_lab.config_path import conf_dir
 from darts_lab.lit.preemption import AUTO, requeued_checkpoint
 from darts_lab.search_space.base import GenotypeBase
 from darts_lab.train import check_train, run_train
 
-CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
+CONF_DIR = str(conf_dir())
 
 
 def eval_presets() -> list[str]:

@@ -25,6 +25,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
 from darts_lab.config import ConfigError, validate  # noqa: E402
+from darts_lab.config_path import conf_dir  # noqa: E402
 from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.data.errors import DataError  # noqa: E402
@@ -45,7 +46,7 @@ from darts_lab.perf import configure_backends  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase  # noqa: E402
 
 log = logging.getLogger("darts_lab.train")
-EVAL_DIR = Path(__file__).resolve().parents[1] / "conf" / "eval"  # the retraining presets
+EVAL_DIR = conf_dir() / "eval"  # the retraining presets
 
 
 def load_genotype(spec: str | None) -> GenotypeBase:
@@ -171,7 +172,7 @@ def _train(
     return result
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="train")
+@hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="train")
 def main(cfg: DictConfig) -> None:
     quiet_libraries()
     run_dir = Path(HydraConfig.get().runtime.output_dir)

@@ -18,11 +18,12 @@ from omegaconf import OmegaConf
 
 from darts_lab.callbacks.base import SearchCallback, epoch_figure
 from darts_lab.config import ConfigError
+from darts_lab.config_path import conf_dir
 from darts_lab.export.tables import markdown_table
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 
 Scores = dict[str, list[dict]]  # experiment → the oracle.json of each finished seed
-CONF = Path(__file__).resolve().parents[2] / "conf" / "oracle"
+CONF = conf_dir() / "oracle"
 log = logging.getLogger("darts_lab.oracle")
 
 
