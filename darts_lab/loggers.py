@@ -3,7 +3,9 @@ chosen in each config group; every logger gets the full resolved config."""
 
 from __future__ import annotations
 
+import csv
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from lightning.pytorch import loggers
 from lightning.pytorch.loggers import Logger
+from lightning.pytorch.loggers.csv_logs import ExperimentWriter
 from omegaconf import DictConfig, OmegaConf
 
 from darts_lab.oracle.base import Oracle
@@ -55,7 +58,30 @@ def run_labels(cfg: DictConfig) -> tuple[str, list[str]]:
     return experiment_name(), tags
 
 
-def make_loggers(cfg: DictConfig, run_dir: Path) -> list[Logger]:
+class CSVLogger(loggers.CSVLogger):
+    """Lightning's CSVLogger, appending: Lightning's deletes an existing metrics.csv when a run
+    resumes, and with it the per-epoch history of the epochs before the kill. Rows of an epoch
+    the kill cut short stay (their `epoch` column says which); its epoch-end rows were never
+    written, so each epoch's summary row appears once."""
+
+    @property
+    def experiment(self) -> Any:
+        if self._experiment is None:
+            self._experiment = _AppendingWriter(self.log_dir)
+        return self._experiment
+
+
+class _AppendingWriter(ExperimentWriter):
+    def _check_log_dir_exists(self) -> None:  # keep metrics.csv; continue its columns
+        if os.path.isfile(self.metrics_file_path):
+            with open(self.metrics_file_path, newline="") as f:
+                self.metrics_keys = list(csv.DictReader(f).fieldnames or [])
+
+
+def make_loggers(cfg: DictConfig, run_dir: Path, run_id: str) -> list[Logger]:
+    """The config's logger, with nothing written yet (`log_hyperparams` starts it): a refused or
+    finished-earlier launch leaves the run's logs as they are. `run_id` (run.json's) is the W&B
+    run id, so a resumed run logs into the run it continues."""
     if not cfg.get("logger"):
         return []
     extra = {}
@@ -65,10 +91,16 @@ def make_loggers(cfg: DictConfig, run_dir: Path) -> list[Logger]:
             "group": cfg.logger.get("group") or experiment,
             "name": cfg.logger.get("name") or f"{experiment}/seed{cfg.seed}",
             "tags": list(cfg.logger.get("tags") or tags),
+            "id": run_id,
+            "resume": "allow",
         }
-    logger = instantiate(cfg.logger, save_dir=str(run_dir), **extra)
-    logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))  # the full config
-    return [logger]
+    return [instantiate(cfg.logger, save_dir=str(run_dir), **extra)]
+
+
+def log_hyperparams(cfg: DictConfig, trainer: L.Trainer) -> None:
+    """The full resolved config, into every logger (this starts them)."""
+    for logger in trainer.loggers:
+        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
 
 def close_loggers(trainer: L.Trainer) -> None:

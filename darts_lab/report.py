@@ -24,6 +24,7 @@ import yaml
 from darts_lab.config import ConfigError
 from darts_lab.export.artifacts import write_text, write_with
 from darts_lab.export.tables import markdown_table
+from darts_lab.lit.fingerprint import read_record
 from darts_lab.oracle.base import Oracle
 from darts_lab.stats import mean_std_text
 from darts_lab.sweep_status import status_report, sweep_status
@@ -43,15 +44,26 @@ def _read(path: Path, parse: Callable[[str], Any], kind: type) -> Any:
     return value
 
 
-def _job(job_dir: Path) -> dict:
+def job_labels(job_dir: Path) -> tuple[str, str]:
+    """(experiment, seed) from the run's own record (run.json), never from Hydra's
+    overrides.yaml, which a relaunch into the same job directory rewrites; runs written before
+    run.json existed are read from overrides.yaml."""
+    if (record := read_record(job_dir)) is not None:
+        config = record["config"]
+        return str(config.get("experiment", "adhoc")), str(config.get("seed", "?"))
     overrides = _read(job_dir / ".hydra" / "overrides.yaml", yaml.safe_load, (list, type(None)))
     pairs = dict(str(o).lstrip("+").split("=", 1) for o in overrides or [] if "=" in str(o))
+    return pairs.get("experiment", "adhoc"), pairs.get("seed", "?")
+
+
+def _job(job_dir: Path) -> dict:
+    experiment, seed = job_labels(job_dir)
     status_file = job_dir / "status"
     status = _read(status_file, str, str).split("\n", 1) if status_file.exists() else ["missing"]
     job = {
         "dir": job_dir.name,
-        "experiment": pairs.get("experiment", "adhoc"),
-        "seed": pairs.get("seed", "?"),
+        "experiment": experiment,
+        "seed": seed,
         "status": status[0],
         "detail": status[1].strip() if len(status) > 1 else "",
     }

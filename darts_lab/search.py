@@ -21,7 +21,7 @@ import torch  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.errors import InstantiationException  # noqa: E402
 from hydra.utils import get_class, instantiate  # noqa: E402
-from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint  # noqa: E402
+from lightning.pytorch.callbacks import OnExceptionCheckpoint  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
 from darts_lab import perf  # noqa: E402
@@ -36,9 +36,16 @@ from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.data.errors import DataError  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
 from darts_lab.export.run import export_run  # noqa: E402
-from darts_lab.lit.checkpoint_io import AtomicCheckpointIO  # noqa: E402
+from darts_lab.lit.checkpoint_io import AtomicCheckpointIO, RunCheckpoint  # noqa: E402
 from darts_lab.lit.exit_codes import exit_codes  # noqa: E402
-from darts_lab.lit.fingerprint import Fingerprint, check_resume, fingerprint  # noqa: E402
+from darts_lab.lit.fingerprint import (  # noqa: E402
+    Fingerprint,
+    check_record,
+    check_resume,
+    fingerprint,
+    run_record,
+    write_record,
+)
 from darts_lab.lit.optim import OptimizerFactory  # noqa: E402
 from darts_lab.lit.preemption import (  # noqa: E402
     BatchCheckpoint,
@@ -52,7 +59,13 @@ from darts_lab.lit.preemption import (  # noqa: E402
 from darts_lab.lit.run_lock import RunLock  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.lit.settings import Acceleration, ArchPacing  # noqa: E402
-from darts_lab.loggers import close_loggers, log_facts, make_loggers, run_labels  # noqa: E402
+from darts_lab.loggers import (  # noqa: E402
+    close_loggers,
+    log_facts,
+    log_hyperparams,
+    make_loggers,
+    run_labels,
+)
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
 from darts_lab.then_train import (  # noqa: E402
     check_then_train,
@@ -86,6 +99,7 @@ class Search(NamedTuple):
     datamodule: SearchDataModule
     trainer: L.Trainer
     callbacks: list[SearchCallback]  # conf/callbacks/ and the oracle
+    record: dict  # run.json: the run's identity, written once when the run starts
 
 
 def build(cfg: DictConfig, run_dir: Path) -> Search:
@@ -140,6 +154,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
         for callback in search_callbacks:
             callback.check(net)
         identity = fingerprint(cfg, list(net.ops), run_labels(cfg)[0])
+        check_record(run_dir, identity)  # this directory's run, if it holds one
         if ckpt_path := resume_point(cfg, run_dir):
             check_resume(ckpt_path, identity)  # safe to load, and of this very search
         if cfg.get("then_train"):  # a typo in the retraining must not cost the whole search
@@ -148,12 +163,10 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
         if isinstance(e.__cause__, (ConfigError, DataError)):  # bad input: one line
             raise e.__cause__ from None
         raise  # anything else is a bug: keep its traceback
-    loggers = make_loggers(cfg, run_dir)
+    record = run_record(run_dir, identity)
+    loggers = make_loggers(cfg, run_dir, record["run_id"])  # nothing written until the run starts
     on_exception = OnExceptionCheckpoint(run_dir / "checkpoints")  # NaN stop, Ctrl-C, SIGTERM
-    # every epoch end: keep the newest epoch file; last.ckpt links to it
-    checkpoints = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", save_last="link", save_top_k=1, every_n_epochs=1
-    )
+    checkpoints = RunCheckpoint(run_dir)  # every epoch end; last.ckpt links to the newest
     trainer = instantiate(
         cfg.trainer,
         default_root_dir=str(run_dir),
@@ -172,7 +185,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
         **datamodule.trainer_options(),
     )
     datamodule.device_batch(trainer.world_size)  # the global batch must divide: refuse now
-    return Search(module, datamodule, trainer, search_callbacks)
+    return Search(module, datamodule, trainer, search_callbacks, record)
 
 
 def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
@@ -195,7 +208,7 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
 
 
 def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | None:
-    module, datamodule, trainer, search_callbacks = search
+    module, datamodule, trainer, search_callbacks, record = search
     ckpt_path = resume_point(cfg, run_dir)
     if ckpt_path is None and any((run_dir / "checkpoints").glob("*.ckpt")):
         # Lightning would silently resume from them (ckpt_path=None means "last" here)
@@ -204,6 +217,9 @@ def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | No
             f"to finish it (a sweep: the same -m command plus resume=auto), or choose a new "
             f"directory"
         )
+    write_record(run_dir, record)  # once: a resumed run keeps the record of its first start
+    trainer.checkpoint_callback.clean()  # a save a kill cut short left its temporary file
+    log_hyperparams(cfg, trainer)
     log_facts(cfg, module, datamodule, trainer, run_dir)
     write_status(run_dir, "running")
     start = time.perf_counter()

@@ -18,6 +18,7 @@ from omegaconf import OmegaConf
 from darts_lab.config import ConfigError
 from darts_lab.export.artifacts import read_status
 from darts_lab.export.tables import markdown_table
+from darts_lab.lit.fingerprint import read_record
 from darts_lab.lit.preemption import AUTO, newest_checkpoint
 from darts_lab.lit.run_lock import holder_alive, read_holder
 from darts_lab.safe_load import load_torch
@@ -47,6 +48,20 @@ def expected_jobs(sweep_dir: Path) -> tuple[Any, list[list[str]]]:
     overrides = OverridesParser.create().parse_overrides(config_params + task)
     (batch,) = BasicSweeper.split_arguments(overrides, None)
     return cfg, batch
+
+
+def launched_with(job_dir: Path, overrides_file: Path) -> list[str]:
+    """The overrides the job's run started with: run.json's (ours, written once), else Hydra's
+    overrides.yaml (rewritten by every launch into the directory)."""
+    if (record := read_record(job_dir)) is not None and "overrides" in record:
+        return list(record["overrides"])
+    try:
+        overrides = yaml.safe_load(overrides_file.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{overrides_file} is damaged ({type(e).__name__})") from None
+    if not isinstance(overrides, list | type(None)):
+        raise ConfigError(f"{overrides_file} is damaged: a {type(overrides).__name__}, not a list")
+    return overrides or []
 
 
 def job_state(job_dir: Path, checkpoints: bool = True) -> dict[str, Any]:
@@ -92,8 +107,8 @@ def sweep_status(sweep_dir: Path, checkpoints: bool = True) -> tuple[list[dict[s
     cfg, jobs = expected_jobs(sweep_dir)
     found = {}  # each job directory, by the overrides Hydra gave it
     for overrides_file in sweep_dir.glob("*/.hydra/overrides.yaml"):
-        overrides = yaml.safe_load(overrides_file.read_text()) or []
-        found[identity(overrides)] = overrides_file.parents[1]
+        job_dir = overrides_file.parents[1]
+        found[identity(launched_with(job_dir, overrides_file))] = job_dir
     subdir = OmegaConf.select(cfg, "hydra.sweep.subdir", throw_on_resolution_failure=False)
     varying = {o.split("=", 1)[0] for o in jobs[0] if any(o not in job for job in jobs)}
     rows = []

@@ -21,8 +21,7 @@ import lightning as L  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.errors import InstantiationException  # noqa: E402
 from hydra.utils import instantiate  # noqa: E402
-from lightning.pytorch.callbacks import ModelCheckpoint  # noqa: E402
-from omegaconf import DictConfig, OmegaConf  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
 
 from darts_lab.config import ConfigError, validate  # noqa: E402
 from darts_lab.config_path import conf_dir  # noqa: E402
@@ -30,8 +29,16 @@ from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.data.errors import DataError  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
-from darts_lab.lit.checkpoint_io import AtomicCheckpointIO  # noqa: E402
+from darts_lab.lit.checkpoint_io import AtomicCheckpointIO, RunCheckpoint  # noqa: E402
 from darts_lab.lit.exit_codes import exit_codes  # noqa: E402
+from darts_lab.lit.fingerprint import (  # noqa: E402
+    Fingerprint,
+    check_record,
+    check_resume,
+    fingerprint,
+    run_record,
+    write_record,
+)
 from darts_lab.lit.preemption import (  # noqa: E402
     BatchCheckpoint,
     Requeue,
@@ -42,6 +49,7 @@ from darts_lab.lit.preemption import (  # noqa: E402
     watch_preemption,
 )
 from darts_lab.lit.run_lock import RunLock  # noqa: E402
+from darts_lab.loggers import log_hyperparams  # noqa: E402
 from darts_lab.perf import configure_backends  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase  # noqa: E402
 
@@ -122,22 +130,32 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
         result = json.loads((run_dir / "result.json").read_text())
         log.info("finished earlier: %s; nothing to do", result.get("genotype", genotype))
         return result
-    loggers = [instantiate(cfg.logger, save_dir=str(run_dir))] if cfg.get("logger") else []
-    for logger in loggers:
-        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+    identity = fingerprint(cfg, [], f"retraining of {genotype}")
+    check_record(run_dir, identity)  # this directory's run, if it holds one
     ckpt_path = resume_point(cfg, run_dir)  # resume=, or the checkpoint of a requeued job
-    checkpoints = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", save_last="link", save_top_k=1, every_n_epochs=1
-    )
+    if ckpt_path:
+        check_resume(ckpt_path, identity)  # safe to load, and of this very retraining
+    record = run_record(run_dir, identity)
+    # nothing is written until the run holds its directory (log_hyperparams starts a logger)
+    loggers = [instantiate(cfg.logger, save_dir=str(run_dir))] if cfg.get("logger") else []
+    checkpoints = RunCheckpoint(run_dir)  # every epoch end; last.ckpt links to the newest
     trainer = instantiate(
         cfg.trainer,
         default_root_dir=str(run_dir),
         logger=loggers or False,
-        callbacks=[checkpoints, *BatchCheckpoint.configured(cfg, run_dir), Requeue(run_dir)],
+        callbacks=[
+            checkpoints,
+            *BatchCheckpoint.configured(cfg, run_dir),
+            Requeue(run_dir),
+            Fingerprint(identity),
+        ],
         plugins=[*cluster_plugins(), AtomicCheckpointIO()],
         **retraining.trainer_options(cfg, data),
     )
     with RunLock(run_dir).held(trainer):
+        write_record(run_dir, record)  # once: a resumed run keeps the record of its first start
+        checkpoints.clean()  # a save a kill cut short left its temporary file
+        log_hyperparams(cfg, trainer)
         return _train(cfg, run_dir, genotype, retraining, data, trainer, ckpt_path)
 
 

@@ -160,7 +160,7 @@ def search_row(overrides: list[str], args: argparse.Namespace, out: Path) -> dic
     )
     if args.device == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    module, datamodule, trainer, _ = build(cfg, out)
+    module, datamodule, trainer, _, _ = build(cfg, out)
     clock = StepClock(args.device)
     trainer.callbacks.append(clock)
     trainer.fit(module, datamodule=datamodule)
@@ -188,7 +188,7 @@ def resume_row(args: argparse.Namespace, out: Path) -> dict:
         ],
         tiny=True,
     )
-    module, datamodule, trainer, _ = build(resumed, out / "device")
+    module, datamodule, trainer, _, _ = build(resumed, out / "device")
     loaded: dict[str, torch.Tensor] = {}
 
     class Inspect(L.Callback):  # what the device holds right after loading

@@ -30,7 +30,7 @@ def test_lambda_over_the_runs_epochs_or_the_literal_100() -> None:
 
 
 def test_alpha_gradient_adds_lambda_times_softmax_over_rows(tmp_path: Path) -> None:
-    module, dm, _, _ = build(make_cfg(), tmp_path)
+    module, dm, _, _, _ = build(make_cfg(), tmp_path)
     dm.setup()
     batch = next(iter(dm.train_dataloader()))
     arch, alphas = module.arch, list(module.arch.parameters())

@@ -38,7 +38,7 @@ def test_param_free_count_by_hand(tmp_path: Path) -> None:
     from darts_lab.search import build
 
     cfg = make_cfg("+overlay=embedded", "callbacks=[param_free_ops]")
-    module, _, _, callbacks = build(cfg, tmp_path)
+    module, _, _, callbacks, _ = build(cfg, tmp_path)
     with torch.no_grad():
         alpha = module.arch.alphas["cell"]
         alpha.fill_(0.0)

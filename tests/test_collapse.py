@@ -94,7 +94,7 @@ def test_power_mode_returns_the_signed_maximum() -> None:
 
 
 def test_power_iteration_agrees_with_the_exact_hessian_of_a_search(tmp_path: Path) -> None:
-    module, datamodule, trainer, callbacks = build(
+    module, datamodule, trainer, callbacks, _ = build(
         make_cfg(*EMBEDDED_FAST, "callbacks=hessian", "trainer.max_epochs=1"), tmp_path
     )
     trainer.fit(module, datamodule=datamodule)
@@ -137,7 +137,7 @@ def test_darts_es_rolls_the_search_back(tmp_path: Path) -> None:
         "callbacks.darts_es.factor=1e-9",
         "trainer.max_epochs=4",
     )
-    module, datamodule, trainer, callbacks = build(cfg, tmp_path)
+    module, datamodule, trainer, callbacks, _ = build(cfg, tmp_path)
     (es,) = [p for p in callbacks if isinstance(p, DartsEs)]
     trainer.fit(module, datamodule=datamodule)
     assert trainer.current_epoch == 2 and es.stopped["selected_epoch"] == 0  # after epoch 1

@@ -52,7 +52,7 @@ def test_crb_gets_what_it_declares_from_space_and_optimizer(tmp_path: Path) -> N
     """activation=crb: no "none", non-affine node BatchNorm, no α weight decay (S3)."""
     from darts_lab.search import build
 
-    module, _, trainer, _ = build(
+    module, _, trainer, _, _ = build(
         make_cfg("+experiment=admm_fimt_crb", "dataset=digits", *SMALL),
         tmp_path,
     )

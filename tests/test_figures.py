@@ -56,7 +56,7 @@ def test_wandb_runs_are_grouped_named_and_tagged(tmp_path: Path) -> None:
     from darts_lab.search import build
 
     cfg = make_cfg("logger=wandb", "schedule=fimt", "regularizer=proximity", "seed=5")
-    _, _, trainer, _ = build(cfg, tmp_path)
+    _, _, trainer, _, _ = build(cfg, tmp_path)
     init = trainer.loggers[0]._wandb_init
     assert init["group"] == "adhoc" and init["name"] == "adhoc/seed5"
     assert {"schedule=fimt", "regularizer=proximity", "method=darts"} <= set(init["tags"])

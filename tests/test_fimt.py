@@ -114,7 +114,7 @@ def test_fimt_is_sum_of_squared_weight_gradients(tmp_path: Path) -> None:
     cfg = make_cfg(
         "w_optimizer.grad_clip=1e9", "trainer.limit_train_batches=3", "trainer.limit_val_batches=0"
     )
-    module, dm, trainer, _ = build(cfg, tmp_path)
+    module, dm, trainer, _, _ = build(cfg, tmp_path)
     module.schedule = Recording()
     trainer.fit(module, datamodule=dm)
     assert len(seen) == 3

@@ -52,7 +52,7 @@ def test_rdarts_dp_is_second_order_and_cuts_every_search_batch(tmp_path: Path) -
     method = ScheduledDropPath(0.6, second_order=True)
     assert isinstance(method.gradient, Unrolled) and method.arch_step_first
     cfg = make_cfg("+experiment=rdarts_dp", "+overlay=embedded", "dataset.image_size=8")
-    _, data, _, _ = build(cfg, tmp_path / "build")
+    _, data, _, _, _ = build(cfg, tmp_path / "build")
     data.setup()
     for loader in (data.train_dataloader(), data.arch_dataloader()):
         cut = loader.dataset.dataset
@@ -80,7 +80,7 @@ def test_rdarts_dp_is_second_order_and_cuts_every_search_batch(tmp_path: Path) -
 
 
 def test_the_global_batch_must_divide_among_the_devices(tmp_path: Path) -> None:
-    _, data, _, _ = build(make_cfg(), tmp_path)
+    _, data, _, _, _ = build(make_cfg(), tmp_path)
     assert data.device_batch(1) == 32 and data.device_batch(2) == 16
     with pytest.raises(ConfigError, match="batch_size=32 is the global batch and does not divide"):
         data.device_batch(3)

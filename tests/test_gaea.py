@@ -18,7 +18,7 @@ FEW = ["trainer.limit_train_batches=4", "trainer.limit_val_batches=1"]
 
 def spy_on_data(method: str, tmp_path: Path) -> dict:
     """Run a search and record which training-set rows each w-step and α-step saw."""
-    module, dm, trainer, _ = build(make_cfg(f"method={method}", *FEW), tmp_path)
+    module, dm, trainer, _, _ = build(make_cfg(f"method={method}", *FEW), tmp_path)
     dm.setup()
     rows = {}
     for i, (x, _) in enumerate(dm.train_aug):
@@ -67,7 +67,7 @@ def test_erm_arch_batch_is_an_independent_training_batch_before_the_w_step(
 
 
 def test_erm_arch_loader_shuffles_the_whole_training_set(tmp_path: Path) -> None:
-    _, dm, _, _ = build(make_cfg("method=erm"), tmp_path)
+    _, dm, _, _, _ = build(make_cfg("method=erm"), tmp_path)
     dm.setup()
     arch, train = dm.arch_dataloader(), dm.train_dataloader()
     assert len(arch.dataset) == len(train.dataset) == len(dm.train_aug)
@@ -94,7 +94,7 @@ def test_entropy_by_hand() -> None:
 
 
 def test_warmup_epochs_take_no_arch_step(tmp_path: Path) -> None:
-    module, dm, trainer, _ = build(
+    module, dm, trainer, _, _ = build(
         make_cfg("arch_warmup_epochs=1", "trainer.max_epochs=2", *FEW), tmp_path
     )
     per_epoch = []

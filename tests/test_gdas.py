@@ -76,7 +76,7 @@ def test_tau_held_through_warm_up_as_gaea_code() -> None:
 
 
 def test_search_anneals_tau_over_the_epochs(tmp_path: Path) -> None:
-    module, dm, trainer, _ = build(
+    module, dm, trainer, _, _ = build(
         make_cfg(
             "method=gdas",
             "trainer.max_epochs=3",

@@ -114,7 +114,7 @@ def test_proximity_makes_no_host_transfer(tmp_path, monkeypatch) -> None:  # noq
     from darts_lab.search import build
     from tests.conftest import make_cfg
 
-    module, _, _, _ = build(make_cfg("search_space=darts_cnn"), tmp_path)
+    module, _, _, _, _ = build(make_cfg("search_space=darts_cnn"), tmp_path)
     calls: list[str] = []
     real_to = torch.Tensor.to
 

@@ -90,7 +90,7 @@ def test_nb201_search_on_imagenet16_120(imagenet16: Path, tmp_path: Path) -> Non
         "dataset.batch_size=32",
         "trainer.limit_train_batches=2",
     )
-    module, data, _, _ = build(cfg, tmp_path / "built")
+    module, data, _, _, _ = build(cfg, tmp_path / "built")
     assert module.net.classifier.out_features == 120 and data.w_indices.tolist() == list(range(240))
     run_search(cfg, tmp_path / "run")
     assert read_status(tmp_path / "run") == "finished"

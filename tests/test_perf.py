@@ -51,7 +51,7 @@ def test_fp16_loss_scale_is_undone_for_clipping_and_the_trace(tmp_path: Path) ->
 
     from darts_lab.search import build
 
-    module, dm, _, _ = build(make_cfg(*FEW), tmp_path)
+    module, dm, _, _, _ = build(make_cfg(*FEW), tmp_path)
     dm.setup()
     x, y = next(iter(dm.train_dataloader()))
     params = list(module.net.parameters())
@@ -188,7 +188,7 @@ def test_fp16_alpha_overflow_is_the_scalers(tmp_path: Path) -> None:
     from darts_lab.lit.reliability import NonFiniteError
     from darts_lab.search import build
 
-    module, _, _, _ = build(make_cfg(*FEW), tmp_path)
+    module, _, _, _, _ = build(make_cfg(*FEW), tmp_path)
     steps: list[int] = []
 
     def overflowing(ctx, batch, w_batch, penalty):  # noqa: ANN001, ANN202

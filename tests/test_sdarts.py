@@ -35,7 +35,7 @@ def test_epsilon_is_linear_over_the_epochs() -> None:
 
 @pytest.mark.parametrize("method", ["sdarts_rs", "sdarts_adv"])
 def test_perturbation_is_bounded_on_the_simplex_and_w_step_only(method: str, tmp_path: Path):
-    module, dm, _, _ = build(make_cfg("search_space=nb201", f"method={method}"), tmp_path)
+    module, dm, _, _, _ = build(make_cfg("search_space=nb201", f"method={method}"), tmp_path)
     module.method.set_epoch(10, 10)  # ε = 0.3
     dm.setup()
     batch = next(iter(dm.train_dataloader()))

@@ -31,7 +31,7 @@ def test_search_end_to_end_changes_alpha_and_w(tmp_path: Path) -> None:
         assert key in header
 
     # Same seed → same initial supernet and α; the finished run must have moved both.
-    fresh, _, _, _ = build(cfg, tmp_path / "fresh")
+    fresh, _, _, _, _ = build(cfg, tmp_path / "fresh")
     final = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
     start = fresh.state_dict()
     assert not torch.equal(start["arch.alphas.normal"], final["arch.alphas.normal"])
@@ -42,12 +42,12 @@ def test_search_end_to_end_changes_alpha_and_w(tmp_path: Path) -> None:
 
 
 def test_split_follows_schedule_ratio_and_seed(tmp_path: Path) -> None:
-    _, dm, _, _ = build(make_cfg(), tmp_path)
+    _, dm, _, _, _ = build(make_cfg(), tmp_path)
     dm.setup()
     n = len(dm.w_indices) + len(dm.a_indices)
     assert n == 1438 and abs(len(dm.w_indices) - n / 2) <= 1  # alternate: r = 1 → 50/50
     assert not set(dm.w_indices.tolist()) & set(dm.a_indices.tolist())
-    _, dm2, _, _ = build(make_cfg("dataset.split.train_fraction=0.8"), tmp_path)
+    _, dm2, _, _, _ = build(make_cfg("dataset.split.train_fraction=0.8"), tmp_path)
     dm2.setup()
     assert len(dm2.w_indices) == round(0.8 * n)
 

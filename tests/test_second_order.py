@@ -25,7 +25,7 @@ def float64():
 
 def setup(tmp_path: Path, xi: float = XI):
     """A tiny NB201 supernet in float64, an SGD with a momentum buffer, two batches."""
-    module, _, _, _ = build(make_cfg("search_space=nb201", "method=second_order"), tmp_path)
+    module, _, _, _, _ = build(make_cfg("search_space=nb201", "method=second_order"), tmp_path)
     module.double()
     torch.manual_seed(0)
     with torch.no_grad():

@@ -13,7 +13,7 @@ from tests.conftest import make_cfg
 def record_lrs(tmp_path: Path, *overrides: str) -> list[float]:
     """The w learning rate of every w-step (and, after it, whether SGD was Nesterov's)."""
     lrs = []
-    module, dm, trainer, _ = build(
+    module, dm, trainer, _, _ = build(
         make_cfg(
             *overrides,
             "w_optimizer.lr=0.025",

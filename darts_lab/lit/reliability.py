@@ -17,7 +17,17 @@ class NonFiniteError(RuntimeError):
     """A loss or gradient became NaN/inf; the message names which and when."""
 
 
-class ReliableSearch:
+class DtypeBeforeRestore:
+    """Lightning restores a checkpoint before it converts the module to the precision's dtype:
+    a float64 (64-true) checkpoint loaded into float32 tensors loses its low bits, and the
+    resumed run departs from the uninterrupted one (by 0.06 in α after 4 overlay epochs).
+    `configure_model` runs before the restore: convert there (the later conversion is a no-op)."""
+
+    def configure_model(self) -> None:
+        self.trainer.precision_plugin.convert_module(self)
+
+
+class ReliableSearch(DtypeBeforeRestore):
     """Mixed into SearchModule (a LightningModule with `arch`, step counters and histories)."""
 
     def arch_backward(self, loss: torch.Tensor) -> None:
@@ -76,7 +86,7 @@ class ReliableSearch:
             restore_rng(rng)
 
 
-class CheckpointedRng:
+class CheckpointedRng(DtypeBeforeRestore):
     """Mixed into the retraining modules: a resumed retraining draws what the uninterrupted one
     would have (augmentation, cutout, drop-path, dropout)."""
 

@@ -71,8 +71,10 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         self.last_arch_batch: Batch | None = None  # the latest α-step's (collapse diagnostics)
 
     def configure_model(self) -> None:
-        """GPU fast paths: NHWC memory format (tensor cores), torch.compile of the supernet
-        (in place, so checkpoints keep their keys; GDAS recompiles per sample: leave it off)."""
+        """The precision's dtype, then the GPU fast paths: NHWC memory format (tensor cores),
+        torch.compile of the supernet (in place, so checkpoints keep their keys; GDAS
+        recompiles per sample: leave it off)."""
+        super().configure_model()  # the precision's dtype before a checkpoint is restored
         if self.acceleration.channels_last:
             self.net.to(memory_format=torch.channels_last)
         backend = self.acceleration.compile_backend
