@@ -187,8 +187,10 @@ def test_the_proxies_command_scores_resumes_and_reports(tmp_path, monkeypatch, c
     assert rows["params"][:5] == ["1.000", "1.000", "1.000", "1.000", "25 / 62"]
     assert rows["2 epochs of training (the table)"][-1] == "2.0 |"
     calls.clear()
-    main(args)  # all scored: only the report
+    written = (tmp_path / "t_proxies.json").stat().st_mtime_ns
+    main(args)  # all scored: only the report, the file left as it was
     assert calls == [] and not (tmp_path / "t_proxies.partial.jsonl").exists()
+    assert (tmp_path / "t_proxies.json").stat().st_mtime_ns == written
 
 
 @pytest.mark.parametrize(

@@ -164,6 +164,7 @@ def score_table(
     todo = [(k, s) for k in order for s in seeds if set(names) - set(done.get((k, s), {}))]
     proxies = {name: Proxy.load(name, option="--proxies") for name in names}
     partial = out.with_suffix(".partial.jsonl")
+    new = bool(todo) or partial.is_file() or not out.is_file()  # else: the file holds it all
     if todo:
         splits = protocol_splits(protocol)
         fresh = not partial.is_file() or not partial.read_text().strip()
@@ -183,7 +184,7 @@ def score_table(
                 log.flush()
     data = {
         "settings": setup,
-        "code_version": code_version(),
+        "code_version": code_version() if new else _read(out).get("code_version", "unknown"),
         "seconds": {n: {"total": round(t, 3), "evaluations": c} for n, (t, c) in seconds.items()},
         "cells": {
             key: {
@@ -193,8 +194,9 @@ def score_table(
             for key in cells
         },
     }
-    _write(out, data)
-    partial.unlink(missing_ok=True)
+    if new:
+        _write(out, data)
+        partial.unlink(missing_ok=True)
     return data
 
 
