@@ -5,8 +5,9 @@ Each failure is one line naming the key, the value and what is allowed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, get_args
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -53,8 +54,8 @@ def validate(cfg: DictConfig) -> None:
                 "optimizer.lr",  # retraining (conf/train.yaml)
                 "grad_clip",
             ),
-            lambda v: v > 0,
-            "a positive number",
+            lambda v: v > 0 and math.isfinite(v),
+            "a positive finite number",
         ),
         (
             (
@@ -91,7 +92,7 @@ def validate(cfg: DictConfig) -> None:
         ),
         (("cutout",), lambda v: isinstance(v, int) and v >= 0, "an integer >= 0 (0: none)"),
         (("optimizer.drop_path_prob",), lambda v: 0 <= v < 1, "a probability in [0, 1)"),
-        (("arch_init_scale",), lambda v: v >= 0, "a number >= 0"),
+        (("arch_init_scale",), lambda v: 0 <= v < math.inf, "a finite number >= 0"),
     ]
     for keys, ok, allowed in rules:
         for key in keys:
@@ -108,5 +109,33 @@ def validate(cfg: DictConfig) -> None:
         value = OmegaConf.select(cfg, key, default=None)
         if value is not None and not isinstance(value, bool):
             raise ConfigError(f"{key}={value!r} is not allowed: it must be true or false")
+    check_trainer(cfg)
+    ops = OmegaConf.select(cfg, "search_space.ops", default=None)
+    if ops is not None and len(ops) == 0:
+        raise ConfigError("search_space.ops=[] is not allowed: a supernet needs at least one op")
     # arch_warmup_epochs is checked by SearchModule, the w_optimizer's values by its object
     # search_space.ops is checked by each search space against its own op set
+
+
+def check_trainer(cfg: DictConfig) -> None:
+    """Lightning's precision and accelerator, checked before Lightning is asked (it would stop
+    with a traceback once the search is built)."""
+    from lightning.fabric.connector import _PRECISION_INPUT
+    from lightning.pytorch.accelerators import AcceleratorRegistry
+
+    precision = OmegaConf.select(cfg, "trainer.precision", default=None)
+    if precision is not None:
+        values = (str(v) for literal in get_args(_PRECISION_INPUT) for v in get_args(literal))
+        allowed = list(dict.fromkeys(values))
+        check_choice("trainer.precision", str(precision), allowed)
+    accelerator = OmegaConf.select(cfg, "trainer.accelerator", default=None)
+    if accelerator is None:
+        return
+    names = sorted({"auto", "gpu", *AcceleratorRegistry.available_accelerators()})
+    check_choice("trainer.accelerator", accelerator, names)
+    wanted = "cuda" if accelerator == "gpu" else accelerator
+    if wanted != "auto" and not AcceleratorRegistry.get(wanted).is_available():
+        raise ConfigError(
+            f"trainer.accelerator={accelerator} is not available on this machine: use "
+            f"trainer.accelerator=auto (the best one here) or cpu"
+        )

@@ -38,6 +38,8 @@ def _read(path: Path, parse: Callable[[str], Any], kind: type) -> Any:
     except (ValueError, yaml.YAMLError, UnicodeDecodeError) as e:  # JSONDecodeError too
         reason = (str(e).strip().splitlines() or [""])[0]
         raise ConfigError(f"{path} is damaged ({type(e).__name__}: {reason})") from None
+    except OSError as e:  # a folder of that name, no permission to read it
+        raise ConfigError(f"{path} cannot be read ({e.strerror})") from None
     if not isinstance(value, kind):
         expected = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
         raise ConfigError(f"{path} is damaged: a {type(value).__name__}, not a {expected}")
@@ -54,6 +56,22 @@ def job_labels(job_dir: Path) -> tuple[str, str]:
     overrides = _read(job_dir / ".hydra" / "overrides.yaml", yaml.safe_load, (list, type(None)))
     pairs = dict(str(o).lstrip("+").split("=", 1) for o in overrides or [] if "=" in str(o))
     return pairs.get("experiment", "adhoc"), pairs.get("seed", "?")
+
+
+# values of a job's files that the report computes with
+NUMBERS = (
+    "search_seconds",
+    "params_m",
+    "test_error",
+    "valid_ppl",
+    "test_ppl",
+    "regret",
+    "test_acc",
+)
+
+
+def number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _job(job_dir: Path) -> dict:
@@ -80,6 +98,10 @@ def _job(job_dir: Path) -> dict:
             job[name] = _read(job_dir / path, json.loads, dict)
             if missing := [key for key in needs if key not in job[name]]:
                 raise ConfigError(f"{job_dir / path} is damaged: no {', '.join(missing)} in it")
+            if bad := [
+                k for k in (*needs, *NUMBERS) if k in job[name] and not number(job[name][k])
+            ]:
+                raise ConfigError(f"{job_dir / path} is damaged: {bad[0]} is not a number")
     if (job_dir / "alphas.json").exists():  # the final α entropy, for the regret rows
         entropy = _read(job_dir / "alphas.json", json.loads, dict).get("entropy")
         if isinstance(entropy, int | float):
@@ -203,6 +225,9 @@ def main() -> None:
             markdown += "".join(f"\npublished: {path}" for path in publish(directory))
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as e:  # the report's own files: a read-only or full directory
+        print(f"error: cannot write {e.filename or args.multirun} ({e.strerror})", file=sys.stderr)
         sys.exit(2)
     print(markdown)
 

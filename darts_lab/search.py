@@ -33,7 +33,7 @@ from darts_lab.config import ConfigError, validate  # noqa: E402
 from darts_lab.config_path import conf_dir  # noqa: E402
 from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
-from darts_lab.data.errors import DataError  # noqa: E402
+from darts_lab.data.errors import DataError, readable  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
 from darts_lab.export.run import export_run  # noqa: E402
 from darts_lab.lit.checkpoint_io import AtomicCheckpointIO, RunCheckpoint  # noqa: E402
@@ -122,8 +122,9 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
             single_level=method.single_level,
             schedule_ratio=schedule.expected_ratio,  # a random split's share: r/(r+1)
         )
-        datamodule.check()
-        datamodule.setup()  # read the data now: a corrupt file fails before anything is written
+        with readable(option(cfg, "dataset")):
+            datamodule.check()
+            datamodule.setup()  # read the data now: a corrupt file fails before anything is written
         net = build_space(cfg, activation, datamodule)
         method.check(net, activation, recompute_edges=cfg.perf.recompute_edges)
         arch = Architecture(
@@ -149,6 +150,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
                 cfg.perf.compile_backend if cfg.perf.compile else None,
                 cfg.perf.recompute_edges,
             ),
+            instantiate(cfg.selection),  # conf/selection/: its epochs follow the supernet's
         )
         search_callbacks = instantiate_callbacks(cfg)  # conf/callbacks/ and the oracle
         for callback in search_callbacks:
@@ -170,6 +172,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
     trainer = instantiate(
         cfg.trainer,
         default_root_dir=str(run_dir),
+        max_epochs=cfg.trainer.max_epochs + module.selection.epochs(),
         logger=loggers or False,
         callbacks=[
             checkpoints,

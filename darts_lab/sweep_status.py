@@ -41,12 +41,21 @@ def expected_jobs(sweep_dir: Path) -> tuple[Any, list[list[str]]]:
     path = sweep_dir / "multirun.yaml"
     if not path.is_file():
         raise ConfigError(f"{sweep_dir} holds no multirun.yaml: not the directory of a -m sweep")
-    cfg = OmegaConf.load(path)
-    params = OmegaConf.select(cfg, "hydra.sweeper.params") or {}
-    config_params = [f"{key}={value}" for key, value in params.items()]
-    task = list(OmegaConf.select(cfg, "hydra.overrides.task") or [])
-    overrides = OverridesParser.create().parse_overrides(config_params + task)
-    (batch,) = BasicSweeper.split_arguments(overrides, None)
+    try:
+        cfg = OmegaConf.load(path)
+        params = OmegaConf.select(cfg, "hydra.sweeper.params") or {}
+        config_params = [f"{key}={value}" for key, value in params.items()]
+        task = list(OmegaConf.select(cfg, "hydra.overrides.task") or [])
+        overrides = OverridesParser.create().parse_overrides(config_params + task)
+        (batch,) = BasicSweeper.split_arguments(overrides, None)
+    except Exception as e:  # YAML, OmegaConf and Hydra's override grammar each have their own
+        raise ConfigError(f"{path} is damaged ({type(e).__name__})") from None
+    started = sum(1 for d in sweep_dir.glob("*/.hydra") if d.is_dir())
+    if started > len(batch) or OmegaConf.select(cfg, "hydra.job.name") is None:
+        raise ConfigError(
+            f"{path} is damaged (truncated?): it lists {len(batch)} job(s) but {sweep_dir} "
+            f"holds {started} job directories"
+        )
     return cfg, batch
 
 

@@ -27,7 +27,7 @@ from darts_lab.config import ConfigError, validate  # noqa: E402
 from darts_lab.config_path import conf_dir  # noqa: E402
 from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
-from darts_lab.data.errors import DataError  # noqa: E402
+from darts_lab.data.errors import DataError, readable  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
 from darts_lab.lit.checkpoint_io import AtomicCheckpointIO, RunCheckpoint  # noqa: E402
 from darts_lab.lit.exit_codes import exit_codes  # noqa: E402
@@ -76,6 +76,9 @@ def load_genotype(spec: str | None) -> GenotypeBase:
         raise ConfigError(
             f"genotype={spec!r}: {path} is not a genotype.json ({type(e).__name__}: {e})"
         ) from None
+    if problems := genotype.problems():  # before anything is built or trained
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"genotype={spec!r}: {problems[0]}{more}")
     return genotype
 
 
@@ -111,8 +114,9 @@ def check_train(
             f"preset trains one for {retraining.inputs}: choose another eval= (conf/eval/: "
             f"{', '.join(sorted(p.stem for p in EVAL_DIR.glob('*.yaml')))})"
         )
-    data.check()
-    data.setup()  # read the data now: a corrupt file fails before anything is written
+    with readable("the retraining's dataset"):
+        data.check()
+        data.setup()  # read the data now: a corrupt file fails before anything is written
     return retraining, data
 
 

@@ -64,6 +64,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     truncated(batch, batch)
     f.cifar_hostile = root / "cifar_hostile"
     hostile_pickle(write_cifar(f.cifar_hostile) / "data_batch_1", f.marker)
+    f.cifar_folder_for_file = root / "cifar_folder_for_file"  # unreadable as a file
+    batch = write_cifar(f.cifar_folder_for_file) / "data_batch_1"
+    batch.unlink()
+    batch.mkdir()
     f.ptb_binary = root / "ptb_binary"
     write_ptb(f.ptb_binary / "ptb")
     (f.ptb_binary / "ptb" / "ptb.valid.txt").write_bytes(b"\xff\xfe\x00\x00binary")

@@ -27,6 +27,17 @@ def job(multirun: Path, name: str = "0", **files: str | bytes) -> Path:
     return multirun
 
 
+REGRET_TEXT = '{"oracle": "embedded", "arch": "|none~0|", "test_acc": 0.5, "regret": "abc"}'
+
+
+def folder_named(multirun: Path, name: str) -> Path:
+    """Job 0's file `name` replaced by a folder of that name (unreadable as a file)."""
+    path = multirun / "0" / name
+    path.unlink()
+    path.mkdir()
+    return multirun
+
+
 REPORT = [
     ("no_argument", lambda t: [], "usage"),
     ("two_arguments", lambda t: [str(t), str(t)], "usage"),
@@ -99,6 +110,24 @@ REPORT = [
         lambda t: [str(job(t, **{"oracle.json": '{"oracle": "embedded", "regret": 0.1}'}))],
         "oracle.json",
     ),
+    (
+        "timing_seconds_text",
+        lambda t: [str(job(t, **{"timing.json": '{"search_seconds": "abc"}'}))],
+        "search_seconds is not a number",
+    ),
+    ("result_string", lambda t: [str(job(t, **{"train__result.json": '"abc"'}))], "result.json"),
+    (
+        "regret_string",
+        lambda t: [str(job(t, **{"oracle.json": REGRET_TEXT}))],
+        "regret is not a number",
+    ),
+    (
+        "oracle_name_only",
+        lambda t: [str(job(t, **{"oracle.json": '{"oracle": "embedded"}'}))],
+        "no arch",
+    ),
+    ("timing_is_a_folder", lambda t: [str(folder_named(job(t), "timing.json"))], "timing.json"),
+    ("status_is_a_folder", lambda t: [str(folder_named(job(t), "status"))], "status"),
     (
         "second_job_damaged",
         lambda t: [str(job(job(t), "1", **{"timing.json": "x"}))],

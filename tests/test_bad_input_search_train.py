@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import torch
 
 from darts_lab import search as search_cli
 from darts_lab import train as train_cli
@@ -150,6 +153,20 @@ SEARCH = [
     ),
     ("unknown_op", lambda f: ["search_space.ops=[none,conv_9x9]"], "conv_9x9"),
     ("lr_zero", lambda f: ["w_optimizer.lr=0"], "w_optimizer.lr=0"),
+    ("arch_lr_inf", lambda f: ["arch_optimizer.lr=inf"], "arch_optimizer.lr=inf"),
+    ("init_scale_inf", lambda f: ["arch_init_scale=inf"], "arch_init_scale=inf"),
+    ("precision_unknown", lambda f: ["trainer.precision=banana"], "trainer.precision='banana'"),
+    ("no_ops", lambda f: ["search_space.ops=[]"], "search_space.ops=[]"),
+    (
+        "cifar_folder_for_a_file",
+        lambda f: ["dataset=cifar10", f"data_dir={f.cifar_folder_for_file}"],
+        "data_batch_1",
+    ),
+    *(
+        []
+        if torch.cuda.is_available()
+        else [("gpu_on_cpu", lambda f: ["trainer.accelerator=gpu"], "trainer.accelerator=gpu")]
+    ),
 ]
 
 
@@ -209,7 +226,45 @@ TRAIN = [
         lambda f: [f"genotype={f.run}", "eval=cifar10", f"data_dir={f.cifar_hostile}"],
         "which is code, not data",
     ),
+    *(
+        (f"genotype_{name}", lambda f, m=mutate: [f"genotype={bad_cell(f, m)}"], names)
+        for name, mutate, names in (
+            (
+                "unknown_op",
+                lambda g: g["normal"][0].__setitem__(0, ["conv_99x99", 0]),
+                "conv_99x99",
+            ),
+            (
+                "input_17",
+                lambda g: g["normal"][0].__setitem__(0, ["skip_connect", 17]),
+                "input node 17",
+            ),
+            (
+                "input_negative",
+                lambda g: g["reduce"][1].__setitem__(1, ["skip_connect", -1]),
+                "input node -1",
+            ),
+            ("concat_99", lambda g: g["normal_concat"].append(99), "concat node 99"),
+            ("concat_empty", lambda g: g["reduce_concat"].clear(), "concat is empty"),
+            ("three_inputs", lambda g: g["normal"][1].append(["skip_connect", 0]), "3 inputs"),
+        )
+    ),  # fmt: skip
+    (
+        "resume_search_checkpoint",
+        lambda f: [f"genotype={f.run}", f"resume={f.ckpt}"],
+        "another run",
+    ),
+    ("resume_truncated", lambda f: [f"genotype={f.run}", f"resume={f.truncated}"], "resume="),
 ]
+
+
+def bad_cell(f: SimpleNamespace, mutate) -> Path:
+    """The finished search's genotype.json, changed by `mutate`, in a file of its own."""
+    genotype = json.loads(f.json.read_text())
+    mutate(genotype)
+    path = f.root / f"bad_cell_{abs(hash(json.dumps(genotype)))}.json"
+    path.write_text(json.dumps(genotype))
+    return path
 
 
 @pytest.mark.parametrize("argv,names", [pytest.param(a, n, id=i) for i, a, n in TRAIN])

@@ -5,6 +5,7 @@ file of ours, and the history survives a kill."""
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import json
 import shutil
@@ -17,9 +18,12 @@ import torch
 
 from darts_lab.config import ConfigError
 from darts_lab.export.artifacts import read_status
+from darts_lab.lit.checkpoint_io import AtomicCheckpointIO
+from darts_lab.lit.exit_codes import exit_codes
 from darts_lab.lit.fingerprint import RECORD, fingerprint, first_difference
 from darts_lab.report import job_labels, report
 from darts_lab.search import run_search
+from darts_lab.sweep_status import status_report
 from tests.conftest import make_cfg
 from tests.test_reliability import StopAt, stopping
 
@@ -174,3 +178,55 @@ def test_seed_reorder_of_a_real_sweep_is_refused_and_reported_right(tmp_path: Pa
     assert {job: job_labels(sweep / job)[1] for job in "012"} == {"0": "0", "1": "1", "2": "2"}
     markdown, _ = report(sweep)
     assert "Aggregated 3 of 3 jobs" in markdown or "Left out" not in markdown
+
+
+def test_a_full_disk_ends_in_one_line_naming_the_last_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """ENOSPC injected into the second epoch's checkpoint save (and every write after it):
+    one `error:` line with the intact checkpoint and the command that finishes the run."""
+    run = tmp_path / "run"
+    saves = {"n": 0}
+    original = AtomicCheckpointIO.save_checkpoint
+
+    def save(self, checkpoint, path, storage_options=None):
+        saves["n"] += 1
+        if saves["n"] >= 2:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return original(self, checkpoint, path, storage_options)
+
+    monkeypatch.setattr(AtomicCheckpointIO, "save_checkpoint", save)
+    with pytest.raises(SystemExit) as e, exit_codes(run, (run,), None):
+        run_search(make_cfg(*DIGITS), run)
+    assert e.value.code == 4
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: cannot write"), err
+    assert "the last good checkpoint is " in err[0] and "resume=auto" in err[0], err[0]
+    assert read_status(run) == "failed"
+    monkeypatch.setattr(AtomicCheckpointIO, "save_checkpoint", original)  # space freed
+    run_search(make_cfg(*DIGITS, "resume=auto"), run)
+    assert read_status(run) == "finished"
+
+
+def test_status_refuses_a_truncated_multirun_yaml(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    for job in "012":
+        (sweep / job / ".hydra").mkdir(parents=True)
+    (sweep / "multirun.yaml").write_text("hydra:\n  sweeper:\n    params:\n      seed: 0,1,2\n")
+    with pytest.raises(ConfigError, match="damaged .truncated.*3 job directories"):
+        status_report(sweep)
+
+
+def test_an_unwritable_run_dir_is_one_line_before_hydra_writes(tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")  # a run dir under a file cannot be made (a read-only disk: the same)
+    done = subprocess.run(
+        [sys.executable, "-m", "darts_lab.search", f"hydra.run.dir={blocker / 'run'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 4
+    assert done.stderr.strip().splitlines() == [
+        f"error: cannot write {blocker / 'run'} (Not a directory): choose another hydra.run.dir"
+    ]

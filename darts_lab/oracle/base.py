@@ -135,7 +135,9 @@ class RegretOracle(Oracle):
 
     @classmethod
     def damaged(cls, report: dict) -> str | None:
-        if "regret" in report and "test_acc" not in report:
+        if "arch" not in report:  # every regret oracle names the cell it scored
+            return "no arch in it"
+        if "regret" in report and "test_acc" not in report:  # a cell off the table has neither
             return "a regret without test_acc"
         return None
 

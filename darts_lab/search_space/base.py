@@ -21,6 +21,17 @@ from torch import nn
 from darts_lab.search_space.ops import CandidateOps
 
 Weights = Mapping[str, torch.Tensor]
+Slot = tuple[str, int, int | None]  # (architecture key, row, option; None: the whole row)
+
+
+@dataclass(frozen=True)
+class NodeInputs:
+    """A node that keeps `keep` of its candidate inputs (Π_S's edge choice), for a selection
+    that decides it input by input (darts_lab/selection/): dropping input i zeroes `slots[i]`."""
+
+    cell: str  # the cell type the node belongs to
+    slots: tuple[Slot, ...]
+    keep: int
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,12 @@ class GenotypeBase(ABC):
     def cells(self) -> dict[str, tuple[list[list[tuple[str, int]]], list[int], int]]:
         """For drawing: per cell its genes per node, output nodes and number of input nodes."""
 
+    def problems(self) -> list[str]:
+        """What keeps this architecture from being built, one line each (an unknown op, an
+        input node out of range, a bad concat); [] when it can be. Received genotype.json files
+        are checked with it before anything is built."""
+        return []
+
 
 def genotype_from_json(data: dict) -> GenotypeBase:
     """The registered genotype type whose key `data` carries (every module of this package is
@@ -84,6 +101,7 @@ class SearchSpace(nn.Module, ABC):
     genotype_type: ClassVar[type[GenotypeBase]]
     tiny: ClassVar[dict[str, int]] = {}  # the smallest sizes worth testing with
     inputs: ClassVar[str] = "image"  # what it reads; the dataset's `kind` must match
+    edges_kept: ClassVar[int | None] = None  # Π_S keeps this many edges per node; None: all
     ops: list[str]
 
     @abstractmethod
@@ -102,6 +120,22 @@ class SearchSpace(nn.Module, ABC):
     @abstractmethod
     def discretize(self, weights: Weights, selectable: Weights | None = None) -> GenotypeBase:
         """Π_S as this space's genotype."""
+
+    def node_inputs(self) -> list[NodeInputs]:
+        """The nodes whose inputs Π_S chooses: with `edges_kept` = k, every node with more than
+        k incoming edges (an edge is a row of each cell type's op weights; DARTS: k = 2); none
+        when every edge is kept (NB201)."""
+        k, ends = self.edges_kept, self.edges()
+        if k is None:
+            return []
+        nodes = sorted({to for _, to in ends})
+        rows = {node: [e for e, (_, to) in enumerate(ends) if to == node] for node in nodes}
+        return [
+            NodeInputs(cell, tuple((cell, e, None) for e in rows[node]), k)
+            for cell in self.cell_types
+            for node in nodes
+            if len(rows[node]) > k
+        ]
 
     @abstractmethod
     def edges(self) -> list[tuple[int, int]]:

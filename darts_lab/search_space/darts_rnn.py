@@ -17,6 +17,7 @@ import torch
 
 from darts_lab.config import ConfigError
 from darts_lab.search_space.base import Capabilities, GenotypeBase, SearchSpace, Weights
+from darts_lab.search_space.genotype import concat_problems
 from darts_lab.search_space.rnn_cell import (
     ACTIVATIONS,
     RNN_OPS,
@@ -46,6 +47,18 @@ class RnnGenotype(GenotypeBase):
     def cells(self) -> dict[str, tuple[list[list[tuple[str, int]]], list[int], int]]:
         """For drawing: node i+1 has one input, predecessor 0 is s0 (the only input node)."""
         return {"recurrent": ([[gene] for gene in self.recurrent], self.concat, 1)}
+
+    def problems(self) -> list[str]:
+        """Each node: an activation the discrete cell knows, a predecessor before it; the
+        concat: distinct nodes 1..steps."""
+        found = []
+        for i, (op, pred) in enumerate(self.recurrent, start=1):
+            if op not in ACTIVATIONS:
+                found.append(f"node {i}: unknown op {op!r} (ops: {', '.join(ACTIVATIONS)})")
+            if not 0 <= pred < i:
+                found.append(f"node {i}: predecessor {pred} is not one of 0..{i - 1}")
+        found += concat_problems("recurrent", self.concat, len(self.recurrent) + 1)
+        return found
 
     def __str__(self) -> str:
         """The form quark0/darts's rnn/genotypes.py holds (DARTS_V2 style)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from darts_lab.search_space.base import GenotypeBase
+from darts_lab.search_space.ops import OPS  # the ops the retraining network builds
 
 CellGenes = list[list[tuple[str, int]]]  # per intermediate node: [(op, input node), ...]
 
@@ -74,6 +75,17 @@ def cell_genes(
     ]
 
 
+def concat_problems(cell: str, concat: Sequence[int], nodes: int) -> list[str]:
+    """A cell's output concat: at least one node, each a node of the cell, none twice."""
+    if not concat:
+        return [f"{cell}: the concat is empty"]
+    found = [f"{cell}: concat node {i} is not one of 0..{nodes - 1}" for i in concat
+             if not 0 <= i < nodes]  # fmt: skip
+    if len(set(concat)) != len(concat):
+        found.append(f"{cell}: the concat {list(concat)} repeats a node")
+    return found
+
+
 @dataclass(frozen=True)
 class Genotype(GenotypeBase):
     """A discrete DARTS architecture: one normal and one reduction cell."""
@@ -111,6 +123,23 @@ class Genotype(GenotypeBase):
             "normal": (self.normal, self.normal_concat, 2),
             "reduce": (self.reduce, self.reduce_concat, 2),
         }
+
+    def problems(self) -> list[str]:
+        """Each node: two (op, input) genes, an op of OPS, an input among the nodes before it;
+        the concat: distinct nodes of the cell (the retraining network's EvalCell)."""
+        found = []
+        for cell, (genes, concat, inputs) in self.cells().items():
+            for n, node in enumerate(genes, start=inputs):
+                where = f"{cell} node {n}"
+                if len(node) != 2:
+                    found.append(f"{where} has {len(node)} inputs, not 2")
+                for op, src in node:
+                    if op not in OPS:
+                        found.append(f"{where}: unknown op {op!r} (ops: {', '.join(OPS)})")
+                    if not 0 <= src < n:
+                        found.append(f"{where}: input node {src} is not one of 0..{n - 1}")
+            found += concat_problems(cell, concat, len(genes) + inputs)
+        return found
 
     def __str__(self) -> str:
         """The flat form quark0/darts prints, so genotypes can be pasted into its genotypes.py."""
