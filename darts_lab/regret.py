@@ -2,14 +2,14 @@
 accuracy and regret with a 95 % bootstrap CI and the median, the share of seeds that collapsed,
 tests against random search and DARTS, and (where the oracle has them) the percentile, the
 found cells' CIFAR-10 accuracy and the final α entropy; report.png with every seed and the CIs.
-Used by every oracle's `aggregate` (darts_lab/oracle/); an oracle may add baselines (the
-embedded table: random search, darts_lab/embedded/random_search.py)."""
+Used by every oracle's `aggregate` (darts_lab/oracle/); an oracle with a table adds the black-box
+baselines (darts_lab/baseline/) and every row's cost in seconds (darts_lab/baseline/report.py)."""
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import matplotlib
@@ -23,16 +23,30 @@ from darts_lab.stats import bootstrap_ci, mean_std, paired_p, unpaired_p  # noqa
 RANDOM_K = 10  # architectures random search may train (documented budget)
 RANDOM = f"random search (k={RANDOM_K})"
 REFERENCE = "darts"  # the method every other is tested against, seed by seed
-COLLAPSE_FREE_OPS = 4  # Π_S with this many parameter-free ops (of 6 edges) has collapsed
-COLLAPSE_PERCENTILE = 20.0  # ... as has a cell below this percentile of the table
+COLLAPSE_FREE_OPS = 4  # Π_S dominated by parameter-free ops: at least this many of 6 edges ...
+COLLAPSE_PERCENTILE = 50.0  # ... and it cost accuracy: below the table's median cell
 
 
 def collapsed(run: dict, parameter_free: Callable[[dict], int | None]) -> bool:
-    """Π_S kept ≥ COLLAPSE_FREE_OPS parameter-free ops, or sits below the table's 20th
-    percentile."""
+    """Collapse is both halves of its name: Π_S keeps ≥ COLLAPSE_FREE_OPS parameter-free ops AND
+    the cell scores below the table's median (percentile < 50). A parameter-free cell that
+    scores well (most of random search's picks) has not collapsed, nor has a poor conv cell;
+    without a percentile (or a count) nothing is called collapsed."""
     free = parameter_free(run)
     low = run.get("percentile", math.inf) < COLLAPSE_PERCENTILE
-    return low or (free is not None and free >= COLLAPSE_FREE_OPS)
+    return low and free is not None and free >= COLLAPSE_FREE_OPS
+
+
+def run_cost(runs: list[dict]) -> float | None:
+    """A row's compute in seconds, the mean over its seeds: a one-shot search's measured
+    `search_seconds` (timing.json), a baseline's `cost_seconds` (queries × seconds per trained
+    cell, + the proxy's scoring); None unless every seed has one."""
+    costs = [r.get("search_seconds", r.get("cost_seconds")) for r in runs]
+    return None if any(c is None for c in costs) else statistics.mean(costs)
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
 
 
 def _p(value: float) -> str:
@@ -47,20 +61,24 @@ def regret_rows(
     scores: dict[str, list[dict]],
     parameter_free: Callable[[dict], int | None] = lambda run: None,
     transfer: Callable[[dict], float | None] = lambda run: None,
+    baselines: Collection[str] = (RANDOM,),
 ) -> list[dict]:
     """scores: method → one oracle.json score per finished seed (with its `seed`, and the
-    final α `entropy` where the run wrote one)."""
+    final α `entropy` where the run wrote one); `baselines`: the rows whose seeds are no data
+    split (never paired with DARTS's)."""
     regrets = {m: [100 * r["regret"] for r in runs] for m, runs in scores.items() if runs}
     rows = []
+    costed = any(run_cost(runs) is not None for runs in scores.values() if runs)
     for method, runs in scores.items():
         if not runs:
             continue
-        regret = regrets[method]
+        regret, cost = regrets[method], run_cost(runs)
         acc = mean_std([100 * r["test_acc"] for r in runs])
         low, high = bootstrap_ci(regret)
         row = {
             "method": method,
             "seeds": len(runs),
+            **({"cost (s)": _seconds(cost)} if costed else {}),
             "test acc (%)": f"{acc[0]:.2f} ± {acc[1]:.2f}",
             "regret (points)": "{:.2f} ± {:.2f}".format(*mean_std(regret)),
             "regret 95 % CI": f"[{low:.2f}, {high:.2f}]",
@@ -77,7 +95,8 @@ def regret_rows(
             row["p vs random (MWU)"] = _p(unpaired_p(regret, regrets[RANDOM]))
         if REFERENCE in scores:  # "—" for DARTS itself and random search (nothing to pair)
             ours, theirs = _by_seed(runs), _by_seed(scores[REFERENCE])
-            shared = sorted(set(ours) & set(theirs)) if method not in (REFERENCE, RANDOM) else []
+            paired = method != REFERENCE and method not in baselines
+            shared = sorted(set(ours) & set(theirs)) if paired else []
             p = paired_p([ours[s] for s in shared], [theirs[s] for s in shared])
             row[f"p vs {REFERENCE} (paired Wilcoxon)"] = _p(p)
         cifar = [c for c in map(transfer, runs) if c is not None]
@@ -87,6 +106,8 @@ def regret_rows(
             row["final entropy"] = f"{statistics.mean(r['entropy'] for r in runs):.3f}"
         row["_seeds"] = [str(r.get("seed")) for r in runs]
         row["_collapsed"] = share
+        row["_cost"] = cost
+        row["_archs"] = [r.get("arch") for r in runs]
         rows.append(row)
     return rows
 
@@ -104,6 +125,8 @@ def regret_summary(oracle: str, rows: list[dict]) -> dict:
                 "median": statistics.median(row["_regret"]),
                 "ci95": list(row["_ci"]),
                 "collapsed": row["_collapsed"],
+                "cost_seconds": row["_cost"],
+                "archs": row["_archs"],
             }
             for row in rows
         },

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 import torch
 
+from darts_lab.baseline.base import Baseline
 from darts_lab.config import ConfigError
 from darts_lab.embedded.build import build
 from darts_lab.embedded.cells import all_cells, expression
 from darts_lab.embedded.protocol import Protocol
-from darts_lab.embedded.random_search import random_search
 from darts_lab.embedded.table import SHIPPED, Table, kendall_tau, load_table
+from darts_lab.embedded.view import embedded_view
 from darts_lab.report import report
 from darts_lab.search import run_search
 from darts_lab.search_space.nb201 import Nb201Genotype
@@ -113,7 +114,8 @@ def test_random_search_by_hand() -> None:
         for run in cell["runs"]:
             run.update(test_images=10, test_acc=run["test_correct"] / 10)
     table = Table({"ops": ["none", "skip_connect"]}, "test", cells)
-    results = random_search(table, k=64, seeds=range(2))
+    view = embedded_view(table)
+    results = [Baseline.load("random_search").run(view, 64, seed) for seed in range(2)]
     assert [r["test_acc"] for r in results] == pytest.approx([0.65, 0.65])
     assert results[0]["regret"] == pytest.approx(0.75 - 0.65)
 
@@ -169,25 +171,31 @@ def test_report_has_the_regret_table_and_figure(tmp_path: Path) -> None:
         (job / ".hydra").mkdir(parents=True)
         (job / ".hydra" / "overrides.yaml").write_text(f"- +experiment={method}\n- seed={seed}\n")
         (job / "status").write_text("finished\n")
-        score = {"test_acc": 0.9 - regret, "regret": regret, "percentile": 90.0, "arch": arch_}
+        pct = 30.0 if arch_ == COLLAPSED else 90.0  # collapsed: free ops AND below the median
+        score = {"test_acc": 0.9 - regret, "regret": regret, "percentile": pct, "arch": arch_}
         score.update(oracle="embedded", table=str(SHIPPED))  # as EmbeddedOracle.report writes
         (job / "oracle.json").write_text(json.dumps(score))
         (job / "alphas.json").write_text(json.dumps({"entropy": 1.0 + seed / 10}))
     markdown, _ = report(tmp_path)
     header = markdown.split("oracle=embedded")[1].splitlines()[2]
     assert header.startswith(
-        "| method | seeds | test acc (%) | regret (points) | regret 95 % CI | median regret | "
-        "percentile | collapsed | p vs random (MWU) | p vs darts (paired Wilcoxon) |"
+        "| method | seeds | cost (s) | test acc (%) | regret (points) | regret 95 % CI | "
+        "median regret | percentile | collapsed | p vs random (MWU) | "
+        "p vs darts (paired Wilcoxon) |"
     )
     assert header.endswith("| final entropy |")
-    assert "| darts | 2 | 87.00 ± 1.41 | 3.00 ± 1.41 | [2.00, 4.00] | 3.00 | 90 ± 0 | 50 % |" in (
-        markdown
-    )
+    darts = "| darts | 2 | — | 87.00 ± 1.41 | 3.00 ± 1.41 | [2.00, 4.00] | 3.00 | 60 ± 42 | 50 % |"
+    assert darts in markdown
     # gaea vs darts paired by seed: both seeds lower (0 < 2, 1 < 4), exact p = 2 / 2² = 0.5
     gaea = [line for line in markdown.splitlines() if line.startswith("| gaea |")][-1]
-    assert "| gaea | 2 | 89.50 ± 0.71 | 0.50 ± 0.71 | [0.00, 1.00] | 0.50 | 90 ± 0 | 0 % |" in gaea
+    assert "| gaea | 2 | — | 89.50 ± 0.71 | 0.50 ± 0.71 | [0.00, 1.00] | 0.50 | 90 ± 0 | 0 % |" in (
+        gaea
+    )
     assert "| 0.500 |" in gaea and gaea.endswith("| 1.050 |")
     assert "random search (k=10)" in markdown and (tmp_path / "report.png").stat().st_size > 0
+    # the baselines at every budget on the same table, and regret against seconds
+    assert "| regularized evolution (k=100) | 2 | 699 |" in markdown
+    assert (tmp_path / "regret_vs_seconds.png").stat().st_size > 0
     rows = json.loads((tmp_path / "embedded_regret.json").read_text())["methods"]
     assert (
         rows["darts"]["regret"] == pytest.approx([2.0, 4.0]) and rows["darts"]["collapsed"] == 0.5

@@ -55,9 +55,10 @@ def test_report_on_a_fake_multirun(oracle: str, tmp_path: Path) -> None:
     markdown, _ = report(fake_multirun(tmp_path, oracle))
     assert f"oracle={oracle}:" in markdown
     if oracle == "embedded":
-        # mean ± std, 95 % bootstrap CI, median, percentile, collapsed share (3 free ops, ≥ 20th)
+        # cost (no timing.json: —), mean ± std, 95 % bootstrap CI, median, percentile,
+        # collapsed share (3 free ops: not dominated by parameter-free ops)
         assert (
-            "| m | 2 | 96.00 ± 1.41 | 2.00 ± 1.41 | [1.00, 3.00] | 2.00 | 90 ± 7 | 0 % |"
+            "| m | 2 | — | 96.00 ± 1.41 | 2.00 ± 1.41 | [1.00, 3.00] | 2.00 | 90 ± 7 | 0 % |"
             in markdown
         )
         assert "random search (k=10)" in markdown and (tmp_path / "report.png").is_file()

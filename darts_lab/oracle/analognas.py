@@ -22,6 +22,7 @@ import bisect
 import functools
 import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from darts_lab.callbacks.param_free_ops import nb201_parameter_free
 from darts_lab.config import ConfigError
@@ -29,6 +30,9 @@ from darts_lab.oracle.base import RegretOracle
 from darts_lab.safe_load import load_pickle
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 from darts_lab.search_space.nb201 import EDGES, Nb201Genotype
+
+if TYPE_CHECKING:
+    from darts_lab.baseline.base import TableView
 
 CODES = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")  # NASLib
 NASLIB_EDGES = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
@@ -87,6 +91,20 @@ def load_accuracies(path: Path, option: str = "oracle.table_file") -> dict[tuple
     return table
 
 
+def _score(accuracy: dict[tuple[int, ...], float], ordered: list[float], arch: str) -> dict:
+    """Test accuracy, regret and percentile (share of `ordered` it beats or ties, in %) of an
+    architecture among the cells of `ordered`; {} for a cell not in the table."""
+    value = accuracy.get(to_codes(arch))
+    if value is None:
+        return {}
+    share = bisect.bisect_right(ordered, value) / len(ordered)
+    return {
+        "test_acc": value / 100,
+        "regret": (ordered[-1] - value) / 100,
+        "percentile": 100 * share,
+    }
+
+
 class AnalogNasOracle(RegretOracle):
     genotype_type = Nb201Genotype
     title = "AnalogNAS-Bench (CIFAR-10, 200 epochs): regret per epoch"
@@ -109,15 +127,38 @@ class AnalogNasOracle(RegretOracle):
             raise ConfigError(f"oracle.table_file={self.path} has no cell over {self.ops}")
 
     def score(self, genotype: GenotypeBase) -> dict[str, float]:
-        accuracy = self.accuracy.get(to_codes(str(genotype)))
-        if accuracy is None:
-            return {}
-        share = bisect.bisect_right(self._sorted, accuracy) / len(self._sorted)
-        return {
-            "test_acc": accuracy / 100,
-            "regret": (self._sorted[-1] - accuracy) / 100,
-            "percentile": 100.0 * share,
-        }
+        return _score(self.accuracy, self._sorted, str(genotype))
+
+    @classmethod
+    def table_view(cls, reports: list[dict]) -> TableView | None:
+        """The table and op subset the runs were scored with (when they agree on both). The
+        table holds one accuracy per cell, its test accuracy: a query returns that (the search
+        sees what it is judged by), and no seconds per trained cell are recorded."""
+        from darts_lab.baseline.base import TableView
+        from darts_lab.baseline.nb201 import nb201_archs, nb201_neighbours
+
+        setups = {(r.get("table_file"), tuple(r.get("ops") or CODES)) for r in reports}
+        if len(setups) != 1:
+            return None
+        path, ops = setups.pop()
+        try:
+            accuracy = load_accuracies(Path(path)) if path else installed_accuracies()
+        except ConfigError:  # the table has moved since the runs: no baselines, still a report
+            return None
+        archs = nb201_archs(ops)
+        if accuracy is None or any(to_codes(a) not in accuracy for a in archs):
+            return None
+        ordered = sorted(accuracy[to_codes(a)] for a in archs)
+        return TableView(
+            archs=archs,
+            validate=lambda arch: accuracy[to_codes(arch)] / 100,
+            score=lambda arch: _score(accuracy, ordered, arch),
+            neighbours=lambda arch: nb201_neighbours(arch, ops),
+            about=(
+                f"AnalogNAS-Bench's CIFAR-10 table over {', '.join(ops)} ({len(archs)} cells): a "
+                f"query returns the cell's one (test) accuracy; no seconds recorded"
+            ),
+        )
 
     def report(self, genotype: GenotypeBase) -> dict:
         return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import lightning as L
 from hydra.utils import get_class
@@ -21,6 +21,9 @@ from darts_lab.config import ConfigError
 from darts_lab.config_path import conf_dir
 from darts_lab.export.tables import markdown_table
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
+
+if TYPE_CHECKING:
+    from darts_lab.baseline.base import TableView
 
 Scores = dict[str, list[dict]]  # experiment → the oracle.json of each finished seed
 CONF = conf_dir() / "oracle"
@@ -142,9 +145,10 @@ class RegretOracle(Oracle):
         return None
 
     @classmethod
-    def baselines(cls, scores: Scores) -> Scores:
-        """Rows to compare against (e.g. random search on the same table); none by default."""
-        return {}
+    def table_view(cls, reports: list[dict]) -> TableView | None:
+        """The table these reports were scored by, as black-box baselines query it
+        (darts_lab/baseline/); None: no table (or the reports disagree on one)."""
+        return None
 
     @classmethod
     def parameter_free(cls, report: dict) -> int | None:
@@ -158,14 +162,23 @@ class RegretOracle(Oracle):
 
     @classmethod
     def aggregate(cls, scores: Scores, out_dir: Path) -> list[str]:
+        from darts_lab.baseline.report import Baselines, baseline_section, headline
         from darts_lab.export.artifacts import write_json
         from darts_lab.regret import regret_rows, regret_summary, seed_chart
 
         scored = {m: [r for r in runs if "regret" in r] for m, runs in scores.items()}
-        rows = regret_rows({**scored, **cls.baselines(scored)}, cls.parameter_free, cls.transfer)
+        view = cls.table_view([r for runs in scored.values() for r in runs])
+        seeds = max((len(runs) for runs in scored.values()), default=0)
+        baselines = Baselines(view, range(seeds)) if view is not None and seeds else None
+        extra = headline(baselines) if baselines else {}
+        rows = regret_rows({**scored, **extra}, cls.parameter_free, cls.transfer, list(extra))
         if not rows:
             return []
         seed_chart(rows, out_dir / "report.png")
         write_json(out_dir / f"{cls.name}_regret.json", regret_summary(cls.name, rows))
         header = f"oracle={cls.name}: true test accuracy of the final cell (report.png):"
-        return [header, "", *markdown_table(rows)]
+        lines = [header, "", *markdown_table(rows)]
+        if baselines:
+            section = baseline_section(scored, baselines, out_dir, cls.parameter_free, cls.transfer)
+            lines += section
+        return lines

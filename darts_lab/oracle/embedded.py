@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from darts_lab.baseline.base import TableView
 from darts_lab.callbacks.param_free_ops import nb201_parameter_free
 from darts_lab.config import ConfigError
 from darts_lab.embedded.table import SHIPPED, load_table
-from darts_lab.oracle.base import RegretOracle, Scores
+from darts_lab.oracle.base import RegretOracle
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 from darts_lab.search_space.nb201 import Nb201Genotype
 
@@ -96,14 +97,12 @@ class EmbeddedOracle(RegretOracle):
         return None if table is None else table[to_codes(report["arch"])]
 
     @classmethod
-    def baselines(cls, scores: Scores) -> Scores:
-        """Random search on the table the runs were scored by (when they agree on one)."""
-        from darts_lab.embedded.random_search import random_search
-        from darts_lab.regret import RANDOM
+    def table_view(cls, reports: list[dict]) -> TableView | None:
+        """The table the runs were scored by (when they agree on one), with its proxy scores."""
+        from darts_lab.embedded.view import embedded_view, proxy_file
 
-        tables = {r.get("table") for runs in scores.values() for r in runs}
-        seeds = max((len(runs) for runs in scores.values()), default=0)
-        if len(tables) != 1 or not seeds:
-            return {}
-        table = load_table(tables.pop() or SHIPPED)
-        return {RANDOM: random_search(table, seeds=range(seeds))}
+        tables = {r.get("table") for r in reports}
+        if len(tables) != 1:
+            return None
+        path = Path(tables.pop() or SHIPPED).expanduser()
+        return embedded_view(load_table(path), proxy_file(path))
