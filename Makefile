@@ -30,8 +30,9 @@ search-rnn: $(STAMP)
 	WANDB_MODE=offline $(BIN)/python -m darts_lab.search +experiment=darts_prime_ptb +overlay=tiny_corpus $(ARGS)
 
 # The regret table (docs "Embedded benchmark"): 19 method rows x 10 seeds (0-9) on the embedded
-# benchmark, 2 jobs at a time with one thread each, then darts_lab.report (+ random search, CIs,
-# paired tests, CIFAR-10 transfer with the analognas extra) into multirun/regret/report.md, and
+# benchmark, 2 jobs at a time with one thread each, then darts_lab.report (+ the black-box
+# baselines of conf/baseline/ at k = 5..100, the cost column, regret_vs_seconds.png, CIs, paired
+# tests, CIFAR-10 transfer with the analognas extra) into multirun/regret/report.md, and
 # publishes the rows (darts_lab/embedded/regret_results.json: make search's context line) with
 # `report --publish`. Re-running it
 # finishes an interrupted sweep (resume=auto: finished jobs are skipped, cut-off ones resume).

@@ -1,7 +1,7 @@
 """The baselines in the regret report: every baseline of conf/baseline/ run on the table of the
-oracle that scored the searches, at budgets of 5 to 100 queries, 10 seeds each (table lookups:
-seconds); one-shot rows against each baseline at equal or lower cost (Mann-Whitney U on the
-regrets); and regret against seconds (regret_vs_seconds.png)."""
+oracle that scored the searches, at budgets of 5 to 100 queries, as many seeds as the searches
+have (table lookups: seconds); one-shot rows against each baseline at equal or lower cost
+(Mann-Whitney U on the regrets); and regret against seconds (regret_vs_seconds.png)."""
 
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ def baseline_section(
     )
     lines = [
         "",
-        f"Black-box baselines on {view.about}; 10 seeds each; {cost} "
+        f"Black-box baselines on {view.about}; {len(baselines.seeds)} seeds each; {cost} "
         f"(darts_lab/baseline/, conf/baseline/):",
         "",
         *markdown_table(rows),
@@ -169,7 +169,7 @@ def baseline_section(
             "",
             "One-shot rows against each baseline at equal or lower cost: the baseline at the "
             "cheapest budget k that costs at least the row's mean search seconds (its mean "
-            f"regret), two-sided Mann-Whitney U of the 10 regrets each; beats / loses at p ≤ "
+            f"regret), two-sided Mann-Whitney U of the regrets; beats / loses at p ≤ "
             f"{ALPHA}:",
             "",
             *markdown_table(matched),

@@ -53,12 +53,13 @@ def embedded_view(table: Table, proxies: Path | None = None) -> TableView:
         score=lambda arch: _score(key.get(arch) or expression(Nb201Genotype.from_string(arch).ops)),
         neighbours=lambda arch: nb201_neighbours(arch, ops),
         seconds_per_query=per_run,
-        proxies=_proxies(proxies, table) if proxies is not None else {},
+        proxies=_proxies(proxies, table, key) if proxies is not None else {},
         about=about,
     )
 
 
-def _proxies(path: Path, table: Table) -> dict:
+def _proxies(path: Path, table: Table, key: dict[str, str]) -> dict:
+    """name → (the seed-0 initialisation's score of an arch, seconds per scored cell)."""
     if not path.is_file():
         return {}
     data = json.loads(path.read_text())
@@ -71,7 +72,8 @@ def _proxies(path: Path, table: Table) -> dict:
             continue
 
         def score(arch: str, name: str = name) -> float | None:
-            return cells[expression(Nb201Genotype.from_string(arch).ops)]["scores"][name][0]
+            cell = key.get(arch) or expression(Nb201Genotype.from_string(arch).ops)
+            return cells[cell]["scores"][name][0]
 
         out[name] = (score, timing["total"] / timing["evaluations"])
     return out

@@ -156,7 +156,7 @@ class AnalogNasOracle(RegretOracle):
             neighbours=lambda arch: nb201_neighbours(arch, ops),
             about=(
                 f"AnalogNAS-Bench's CIFAR-10 table over {', '.join(ops)} ({len(archs)} cells): a "
-                f"query returns the cell's one (test) accuracy; no seconds recorded"
+                f"query returns the cell's one (test) accuracy"
             ),
         )
 
