@@ -56,7 +56,7 @@ from darts_lab.lit.preemption import (  # noqa: E402
     resume_point,
     watch_preemption,
 )
-from darts_lab.lit.run_lock import RunLock  # noqa: E402
+from darts_lab.lit.run_lock import RunLock, refuse_if_in_use  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.lit.settings import Acceleration, ArchPacing  # noqa: E402
 from darts_lab.loggers import (  # noqa: E402
@@ -156,6 +156,7 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
         for callback in search_callbacks:
             callback.check(net)
         identity = fingerprint(cfg, list(net.ops), run_labels(cfg)[0])
+        refuse_if_in_use(run_dir)  # a running process's directory: say so first
         check_record(run_dir, identity)  # this directory's run, if it holds one
         if ckpt_path := resume_point(cfg, run_dir):
             check_resume(ckpt_path, identity)  # safe to load, and of this very search

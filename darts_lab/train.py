@@ -48,7 +48,7 @@ from darts_lab.lit.preemption import (  # noqa: E402
     resume_point,
     watch_preemption,
 )
-from darts_lab.lit.run_lock import RunLock  # noqa: E402
+from darts_lab.lit.run_lock import RunLock, refuse_if_in_use  # noqa: E402
 from darts_lab.loggers import log_hyperparams  # noqa: E402
 from darts_lab.perf import configure_backends  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase  # noqa: E402
@@ -130,12 +130,13 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
     configure_backends((cfg.get("perf") or {}).get("deterministic", False))
     genotype = load_genotype(cfg.get("genotype"))
     retraining, data = check_train(cfg, type(genotype), f"genotype={cfg.genotype}")
+    identity = fingerprint(cfg, [], f"retraining of {genotype}")
+    refuse_if_in_use(run_dir)  # a running process's directory: say so first
+    check_record(run_dir, identity)  # this directory's run, if it holds one (finished too)
     if finished_earlier(cfg, run_dir, "result.json"):
         result = json.loads((run_dir / "result.json").read_text())
         log.info("finished earlier: %s; nothing to do", result.get("genotype", genotype))
         return result
-    identity = fingerprint(cfg, [], f"retraining of {genotype}")
-    check_record(run_dir, identity)  # this directory's run, if it holds one
     ckpt_path = resume_point(cfg, run_dir)  # resume=, or the checkpoint of a requeued job
     if ckpt_path:
         check_resume(ckpt_path, identity)  # safe to load, and of this very retraining

@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
     "override,message",
     [
         ("search_space.ops=[none,conv_9x9]", r"unknown op 'conv_9x9'.*allowed: none, max_pool_3x3"),
-        ("w_optimizer.lr=0", r"w_optimizer.lr=0 is not allowed: it must be a positive number"),
+        (
+            "w_optimizer.lr=0",
+            r"w_optimizer.lr=0 is not allowed: it must be a positive finite number",
+        ),
         ("arch_optimizer.lr=-0.1", r"arch_optimizer.lr=-0.1 is not allowed: it must be a positive"),
         ("dataset.batch_size=0", r"dataset.batch_size=0 is not allowed: it must be a positive int"),
         ("dataset.split.train_fraction=1.5", r"train_fraction=1.5 is not allowed.*between 0 and 1"),

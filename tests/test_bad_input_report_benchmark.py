@@ -124,7 +124,7 @@ REPORT = [
     (
         "oracle_name_only",
         lambda t: [str(job(t, **{"oracle.json": '{"oracle": "embedded"}'}))],
-        "no arch",
+        "no arch and no regret",
     ),
     ("timing_is_a_folder", lambda t: [str(folder_named(job(t), "timing.json"))], "timing.json"),
     ("status_is_a_folder", lambda t: [str(folder_named(job(t), "status"))], "status"),

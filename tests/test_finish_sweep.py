@@ -106,7 +106,7 @@ def test_a_killed_sweep_finishes_with_the_same_command_and_resume_auto(tmp_path:
 
 def test_resume_auto_refuses_another_experiments_directory(tmp_path: Path) -> None:
     run_search(make_cfg("trainer.limit_train_batches=2"), tmp_path)
-    with pytest.raises(ConfigError, match=r"another search: method=.*Gdas.* here"):
+    with pytest.raises(ConfigError, match=r"holds another run \(run.json\): method=.*Gdas.* here"):
         run_search(make_cfg("method=gdas", "resume=auto"), tmp_path)
     # a fresh directory under resume=auto simply starts
     run_search(make_cfg("trainer.limit_train_batches=2", "resume=auto"), tmp_path / "fresh")

@@ -161,7 +161,7 @@ def test_seed_reorder_of_a_real_sweep_is_refused_and_reported_right(tmp_path: Pa
     sweep = tmp_path / "sweep"
     command = [
         sys.executable, "-m", "darts_lab.search", "-m", "dataset=digits",
-        "search_space.layers=2", "search_space.init_channels=4", "dataset.batch_size=32",
+        "search_space.layers=3", "search_space.init_channels=4", "dataset.batch_size=32",
         *DIGITS, "logger=none", "figures=false", "trainer.enable_progress_bar=false",
         f"hydra.sweep.dir={sweep}", "perf.threads=1",
     ]  # fmt: skip
@@ -176,8 +176,9 @@ def test_seed_reorder_of_a_real_sweep_is_refused_and_reported_right(tmp_path: Pa
     assert {job: files_of(sweep / job) for job in "012"} == before
     assert "seed=2" in (sweep / "0" / ".hydra" / "overrides.yaml").read_text()  # Hydra's
     assert {job: job_labels(sweep / job)[1] for job in "012"} == {"0": "0", "1": "1", "2": "2"}
-    markdown, _ = report(sweep)
-    assert "Aggregated 3 of 3 jobs" in markdown or "Left out" not in markdown
+    markdown, _ = report(sweep)  # searches without an oracle: listed as not retrained
+    for job in "012":
+        assert f"adhoc seed {job} (job {job})" in markdown
 
 
 def test_a_full_disk_ends_in_one_line_naming_the_last_checkpoint(
@@ -199,7 +200,9 @@ def test_a_full_disk_ends_in_one_line_naming_the_last_checkpoint(
     with pytest.raises(SystemExit) as e, exit_codes(run, (run,), None):
         run_search(make_cfg(*DIGITS), run)
     assert e.value.code == 4
-    err = capsys.readouterr().err.strip().splitlines()
+    # (other tests of an xdist worker may leave logging handlers on closed streams: their
+    # "Logging error" noise is not ours, so only the error lines are counted)
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert len(err) == 1 and err[0].startswith("error: cannot write"), err
     assert "the last good checkpoint is " in err[0] and "resume=auto" in err[0], err[0]
     assert read_status(run) == "failed"

@@ -76,7 +76,7 @@ def config_identity(cfg: DictConfig) -> dict[str, Any]:
 
 def fingerprint(cfg: DictConfig, ops: list[str], experiment: str) -> dict[str, Any]:
     """The identity of a run: its experiment, the supernet's op set and the config's keys."""
-    config = {"experiment": experiment, "ops": list(ops), **config_identity(cfg)}
+    config = {"experiment": experiment, **config_identity(cfg), "ops": list(ops)}
     digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
     return {"format": FORMAT, "hash": digest, "config": config}
 
@@ -92,7 +92,8 @@ def first_difference(theirs: dict[str, Any], ours: dict[str, Any]) -> str | None
     key = differ[0]
     there, here = (repr(d[key]) if key in d else "(absent)" for d in (theirs, ours))
     more = f" (and {len(differ) - 1} more key(s))" if len(differ) > 1 else ""
-    return f"{key}={there} there, {here} here{more}"
+    # a group's choice reads as the option it is: `method=...`, not `method._target_=...`
+    return f"{key.removesuffix('._target_')}={there} there, {here} here{more}"
 
 
 class Fingerprint(L.Callback):

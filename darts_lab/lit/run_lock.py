@@ -63,6 +63,18 @@ def describe(holder: dict[str, Any]) -> str:
     return f"pid {holder.get('pid')} on {holder.get('host')}, started {started:%Y-%m-%d %H:%M} UTC"
 
 
+def refuse_if_in_use(run_dir: Path, stale_minutes: float = 30.0) -> None:
+    """RunDirInUse when another live process holds `run_dir` (checked again, atomically, when
+    the lock is taken: this early check only makes it the first thing a second launch hears)."""
+    holder = read_holder(run_dir)
+    if holder is not None and holder.get("pid") != os.getpid():
+        if holder_alive(holder, stale_minutes):
+            raise RunDirInUse(
+                f"{run_dir} is in use by {describe(holder)} (its lock file {run_dir / LOCK}): "
+                f"wait for it to end or stop it; one process per run directory"
+            )
+
+
 class RunLock(L.Callback):
     """Take it with `acquire()`, release with `release()`; as a callback it renews its heartbeat
     whenever the trainer checkpoints."""
@@ -79,11 +91,7 @@ class RunLock(L.Callback):
         except FileExistsError:
             holder = read_holder(self.run_dir)
         if holder is not None and holder.get("pid") != os.getpid():
-            if holder_alive(holder, self.stale_minutes):
-                raise RunDirInUse(
-                    f"{self.run_dir} is in use by {describe(holder)} (its lock file {self.path}): "
-                    f"wait for it to end or stop it; one process per run directory"
-                )
+            refuse_if_in_use(self.run_dir, self.stale_minutes)
             log.warning("taking over the lock of %s, which is no longer running", describe(holder))
         now = time.time()
         self.mine = {"pid": os.getpid(), "host": socket.gethostname(), "start": now}

@@ -138,8 +138,8 @@ class RegretOracle(Oracle):
 
     @classmethod
     def damaged(cls, report: dict) -> str | None:
-        if "arch" not in report:  # every regret oracle names the cell it scored
-            return "no arch in it"
+        if "arch" not in report and "regret" not in report:  # names nothing it scored
+            return "no arch and no regret in it"
         if "regret" in report and "test_acc" not in report:  # a cell off the table has neither
             return "a regret without test_acc"
         return None
