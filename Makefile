@@ -29,30 +29,16 @@ search-cnn: $(STAMP)
 search-rnn: $(STAMP)
 	WANDB_MODE=offline $(BIN)/python -m darts_lab.search +experiment=darts_prime_ptb +overlay=tiny_corpus $(ARGS)
 
-# The regret table (docs "Embedded benchmark"): 19 method rows x 10 seeds (0-9) on the embedded
-# benchmark, 2 jobs at a time with one thread each, then darts_lab.report (+ the black-box
-# baselines of conf/baseline/ at k = 5..100, the cost column, regret_vs_seconds.png, CIs, paired
-# tests, CIFAR-10 transfer with the analognas extra) into multirun/regret/report.md, and
-# publishes the rows (darts_lab/embedded/regret_results.json: make search's context line) with
-# `report --publish`. Re-running it
-# finishes an interrupted sweep (resume=auto: finished jobs are skipped, cut-off ones resume).
-# The α learning rate is scaled with the α-steps a schedule takes: r = 10 schedules (cs10, fimt,
-# darts_prime) take 1/11 of alternate's α-steps, so 11 x the overlay's 0.03; the EG rows take
-# η = 0.5, 5 x GAEA's 0.1, under which α barely moves in this budget (docs/embedded.md).
-REGRET := +overlay=embedded seed=0,1,2,3,4,5,6,7,8,9 logger=none resume=auto \
-	trainer.enable_progress_bar=false hydra/launcher=joblib hydra.launcher.n_jobs=2 \
-	hydra.sweep.dir=multirun/regret hydra.sweep.subdir='$${hydra.job.override_dirname}'
+# The regret table (docs "Embedded benchmark"): the rows of conf/regret.yaml (19 methods, their
+# alpha learning rates) x 10 seeds (0-9) on the embedded benchmark, 2 jobs at a time with one
+# thread each (darts_lab/embedded/regret_rows.py), then darts_lab.report (+ the black-box baselines,
+# CIs, paired tests, CIFAR-10 transfer with the analognas extra) into multirun/regret/report.md,
+# and publishes the rows (darts_lab/embedded/regret_results.json: make search's context line)
+# with `report --publish`. Re-running it finishes an interrupted sweep (resume=auto: finished jobs
+# are skipped, cut-off ones resume).
 regret: $(STAMP)
 	$(BIN)/pip install -q -c constraints.txt -e '.[analognas]'
-	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
-		+experiment=darts,darts_erm,pr,gdas,pcdarts $(REGRET)
-	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
-		+experiment=cs10,fimt,darts_prime arch_optimizer.lr=0.33 $(REGRET)
-	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
-		+experiment=gaea_darts_erm,gaea_darts_bilevel,gaea_gdas,gaea_pcdarts \
-		arch_optimizer.lr=0.5 $(REGRET)
-	OMP_NUM_THREADS=1 $(BIN)/python -m darts_lab.search -m \
-		+experiment=darts_es,beta_darts,darts_minus,fair_darts,drnas,sdarts_rs,sdarts_adv $(REGRET)
+	$(BIN)/python -m darts_lab.embedded.regret_rows
 	$(BIN)/python -m darts_lab.report multirun/regret --publish
 
 # The GPU acceptance check (docs/performance.md): experiment rows covering every family option on

@@ -64,6 +64,11 @@ class EmbeddedOracle(RegretOracle):
                 f"\none seed is an anecdote: `make regret` has no row for {experiment}; "
                 f"{', '.join(sorted(methods))} have 10 seeds each (README)"
             )
+        if differs := self.not_the_row(experiment):
+            return (
+                f"\none seed is an anecdote, and this run is not `make regret`'s {experiment} "
+                f"row (conf/regret.yaml), so it is not compared with it: {differs}"
+            )
         row = methods[experiment]
         low, high = row["ci95"]
         return (
@@ -72,6 +77,24 @@ class EmbeddedOracle(RegretOracle):
             f"{low:.2f}-{high:.2f}), {100 * row['collapsed']:.0f} % collapsed; this seed: "
             f"{100 * report['regret']:.2f}"
         )
+
+    @staticmethod
+    def not_the_row(experiment: str) -> str | None:
+        """How this run's overrides differ from `make regret`'s row of `experiment` (seed,
+        logger, progress bar and paths aside), or None where they match or are unknown (a
+        search composed in-process)."""
+        from hydra.core.hydra_config import HydraConfig
+
+        from darts_lab.embedded.regret_rows import computing, row_overrides
+
+        row = row_overrides(experiment)
+        if row is None or not HydraConfig.initialized():
+            return None
+        ours, theirs = computing(list(HydraConfig.get().overrides.task)), computing(row)
+        if ours == theirs:
+            return None
+        changes = [*sorted(ours - theirs), *(f"not {o}" for o in sorted(theirs - ours))]
+        return " ".join(changes)
 
     def report(self, genotype: GenotypeBase) -> dict:
         return {
