@@ -84,16 +84,13 @@ def test_runs_written_before_the_rename_still_report(tmp_path: Path) -> None:
     assert "oracle=nb201:" in markdown and "| m | 2 |" in markdown
 
 
-def test_the_old_spelling_of_the_data_file_is_still_read(caplog) -> None:
+def test_the_data_file_is_required() -> None:
     from darts_lab.config import ConfigError
     from darts_lab.oracle.base import oracle_file
 
-    assert oracle_file("new.pth", None, "the file") == Path("new.pth")
-    with caplog.at_level("WARNING", logger="darts_lab.oracle"):
-        assert oracle_file(None, "old.pth", "the file") == Path("old.pth")
-    assert caplog.messages == ["oracle.benchmark_file is deprecated: it is now oracle.data_file"]
+    assert oracle_file("new.pth", "the file") == Path("new.pth")
     with pytest.raises(ConfigError, match="oracle.data_file: give the path of the file"):
-        oracle_file(None, None, "the file")
+        oracle_file(None, "the file")
 
 
 def test_publish_writes_the_rows_where_the_oracle_ships_them(tmp_path: Path, monkeypatch) -> None:

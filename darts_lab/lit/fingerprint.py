@@ -36,7 +36,6 @@ NOT_IDENTITY = {
     "oracle.table": "a path",
     "oracle.table_file": "a path",
     "oracle.data_file": "a path",
-    "oracle.benchmark_file": "a path",
     "resume": "which checkpoint to continue, not what is computed",
     "logger": "where the metrics are sent",
     "figures": "drawn at the end from the run's files",

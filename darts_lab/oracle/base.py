@@ -30,12 +30,9 @@ CONF = conf_dir() / "oracle"
 log = logging.getLogger("darts_lab.oracle")
 
 
-def oracle_file(data_file: str | Path | None, benchmark_file: str | Path | None, what: str) -> Path:
-    """The oracle's file: `oracle.data_file`, or its old spelling `oracle.benchmark_file`
-    (read for one more release, with a one-line deprecation)."""
-    if benchmark_file is not None:
-        log.warning("oracle.benchmark_file is deprecated: it is now oracle.data_file")
-        data_file = data_file or benchmark_file
+def oracle_file(data_file: str | Path | None, what: str) -> Path:
+    """The oracle's file, `oracle.data_file` (its old spelling `benchmark_file` was read for one
+    release and is gone)."""
     if data_file is None:
         raise ConfigError(f"oracle.data_file: give the path of {what}")
     return Path(data_file).expanduser()

@@ -24,10 +24,9 @@ class Nb101Oracle(RegretOracle):
         self,
         data_file: str | Path | None = None,
         epochs: int = 108,
-        benchmark_file: str | Path | None = None,
     ) -> None:
         super().__init__()
-        path = oracle_file(data_file, benchmark_file, "nasbench_only108.tfrecord")
+        path = oracle_file(data_file, "nasbench_only108.tfrecord")
         if not path.is_file():
             raise ConfigError(
                 f"oracle.data_file={str(path)!r}: no such file (download "

@@ -59,10 +59,8 @@ def load_benchmark(path: Path) -> dict:
 class Nb201Oracle(Oracle):
     genotype_type = Nb201Genotype
 
-    def __init__(
-        self, data_file: str | Path | None = None, benchmark_file: str | Path | None = None
-    ) -> None:
-        path = oracle_file(data_file, benchmark_file, "NAS-Bench-201-v1_1-096897.pth")
+    def __init__(self, data_file: str | Path | None = None) -> None:
+        path = oracle_file(data_file, "NAS-Bench-201-v1_1-096897.pth")
         if not path.is_file():
             raise ConfigError(
                 f"oracle.data_file={str(path)!r}: no such file (download "
