@@ -75,7 +75,11 @@ def config_identity(cfg: DictConfig) -> dict[str, Any]:
 
 def fingerprint(cfg: DictConfig, ops: list[str], experiment: str) -> dict[str, Any]:
     """The identity of a run: its experiment, the supernet's op set and the config's keys."""
-    config = {"experiment": experiment, **config_identity(cfg), "ops": list(ops)}
+    values = config_identity(cfg)
+    # the first difference named is the most telling: another experiment, method or space
+    # before another op set, before another number
+    choices = {k: v for k, v in values.items() if k.endswith("._target_")}
+    config = {"experiment": experiment, **choices, "ops": list(ops), **values}
     digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
     return {"format": FORMAT, "hash": digest, "config": config}
 
