@@ -15,6 +15,7 @@ from darts_lab.callbacks.base import callback_configs
 from darts_lab.config import ConfigError
 from darts_lab.loggers import choice
 from darts_lab.search_space.base import SearchSpace
+from darts_lab.search_space.edge_ops import ops_on_every_edge
 
 
 def option(cfg: DictConfig, group: str) -> str:
@@ -66,9 +67,10 @@ def check_method(cfg: DictConfig, space: type[SearchSpace], activation: Activati
             f"{option(cfg, 'method')} works on search spaces of {' or '.join(method.space_inputs)}"
             f" cells; {option(cfg, 'search_space')} reads {space.inputs}"
         )
-    ops = [op for op in cfg.search_space.ops if op not in activation.excluded_ops]
+    ops = ops_on_every_edge(cfg.search_space, activation.excluded_ops)  # edge_ops: per edge
     if missing := method.missing_ops(ops):
         raise ConfigError(
             f"{option(cfg, 'method')} needs the op(s) {', '.join(missing)}, which "
-            f"{option(cfg, 'search_space')} does not search over (its ops: {', '.join(ops)})"
+            f"{option(cfg, 'search_space')} does not search over on every edge (its ops there: "
+            f"{', '.join(ops) or 'none in common'})"
         )

@@ -203,6 +203,12 @@ def test_darts_minus_adds_beta_to_skip_and_nothing_at_zero() -> None:
     class Space:
         ops = ("none", "skip_connect", "nor_conv_3x3")
 
+        def op_table(self) -> dict[str, list[list[str]]]:
+            return {"cell": [list(self.ops)] * 2}
+
+        def ops_on_every_edge(self) -> list[str]:
+            return list(self.ops)
+
     alpha = torch.tensor([[0.2, -0.1, 0.4], [0.0, 0.3, -0.2]])
     arch = Arch(alpha)
     method = DartsMinus(beta=1.0)
@@ -216,7 +222,7 @@ def test_darts_minus_adds_beta_to_skip_and_nothing_at_zero() -> None:
     Space.ops = ("none", "nor_conv_3x3")  # built by hand, past combination.py's refusal
     with pytest.raises(
         ConfigError,
-        match=r"DartsMinus needs the op\(s\) skip_connect; the space's: none, nor_conv_3x3$",
+        match=r"needs the op\(s\) skip_connect on every edge; the space's there: none, nor_co",
     ):
         DartsMinus().check(Space(), type("A", (), {"domain": "logits"})(), False)
 

@@ -40,7 +40,12 @@ GROUPS = ("method", "schedule", "regularizer", "activation", "arch_optimizer", "
 VARIANTS = {
     "pcdarts": ("darts_cnn", ["search_space.partial_channels=2", "search_space.edge_weights=true"])
 }
-SPACES = [s for s in options("search_space") if not s.endswith("_paper")] + list(VARIANTS)
+# rdarts_s2 and rdarts_s3 are darts_cnn with a shorter op list on every edge (tested in
+# test_rdarts_spaces.py); rdarts_s1 (an op list per edge) and rdarts_s4 (the noise op) stay
+SAME_CLASS = ("rdarts_s2", "rdarts_s3")
+SPACES = [
+    s for s in options("search_space") if not s.endswith("_paper") and s not in SAME_CLASS
+] + list(VARIANTS)
 CHOICES = {
     "method": [*options("method"), "shifted"],
     "schedule": options("schedule"),
@@ -99,8 +104,10 @@ def refusal(case: dict[str, str]) -> tuple[str, str, str] | None:
         return "works on op weights from", named["method"], named["activation"]
     if method.space_inputs is not None and space.inputs not in method.space_inputs:
         return "works on search spaces of", named["method"], named["search_space"]
-    ops = [
-        op for op in yaml("search_space", case["search_space"]).ops if op not in act.excluded_ops
+    space_yaml = yaml("search_space", case["search_space"])
+    edges = [row for rows in (space_yaml.get("edge_ops") or {}).values() for row in rows]
+    ops = [  # the ops every edge offers (per-edge lists: R-DARTS S1)
+        op for op in space_yaml.ops if op not in act.excluded_ops and all(op in e for e in edges)
     ]
     if any(op not in ops for op in method.needs_ops):
         return "needs the op(s)", named["method"], named["search_space"]

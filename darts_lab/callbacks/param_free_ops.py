@@ -1,20 +1,23 @@
 """Skip-connect collapse, watched (callbacks=[param_free_ops]): after each epoch, the number of
-parameter-free ops (skip_connect, pools, none) the current Π_S(α) keeps, per cell type. DARTS's
-collapse shows as this count climbing (R-DARTS, Zela et al. 2020; DARTS+, Liang et al. 2019).
-Logged as `collapse/param_free/<cell type>` and drawn as param_free_ops.png. Costs one Π_S per
-epoch (a host sync), nothing per step."""
+parameter-free ops (skip_connect, pools, none, R-DARTS's noise) the current Π_S(α) keeps, per cell
+type (per-edge op lists, R-DARTS S1: each edge's own names). DARTS's collapse shows as this count
+climbing (R-DARTS, Zela et al. 2020; DARTS+, Liang et al. 2019). Logged as
+`collapse/param_free/<cell type>` and drawn as param_free_ops.png. Costs one Π_S per epoch (a
+host sync), nothing per step."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import lightning as L
+import torch
 
 from darts_lab.callbacks.base import SearchCallback, epoch_figure
 from darts_lab.search_space.base import GenotypeBase
 
 PARAMETER_FREE = (
     "none",
+    "noise",  # R-DARTS's S4: N(0, 1) noise, no weights
     "skip_connect",
     "max_pool_3x3",
     "avg_pool_3x3",
@@ -38,9 +41,12 @@ class ParamFreeOps(SearchCallback):
     @staticmethod
     def count(module: L.LightningModule) -> dict[str, int]:
         """Per cell type, how many of the ops Π_S(α) keeps are parameter-free."""
-        chosen = module.arch.projection()
-        free = [i for i, op in enumerate(module.net.ops) if op in PARAMETER_FREE]
-        return {k: int(chosen[k][..., free].sum()) for k in module.arch.op_keys}
+        chosen, table = module.arch.projection(), module.net.op_table()
+        free = {k: [[op in PARAMETER_FREE for op in row] for row in table[k]] for k in table}
+        return {
+            k: int((chosen[k] * torch.tensor(free[k], device=chosen[k].device)).sum())
+            for k in module.arch.op_keys
+        }
 
     def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         counts = self.count(module)

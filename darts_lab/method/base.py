@@ -80,10 +80,10 @@ class SearchMethod(nn.Module):
         """Raise ConfigError (one line) for a combination this method cannot do beyond what it
         declares above (darts_lab/combination.py refuses those first, naming the options; the
         ops are checked here too, for a module built by hand)."""
-        if missing := self.missing_ops(list(space.ops)):
+        if missing := self.missing_ops(space.ops_on_every_edge()):
             raise ConfigError(
-                f"{type(self).__name__} needs the op(s) {', '.join(missing)}; "
-                f"the space's: {', '.join(space.ops)}"
+                f"{type(self).__name__} needs the op(s) {', '.join(missing)} on every edge; "
+                f"the space's there: {', '.join(space.ops_on_every_edge())}"
             )
 
     def mixing(self, arch: Architecture, sample: bool = True) -> Mixing:

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from darts_lab.arch.architecture import Architecture
-from darts_lab.config import check, check_horizon
+from darts_lab.config import ConfigError, check, check_horizon
 from darts_lab.method.base import Mixing
 from darts_lab.method.darts import Darts
 
@@ -36,8 +36,11 @@ class DartsMinus(Darts):
         self.skip: int | None = None
 
     def check(self, space: Any, activation: Any, recompute_edges: bool) -> None:
-        super().check(space, activation, recompute_edges)
-        self.skip = list(space.ops).index("skip_connect")  # needs_ops: checked above
+        super().check(space, activation, recompute_edges)  # skip_connect on every edge
+        columns = {row.index("skip_connect") for rows in space.op_table().values() for row in rows}
+        if len(columns) > 1:  # per-edge op lists (edge_ops) with the skip in different places
+            raise ConfigError("DartsMinus needs skip_connect in the same α column on every edge")
+        self.skip = columns.pop()
 
     def set_epoch(self, epoch: int, epochs: int) -> None:
         horizon = self.decay_epochs or max(1, epochs)

@@ -108,6 +108,18 @@ class SearchSpace(nn.Module, ABC):
     def arch_shapes(self) -> dict[str, tuple[int, int]]:
         """Rows × options of every architecture tensor (op weights, and e.g. PC-DARTS β)."""
 
+    def op_table(self) -> dict[str, list[list[str]]]:
+        """Per cell type, the op names of each edge's α columns: `ops` on every edge, unless the
+        space gives each edge a list of its own (DARTS CNN `edge_ops`, R-DARTS S1)."""
+        shapes = self.arch_shapes()
+        return {k: [list(self.ops)] * shapes[k][0] for k in self.cell_types}
+
+    def ops_on_every_edge(self) -> list[str]:
+        """The ops every edge of every cell type offers (what a method needing an op on each
+        edge, DARTS-'s skip, can count on)."""
+        rows = [row for rows in self.op_table().values() for row in rows]
+        return [op for op in rows[0] if all(op in row for row in rows)]
+
     def selectable(self) -> dict[str, torch.Tensor]:
         """Per key, a bool mask of what Π_S may choose (e.g. not "none"); by default every
         option of every architecture tensor (NB201, NB1Shot1)."""

@@ -10,6 +10,7 @@ from torch import nn
 
 from darts_lab.config import ConfigError, check_choice
 from darts_lab.search_space.base import Capabilities, SearchSpace
+from darts_lab.search_space.edge_ops import OpTable, column_labels, op_table
 from darts_lab.search_space.genotype import (
     Genotype,
     cell_genes,
@@ -25,6 +26,7 @@ from darts_lab.search_space.ops import (
     check_ops,
     check_partial_channels,
 )
+from darts_lab.search_space.stems import STEMS, cifar_stem, imagenet_stem  # noqa: F401
 
 
 class MixedOp(CandidateOps):
@@ -80,6 +82,7 @@ class SearchCell(nn.Module):
         node_batchnorm: bool = False,
         partial_channels: int = 1,
         pool_batchnorm: bool = True,
+        edge_ops: Sequence[Sequence[str]] | None = None,  # one op list per edge; None: `ops`
     ) -> None:
         super().__init__()
         self.reduction = reduction
@@ -91,10 +94,10 @@ class SearchCell(nn.Module):
             else ReLUConvBN(c_pp, c, 1, 1, 0, affine=False)
         )
         self.preprocess1 = ReLUConvBN(c_p, c, 1, 1, 0, affine=False)
+        strides = [2 if reduction and j < 2 else 1 for i in range(steps) for j in range(i + 2)]
         self.edges = nn.ModuleList(
-            MixedOp(c, 2 if reduction and j < 2 else 1, ops, partial_channels, pool_batchnorm)
-            for i in range(steps)
-            for j in range(i + 2)
+            MixedOp(c, s, edge_ops[e] if edge_ops else ops, partial_channels, pool_batchnorm)
+            for e, s in enumerate(strides)
         )
         # CRB: op weights no longer sum to 1 per edge, so each node's sum is re-normalised
         self.node_norms = nn.ModuleList(
@@ -122,32 +125,6 @@ class SearchCell(nn.Module):
             offset += len(states)
             states.append(norm(sum(terms)))
         return torch.cat(states[-self.multiplier :], dim=1)
-
-
-def cifar_stem(in_channels: int, c: int) -> tuple[nn.Module, None]:
-    """DARTS's: one 3×3 convolution at the input resolution."""
-    return nn.Sequential(
-        nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)
-    ), None
-
-
-def imagenet_stem(in_channels: int, c: int) -> tuple[nn.Module, nn.Module]:
-    """PC-DARTS's ImageNet search stem (model_search_imagenet.py): two stride-2 convolutions give
-    s0 at 1/4 of the input, a third gives s1 at 1/8 (224 → 28)."""
-    stem0 = nn.Sequential(
-        nn.Conv2d(in_channels, c // 2, 3, stride=2, padding=1, bias=False),
-        nn.BatchNorm2d(c // 2),
-        nn.ReLU(),
-        nn.Conv2d(c // 2, c, 3, stride=2, padding=1, bias=False),
-        nn.BatchNorm2d(c),
-    )
-    stem1 = nn.Sequential(
-        nn.ReLU(), nn.Conv2d(c, c, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c)
-    )
-    return stem0, stem1
-
-
-STEMS = {"cifar": cifar_stem, "imagenet": imagenet_stem}
 
 
 class SearchNetwork(SearchSpace):
@@ -179,6 +156,7 @@ class SearchNetwork(SearchSpace):
         edge_weights: bool = False,
         stem: str = "cifar",
         pool_batchnorm: bool = True,
+        edge_ops: Mapping[str, Sequence[Sequence[str]]] | None = None,  # R-DARTS S1 (edge_ops.py)
     ) -> None:
         super().__init__()
         check_ops(list(ops))
@@ -192,8 +170,9 @@ class SearchNetwork(SearchSpace):
                 f"multiplier={multiplier}"
             )
         check_partial_channels(partial_channels, init_channels)
-        self.ops = list(ops)
         self.steps = steps
+        self.table: OpTable = op_table(ops, edge_ops, self.cell_types, self.num_edges)
+        self.ops = list(ops) if edge_ops is None else column_labels(self.table)
         self.multiplier = multiplier
         self.edge_weights = edge_weights
         c_curr = stem_multiplier * init_channels
@@ -217,6 +196,7 @@ class SearchNetwork(SearchSpace):
                     node_batchnorm,
                     partial_channels,
                     pool_batchnorm,
+                    self.table["reduce" if reduction else "normal"],
                 )
             )
             reduction_prev = reduction
@@ -242,11 +222,15 @@ class SearchNetwork(SearchSpace):
             shapes.update({key: (1, i + 2) for i, key in enumerate(self.beta_keys(t))})
         return shapes
 
+    def op_table(self) -> OpTable:
+        return self.table
+
     def selectable(self) -> dict[str, torch.Tensor]:
         """What Π_S may choose: every op but "none"; every edge."""
-        mask = torch.tensor([op != "none" for op in self.ops]).expand(self.num_edges, -1)
         return {
-            k: mask if k in self.cell_types else torch.ones(s, dtype=torch.bool)
+            k: torch.tensor([[op != "none" for op in row] for row in self.table[k]])
+            if k in self.cell_types
+            else torch.ones(s, dtype=torch.bool)
             for k, s in self.arch_shapes().items()
         }
 
@@ -305,7 +289,7 @@ class SearchNetwork(SearchSpace):
         sel = selectable or self.selectable()
         concat = list(range(2 + self.steps - self.multiplier, self.steps + 2))
         genes = {
-            t: cell_genes(self._ranked(weights, t), self.ops, self.steps, sel[t])
+            t: cell_genes(self._ranked(weights, t), self.table[t], self.steps, sel[t])
             for t in self.cell_types
         }
         return Genotype(genes["normal"], concat, genes["reduce"], concat)

@@ -66,11 +66,16 @@ def project_onehot(
 
 
 def cell_genes(
-    weights: torch.Tensor, ops: Sequence[str], steps: int, selectable: torch.Tensor
+    weights: torch.Tensor,
+    ops: Sequence[str] | Sequence[Sequence[str]],
+    steps: int,
+    selectable: torch.Tensor,
 ) -> CellGenes:
+    """Π_S as genes; `ops`: the op names of every edge, or one list per edge (edge_ops.py)."""
     ends = edge_endpoints(steps)
+    names = [ops] * len(weights) if isinstance(ops[0], str) else ops
     return [
-        [(ops[op], ends[edge][0]) for edge, op in node]
+        [(names[edge][op], ends[edge][0]) for edge, op in node]
         for node in project_indices(weights, steps, selectable)
     ]
 

@@ -1,4 +1,5 @@
-"""The eight DARTS candidate operations (Liu et al. 2019), as in quark0/darts `operations.py`."""
+"""The eight DARTS candidate operations (Liu et al. 2019), as in quark0/darts `operations.py`, and
+R-DARTS's `noise` (Zela et al. 2020, search space S4)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ PRIMITIVES: tuple[str, ...] = (
     "dil_conv_3x3",
     "dil_conv_5x5",
 )
+# what a DARTS CNN space may search over: DARTS's eight (the default) and R-DARTS's noise
+SEARCHABLE: tuple[str, ...] = (*PRIMITIVES, "noise")
 
 
 class ReluFirst(nn.Sequential):
@@ -91,6 +94,22 @@ class Zero(nn.Module):
         return x[:, :, :: self.stride, :: self.stride].mul(0.0)
 
 
+class Noise(nn.Module):
+    """R-DARTS's "noise" op (automl/RobustDARTS `operations.py` NoiseOp): N(0, 1) noise with the
+    shape of the input after the stride, whatever the input holds. Parameter-free. The noise comes
+    from torch's global generator of the input's device, which every checkpoint saves and restores
+    (lit/reliability.py), so a resumed search draws the same noise; it is drawn in logical
+    (NCHW) order, so the values do not depend on the memory format."""
+
+    def __init__(self, stride: int) -> None:
+        super().__init__()
+        self.stride = stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shape = x[:, :, :: self.stride, :: self.stride].shape
+        return torch.randn(shape, dtype=x.dtype, device=x.device)
+
+
 class FactorizedReduce(nn.Module):
     """Halves the resolution with two offset stride-2 1x1 convs (works for odd inputs too).
 
@@ -120,6 +139,7 @@ OpFactory = Callable[[int, int, bool], nn.Module]
 
 OPS: dict[str, OpFactory] = {
     "none": lambda c, stride, affine: Zero(stride),
+    "noise": lambda c, stride, affine: Noise(stride),
     "avg_pool_3x3": lambda c, stride, affine: nn.AvgPool2d(
         3, stride=stride, padding=1, count_include_pad=False
     ),
@@ -134,15 +154,17 @@ OPS: dict[str, OpFactory] = {
 }
 
 
-def check_ops(ops: list[str] | tuple[str, ...], allowed: tuple[str, ...] = PRIMITIVES) -> None:
+def check_ops(
+    ops: list[str] | tuple[str, ...],
+    allowed: tuple[str, ...] = SEARCHABLE,
+    where: str = "search_space.ops",
+) -> None:
     """Fail with one line naming the unknown op and the allowed ones."""
     unknown = [op for op in ops if op not in allowed]
     if unknown:
-        raise ConfigError(
-            f"unknown op {unknown[0]!r} in search_space.ops; allowed: {', '.join(allowed)}"
-        )
+        raise ConfigError(f"unknown op {unknown[0]!r} in {where}; allowed: {', '.join(allowed)}")
     if len(set(ops)) != len(ops):
-        raise ConfigError(f"search_space.ops lists an op twice: {list(ops)}")
+        raise ConfigError(f"{where} lists an op twice: {list(ops)}")
 
 
 def check_partial_channels(k: int, channels: int) -> None:
