@@ -1,8 +1,8 @@
 """Which options work together: each piece declares what it needs (an activation its search-space
 capabilities and the parameter domain it stores, an optimizer the domains it keeps, a method the
-domains, inputs and ops it works on), and a search refuses a combination that breaks one, in one
-line naming both options, before anything is built. tests/test_combinations.py predicts every
-refusal from the same declarations."""
+domains, inputs and ops it works on, a selection the inputs it works on), and a search refuses a
+combination that breaks one, in one line naming both options, before anything is built.
+tests/test_combinations.py predicts every refusal from the same declarations."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ def check_combination(cfg: DictConfig, space: type[SearchSpace], activation: Act
             f"goes with activation=simplex; adam and sgd with softmax or crb)"
         )
     check_method(cfg, space, activation)
+    check_selection(cfg, space)
     for config in callback_configs(cfg):  # before any is built (an oracle loads its file)
         get_class(config._target_).check_space(space, option(cfg, "search_space"))
 
@@ -73,4 +74,14 @@ def check_method(cfg: DictConfig, space: type[SearchSpace], activation: Activati
             f"{option(cfg, 'method')} needs the op(s) {', '.join(missing)}, which "
             f"{option(cfg, 'search_space')} does not search over on every edge (its ops there: "
             f"{', '.join(ops) or 'none in common'})"
+        )
+
+
+def check_selection(cfg: DictConfig, space: type[SearchSpace]) -> None:
+    """What the selection declares it works on (selection/base.py): the inputs of the space."""
+    inputs = get_class(cfg.selection._target_).space_inputs
+    if inputs is not None and space.inputs not in inputs:
+        raise ConfigError(
+            f"{option(cfg, 'selection')} works on search spaces of {' or '.join(inputs)} cells; "
+            f"{option(cfg, 'search_space')} reads {space.inputs} (selection=magnitude reads any)"
         )

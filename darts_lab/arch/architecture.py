@@ -1,7 +1,8 @@
 """The architecture parameters α of a search, in one place: one [rows, options] tensor per key
 (op weights [edges, ops] per cell type; PC-DARTS edge weights β [1, inputs] per node), the
 activation that turns each row into weights, which ops are still alive (pruning), and the search
-space's projection Π_S. What a forward mixes with (sampled, perturbed) is the method's."""
+space's projection Π_S. What a forward mixes with (sampled, perturbed) is the method's; rows a
+selection has fixed are its pins (arch/pins.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
+
+from darts_lab.arch.pins import Pins
 
 Weights = dict[str, torch.Tensor]
 # (weights, selectable) → Π_S(weights) as 0/1 tensors, from the search space
@@ -38,6 +41,7 @@ class Architecture(nn.Module):
         for name, shape in shapes.items():
             self.register_buffer(f"alive_{name}", torch.ones(shape, dtype=torch.bool))
             self.register_buffer(f"choosable_{name}", selectable[name].clone())
+        self.pins: Pins | None = None  # rows a selection holds fixed (`pin`); none by default
 
     def per_cell_type(self, values: Weights) -> dict[str, torch.Tensor]:
         """Each cell type's values (its op weights and its PC-DARTS β rows) as one flat vector:
@@ -63,6 +67,17 @@ class Architecture(nn.Module):
         if self.activation.prunes:
             weights = {name: w * self.alive()[name] for name, w in weights.items()}
         return weights
+
+    def pin(self) -> Pins:
+        """The pins of every architecture row (made on first use, before any checkpoint is
+        restored, so their buffers are part of the module's state from then on)."""
+        if self.pins is None:
+            self.pins = Pins({k: tuple(a.shape) for k, a in self.alphas.items()})
+        return self.pins
+
+    def pinned(self, weights: Weights) -> Weights:
+        """The weights with the rows a selection holds fixed (unchanged without pins)."""
+        return weights if self.pins is None else self.pins(weights)
 
     def op_weights(self) -> Weights:
         """Activated op weights only (no edge weights β), detached: for logging and export."""

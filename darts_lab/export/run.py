@@ -1,6 +1,8 @@
-"""What a finished search leaves in its run directory: Π_S of the final α (genotype.json),
-alphas.json, a diagram per cell, the search figures, and whatever each plug-in callback
-contributes (its figures, its report file, its console line); figures also go to W&B."""
+"""What a finished search leaves in its run directory: the final cell (genotype.json: Π_S of the
+final α, with what the selection fixed), alphas.json, a diagram per cell, the search figures,
+the selection's own files (conf/selection/pt: genotype_magnitude.json, selection.json) and
+whatever each plug-in callback contributes (its figures, its report file, its console line);
+figures also go to W&B."""
 
 from __future__ import annotations
 
@@ -36,6 +38,8 @@ def export_run(
     )
     cells = genotype.cells()
     write_genotype(run_dir, genotype)
+    for name, data in module.selection.files().items():
+        write_json(run_dir / name, data)
     pngs: list[Path] = []
     figures: list[Path] = []
     if draw:  # figures=false: no PNGs (alphas.json and the logger's metrics keep what they show)

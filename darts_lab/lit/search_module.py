@@ -3,7 +3,8 @@
 Which α-steps happen is the schedule's call, how α moves is the architecture optimizer's, what is
 added to the α loss is the regularizer's; the order of the two steps, what each forward mixes and
 how the α-gradient is taken are the method's (conf/method/); what a batch, a
-loss and a metric are is the task's. This module only wires them into the step.
+loss and a metric are is the task's; how the final cell is read, in epochs of its own after the
+supernet's, is the selection's (conf/selection/). This module only wires them into the step.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from darts_lab.method.base import SearchMethod, StepContext
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
+from darts_lab.selection.base import Selection, SelectionContext
+from darts_lab.selection.magnitude import Magnitude
+from darts_lab.selection.probe import Probe
 from darts_lab.task.base import Task
 from darts_lab.w_optimizer.base import WeightOptimizer
 
@@ -47,6 +51,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         w_optimizer: WeightOptimizer,
         pacing: ArchPacing | None = None,
         acceleration: Acceleration | None = None,
+        selection: Selection | None = None,
     ) -> None:
         super().__init__()
         self.automatic_optimization = False
@@ -59,6 +64,9 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
             )
         self.schedule, self.regularizer = schedule, regularizer
         self.task, self.method = task, method
+        self.selection = selection or Magnitude()  # an nn.Module: its state is checkpointed
+        self.selection.bind(net, arch)
+        self.probe = Probe(self)  # scores the supernet for the selection
         self.arch_optimizer_factory, self.w_optimizer = arch_optimizer, w_optimizer
         self.train_metric, self.val_metric = task.metric(), task.metric()
         self.register_buffer("w_steps", torch.zeros((), dtype=torch.long))
@@ -85,8 +93,12 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
     def configure_optimizers(self):
         w_opt = self.w_optimizer.optimizer(self.net.parameters())
         a_opt = self.arch_optimizer_factory(self.arch.parameters())
-        epochs = max(1, self.trainer.max_epochs)
-        steps = self.trainer.estimated_stepping_batches if self.w_optimizer.per_step else epochs
+        epochs = self.search_epochs()  # the supernet's: a selection's epochs come after
+        steps = (
+            self.trainer.estimated_stepping_batches * epochs // max(1, self.trainer.max_epochs)
+            if self.w_optimizer.per_step
+            else epochs
+        )
         schedulers = [self.w_optimizer.scheduler(w_opt, epochs, steps)]
         if self.pacing.lr_anneal:  # not in the DARTS, DARTS-PRIME or GAEA code: an ablation
             schedulers.append(CosineAnnealingLR(a_opt, T_max=epochs, eta_min=0.0))
@@ -125,7 +137,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
             return None
         self.check_finite("w-gradient norm (train loss)", grad_norm)  # before w moves
         scaled_step(w_opt, self.task.lr_scale(batch) * self.warmup_scale())
-        if self.w_optimizer.per_step:
+        if self.w_optimizer.per_step and not self.selecting():
             self.w_lr_scheduler().step()
         self.w_steps += 1
         self.train_metric(*self.task.metric_inputs(output, target))
@@ -175,7 +187,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
     def arch_warm(self) -> bool:
         """No α-step while the method holds α frozen: the first `arch_warmup_epochs` epochs
         (PC-DARTS / GAEA warm-up; DrNAS: those of each stage)."""
-        epoch, epochs = self.current_epoch, self.trainer.max_epochs
+        epoch, epochs = self.search_epoch(), self.search_epochs()
         return not self.method.arch_frozen(epoch, epochs, self.pacing.warmup_epochs)
 
     def next_arch_batch(self) -> Batch:
@@ -192,7 +204,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
     def progress(self, batch_idx: int) -> float:
         """Fraction of the search done, 0 at the first batch → 1 at the last."""
         per_epoch = self.trainer.num_training_batches
-        total = max(1, self.trainer.max_epochs * per_epoch - 1)
+        total = max(1, self.search_epochs() * per_epoch - 1)
         return min(1.0, (self.current_epoch * per_epoch + batch_idx) / total)
 
     # -- epoch bookkeeping -----------------------------------------------------------------
@@ -200,14 +212,30 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         self.net.set_alive(self.arch.alive())  # pruning state may come from a checkpoint
 
     def on_train_start(self) -> None:  # a mid-epoch resume skips on_train_epoch_start
-        self.method.set_epoch(self.current_epoch, self.trainer.max_epochs)
+        self.method.set_epoch(self.search_epoch(), self.search_epochs())
+
+    def search_epochs(self) -> int:
+        """The supernet's epochs (`trainer.max_epochs` of the config); the selection's follow."""
+        return max(1, self.trainer.max_epochs - self.selection.epochs())
+
+    def search_epoch(self) -> int:
+        """The epoch as the method and α's pacing see it: the selection's epochs go on as the
+        supernet's last (SDARTS's ε, GDAS's τ, a warm-up stay where they ended)."""
+        return min(self.current_epoch, self.search_epochs() - 1)
+
+    def selecting(self) -> bool:
+        """In the selection's epochs: the learning rates are the selection's, unscheduled."""
+        return self.current_epoch >= self.search_epochs()
+
+    def selection_context(self) -> SelectionContext:
+        return SelectionContext(self.probe, self.genotype, self.optimizers()[0].optimizer)
 
     def genotype(self, weights: dict[str, torch.Tensor] | None = None) -> GenotypeBase:
         """Π_S of the current α (or of the given activated weights): the derived architecture,
         in the search space's own genotype type."""
         if weights is None:
             weights = {k: w.detach() for k, w in self.arch.weights().items()}
-        return self.net.discretize(weights, self.arch.selectable())
+        return self.net.discretize(self.arch.pinned(weights), self.arch.selectable())
 
     def on_train_end(self) -> None:
         self.arch_max_diff = self.arch_disagreement()
@@ -215,7 +243,9 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
     def on_train_epoch_start(self) -> None:
         self.task.reset()  # DARTS RNN: zero hidden states at each epoch
         self._epoch_start_steps = (int(self.w_steps), int(self.a_steps))
-        self.method.set_epoch(self.current_epoch, self.trainer.max_epochs)
+        self.method.set_epoch(self.search_epoch(), self.search_epochs())
+        selection_epoch = self.current_epoch - self.search_epochs()  # < 0: the supernet's
+        self.selection.epoch_start(self.selection_context(), selection_epoch)
 
     def w_lr_scheduler(self) -> LRScheduler:
         schedulers = self.lr_schedulers()
@@ -226,7 +256,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         schedulers = schedulers if isinstance(schedulers, list) else [schedulers]
         if self.w_optimizer.per_step:  # the w-schedule has stepped with each w-step
             schedulers = schedulers[1:]
-        for scheduler in schedulers:
+        for scheduler in [] if self.selecting() else schedulers:  # the selection's own rates
             scheduler.step()
         w0, a0 = self._epoch_start_steps
         self.log_dict(
@@ -237,6 +267,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
                 "steps/arch_epoch": float(int(self.a_steps) - a0),
                 "arch/pruned": float(self.arch.num_pruned()),
                 **self.method.metrics(),
+                **self.selection.metrics(),
             }
         )
         weights = {k: w.cpu() for k, w in self.arch.op_weights().items()}

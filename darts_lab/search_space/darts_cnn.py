@@ -140,6 +140,7 @@ class SearchNetwork(SearchSpace):
     )
     genotype_type = Genotype
     tiny = {"layers": 3, "init_channels": 4}
+    edges_kept = 2  # Π_S: the 2 strongest incoming edges of each node
 
     def __init__(
         self,

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from darts_lab.config import ConfigError, check
-from darts_lab.search_space.base import Capabilities, SearchSpace
+from darts_lab.search_space.base import Capabilities, NodeInputs, SearchSpace
 from darts_lab.search_space.nb1shot1_cells import NB101_OPS, PARENTS, Nb1Shot1Genotype
 from darts_lab.search_space.ops import (
     CandidateOps,
@@ -165,6 +165,14 @@ class Nb1Shot1Network(SearchSpace):
         return {key: parents[i - 1] for i, key in input_keys(self.space).items()} | {
             "cell_out": parents[-1]
         }
+
+    def node_inputs(self) -> list[NodeInputs]:
+        """Every node that keeps k of its inputs (the output included); an input is an entry."""
+        shapes = self.arch_shapes()
+        return [
+            NodeInputs("cell", tuple((key, 0, j) for j in range(shapes[key][1])), k)
+            for key, k in self.kept().items()
+        ]
 
     def project(
         self, weights: Mapping[str, torch.Tensor], selectable: Mapping[str, torch.Tensor]

@@ -1,0 +1,1 @@
+"""The selection step (conf/selection/): how the final cell is read from the supernet."""
