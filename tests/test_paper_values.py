@@ -20,6 +20,37 @@ SECOND_ORDER = "darts_lab.method.second_order.SecondOrderDarts"
 ERM, BILEVEL = "darts_lab.method.erm.Erm", "darts_lab.method.darts.Darts"
 GAEA_EGDAS = "liamcli/gaea_release architect_egdas.py"
 NB201_OPS = ["skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+# automl/RobustDARTS (R-DARTS, Zela et al. 2020): S1's two ops per edge, edges (0→2), (1→2),
+# (0→3), ... as their src/spaces.py lists them
+RD = "automl/RobustDARTS"
+RD_SPACES, RD_SEARCH = f"{RD}/src/spaces.py ", f"{RD}/src/search/args.py"
+NONE = "none"
+RD_GRID, RD_ADA = f"{RD}/scripts/start_search.sh", f"{RD}/scripts/DARTS-ADA_search.sh"
+RD_EVAL = f"{RD}/scripts/DARTS_eval.sh + src/evaluation/args.py: "
+RD_S1, ES = f"{RD_SPACES}primitives_1", "callbacks.darts_es"
+RANDOM_SPLIT = "darts_lab.data.split.random.RandomSplit"
+SKIP, MAX, AVG = "skip_connect", "max_pool_3x3", "avg_pool_3x3"
+SEP3, DIL3, DIL5 = "sep_conv_3x3", "dil_conv_3x3", "dil_conv_5x5"
+S1_NORMAL = [[SKIP, DIL3], [SKIP, DIL5], [SKIP, DIL5], [SKIP, SEP3], [SKIP, DIL3], [MAX, SKIP],
+             [SKIP, SEP3], [SKIP, SEP3], [SKIP, DIL3], [SKIP, SEP3], [MAX, SKIP], [SKIP, DIL3],
+             [DIL3, DIL5], [DIL3, DIL5]]  # fmt: skip
+S1_REDUCE = [[MAX, AVG], [MAX, DIL3], [MAX, AVG], [MAX, AVG], [SKIP, DIL5], [MAX, AVG],
+             [MAX, SEP3], [SKIP, DIL3], [SKIP, DIL5], [MAX, AVG], [MAX, AVG], [SKIP, DIL5],
+             [SKIP, DIL5], [SKIP, DIL5]]  # fmt: skip
+RD_RETRAINING = [  # their retraining, the same on every dataset
+    ("model.layers", 8, "--layers 8 (the script sets none)"),
+    ("model.init_channels", 16, "--init_channels 16"),
+    ("trainer.max_epochs", 600, "--epochs 600"),
+    ("dataset.batch_size", 96, "--batch_size 96"),
+    ("cutout", 16, "--cutout, --cutout_length 16"),
+    ("model.auxiliary", True, "--auxiliary"),
+    ("optimizer.auxiliary_weight", 0.4, "--auxiliary_weight 0.4"),
+    ("optimizer.drop_path_prob", 0.2, "--drop_path_prob 0.2"),
+    ("optimizer.lr", 0.025, "--learning_rate 0.025"),
+    ("optimizer.lr_min", 0.0, "CosineAnnealingLR without eta_min"),
+    ("optimizer.weight_decay", 3e-4, "--weight_decay 3e-4"),
+    ("grad_clip", 5.0, "--grad_clip 5"),
+]
 
 # (row, key, value, source); row "experiment=NAME" composes a search, "eval=NAME" a retraining
 TABLE: list[tuple[str, str, Any, str]] = [
@@ -102,6 +133,46 @@ TABLE: list[tuple[str, str, Any, str]] = [
     ("experiment=rdarts_dp", "method.second_order", True, "RobustDARTS scripts: --unrolled"),
     ("experiment=rdarts_dp", "dataset.search_cutout", 0.5, "RobustDARTS: Cutout(16) of 32 px"),
     ("experiment=darts_minus", "method.decay_epochs", 50, "DARTS- decay_max_epoch"),
+    # R-DARTS's table as their released code runs it (issue #47): S1-S4 on CIFAR-10, CIFAR-100,
+    # SVHN; DARTS = darts_2nd (--unrolled), R-DARTS (L2), (DP), DARTS-ES; docs/papers.md
+    ("search_space=rdarts_s1", "search_space.edge_ops.normal", S1_NORMAL, RD_S1),
+    ("search_space=rdarts_s1", "search_space.edge_ops.reduce", S1_REDUCE, RD_S1),
+    ("search_space=rdarts_s2", "search_space.ops", [SKIP, SEP3], f"{RD_SPACES}primitives_2"),
+    ("search_space=rdarts_s3", "search_space.ops", [NONE, SKIP, SEP3], f"{RD_SPACES}primitives_3"),
+    ("search_space=rdarts_s4", "search_space.ops", ["noise", SEP3], f"{RD_SPACES}primitives_4"),
+    *[
+        (f"search_space=rdarts_s{i}", f"search_space.{key}", value, f"{RD_SEARCH} --{theirs}")
+        for i in range(1, 5)
+        for key, value, theirs in (("layers", 8, "layers 8"), ("steps", 4, "nodes 4"))
+    ],
+    *[(f"search_space=rdarts_s{i}", "search_space.init_channels", 16, RD_SEARCH) for i in (1, 4)],
+    ("experiment=darts_2nd", "method._target_", SECOND_ORDER, f"{RD}/scripts/DARTS_search.sh"),
+    ("experiment=darts_2nd", "trainer.max_epochs", 50, f"{RD_SEARCH} --epochs 50"),
+    ("experiment=darts_2nd", "dataset.batch_size", 64, f"{RD_SEARCH} --batch_size 64"),
+    ("experiment=darts_2nd", "w_optimizer.lr_min", 0.001, f"{RD_SEARCH} --learning_rate_min"),
+    ("experiment=darts_2nd", "w_optimizer.weight_decay", 3e-4, f"{RD_SEARCH} --weight_decay"),
+    ("experiment=darts_2nd", "arch_optimizer.lr", 3e-4, f"{RD_SEARCH} --arch_learning_rate"),
+    ("experiment=darts_2nd", "arch_optimizer.weight_decay", 1e-3, f"{RD_SEARCH} --arch_wd"),
+    ("experiment=darts_2nd", "dataset.search_cutout", 0.0, f"{RD_SEARCH}: no cutout at dp 0"),
+    ("experiment=rdarts_l2", "w_optimizer.weight_decay", 0.0243, f"{RD_GRID}: wd 3e-4·3^k max"),
+    ("experiment=rdarts_l2", "dataset.search_cutout", 0.0, f"{RD_SEARCH}: no cutout at dp 0"),
+    ("experiment=rdarts_dp", "method.drop_prob", 0.6, f"{RD_GRID}: dp 0, 0.2, 0.4, 0.6 max"),
+    ("experiment=darts_es", "w_optimizer.weight_decay", 3e-4, f"{RD_ADA} --weight_decay 0.0003"),
+    ("experiment=darts_es", "dataset.search_cutout", 0.0, f"{RD_ADA} --drop_path_prob 0.0"),
+    ("experiment=darts_es", f"{ES}.every_n_epochs", 2, f"{RD_ADA} --report_freq_hessian 2"),
+    ("experiment=darts_es", f"{ES}.window", 5, f"{RD_SEARCH} --window 5"),
+    ("experiment=darts_es", f"{ES}.delta", 4, f"{RD_SEARCH} --delta 4"),
+    ("experiment=darts_es", f"{ES}.factor", 1.3, f"{RD_SEARCH} --factor 1.3"),
+    ("experiment=darts_es", f"{ES}.start_epoch", 10, f"{RD_SEARCH} --es_start_epoch 10"),
+    ("dataset=svhn", "dataset.batch_size", 64, f"{RD_SEARCH} --batch_size 64 on every dataset"),
+    ("dataset=svhn", "dataset.extra", False, f"{RD_SEARCH}: SVHN split='train' only"),
+    ("dataset=svhn", "dataset.split._target_", RANDOM_SPLIT, f"{RD_SEARCH} --train_portion 0.5"),
+    *[
+        (row, key, value, f"{RD_EVAL}{theirs}")
+        for row in ("eval=rdarts", "eval=svhn")
+        for key, value, theirs in RD_RETRAINING
+    ],
+    ("eval=svhn", "dataset._target_", "darts_lab.data.svhn.SVHNDataModule", f"{RD_EVAL}svhn"),
     # retraining presets: DARTS's evaluation protocol and GAEA's (App. C.1.2)
     ("eval=cifar10", "model.layers", 20, "DARTS §A.2 / quark0/darts cnn/train.py"),
     ("eval=cifar10", "model.init_channels", 36, "DARTS §A.2"),
@@ -124,6 +195,8 @@ def composed(row: str):  # noqa: ANN201
     group, name = row.split("=")
     if group == "experiment":
         return make_cfg(f"+experiment={name}", tiny=False)
+    if group in ("search_space", "dataset"):  # a search's option, at its own size
+        return make_cfg(row, tiny=False)
     return train_cfg(row)
 
 
