@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
+from darts_lab.arch_gradient.first_order import FirstOrder
 from darts_lab.config import ConfigError
 
 if TYPE_CHECKING:
@@ -70,6 +71,12 @@ class SearchMethod(nn.Module):
     space_inputs: ClassVar[tuple[str, ...] | None] = None  # image and/or text cells; None: any
     needs_ops: ClassVar[tuple[str, ...]] = ()  # ops the search space must search over
     gradient: ArchGradient
+
+    def __init__(self) -> None:
+        super().__init__()
+        # DARTS's first-order rule unless a method sets another (second order: Unrolled), so a
+        # subclass that overrides only what it changes takes α-steps
+        self.gradient = FirstOrder()
 
     @classmethod
     def missing_ops(cls, ops: list[str]) -> list[str]:

@@ -4,11 +4,8 @@ current w. The default method; DARTS-PRIME's rows are DARTS with a schedule and 
 
 from __future__ import annotations
 
-from darts_lab.arch_gradient.first_order import FirstOrder
 from darts_lab.method.base import SearchMethod
 
 
 class Darts(SearchMethod):
-    def __init__(self) -> None:
-        super().__init__()
-        self.gradient = FirstOrder()
+    """SearchMethod as it is: its defaults are DARTS's."""
