@@ -40,9 +40,9 @@ GROUPS = ("method", "schedule", "regularizer", "activation", "arch_optimizer", "
 VARIANTS = {
     "pcdarts": ("darts_cnn", ["search_space.partial_channels=2", "search_space.edge_weights=true"])
 }
-# rdarts_s2 and rdarts_s3 are darts_cnn with a shorter op list on every edge (tested in
-# test_rdarts_spaces.py); rdarts_s1 (an op list per edge) and rdarts_s4 (the noise op) stay
-SAME_CLASS = ("rdarts_s2", "rdarts_s3")
+# darts_cnn with another op list on every edge (rdarts_s2, s3: test_rdarts_spaces.py; DrNAS's
+# 7 ops); rdarts_s1 (an op list per edge) and rdarts_s4 (the noise op) stay
+SAME_CLASS = ("rdarts_s2", "rdarts_s3", "darts_cnn_drnas")
 SPACES = [
     s for s in options("search_space") if not s.endswith("_paper") and s not in SAME_CLASS
 ] + list(VARIANTS)

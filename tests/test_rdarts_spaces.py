@@ -209,3 +209,12 @@ def test_a_bad_op_table_is_one_line(override: str, message: str, tmp_path: Path)
     with pytest.raises(ConfigError, match=re.escape(message)) as err:
         run_search(make_cfg("search_space=rdarts_s1", override), tmp_path)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("row", ["darts_2nd", "rdarts_l2", "rdarts_dp", "darts_es", "sdarts_rs",
+                                 "drnas", "pcdarts"])  # fmt: skip
+def test_every_darts_cell_row_takes_their_space_by_one_override(row: str) -> None:
+    cfg = make_cfg(f"+experiment={row}", "search_space=rdarts_s3", "dataset=svhn", tiny=False)
+    assert list(cfg.search_space.ops) == ["none", "skip_connect", "sep_conv_3x3"]
+    assert (cfg.search_space.layers, cfg.search_space.init_channels) == (8, 16)
+    assert cfg.dataset._target_ == "darts_lab.data.svhn.SVHNDataModule"
