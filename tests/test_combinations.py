@@ -138,7 +138,7 @@ for _case, _why in ALL.items():
 RUNS = pairwise([case for case, why in ALL.items() if why is None])
 
 
-def config(case: tuple[str, ...]):  # noqa: ANN201
+def config(case: tuple[str, ...], *extra: str):  # noqa: ANN201
     chosen = dict(zip(GROUPS, case, strict=True))
     space, variant = VARIANTS.get(chosen["search_space"], (chosen["search_space"], []))
     text = declared("search_space", space).inputs == "text"
@@ -150,6 +150,7 @@ def config(case: tuple[str, ...]):  # noqa: ANN201
         *(["dataset=tiny_corpus", "task=language_model"] if text else []),
         *(o for v in case for o in EXTRA.get(v, [])),
         *TWO_STEPS,
+        *extra,
     )
 
 
@@ -188,3 +189,44 @@ def test_refuses(why: tuple[str, str, str], case: tuple[str, ...], tmp_path: Pat
     named = [option(cfg, o.split("=")[0]) for o in both]
     assert "\n" not in message and all(o in message for o in named), message
     assert not (tmp_path / "status").exists()  # refused before anything ran
+
+
+def covering(cases: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """A greedy covering of every option of every group (not every pair) by few of `cases`."""
+    uncovered = {held for case in cases for held in enumerate(case)}
+    picked = []
+    while uncovered:
+        best = max(cases, key=lambda case: len(uncovered & set(enumerate(case))))
+        picked.append(best)
+        uncovered -= set(enumerate(best))
+    return picked
+
+
+# selection=pt (DARTS-PT) beside every option of every group, on every space whose inputs it
+# declares (the text cell refuses it: tests/test_selection.py): its one epoch takes every
+# decision at once, each scored on one batch
+PT = ["selection=pt", "selection.proj_intv=0", "selection.eval_batches=1"]
+PT_RUNS = covering(
+    [
+        c
+        for c in RUNS
+        if declared("search_space", c[-1]).inputs in declared("selection", "pt").space_inputs
+    ]
+)
+
+
+def pt_overrides(space: str) -> list[str]:
+    """The selection's, and a DARTS cell of 1 node (not with an op list per edge: 14 edges; the
+    second pass runs there, on R-DARTS's S1 and S4, and in tests/test_selection.py)."""
+    steps = "steps" in make_cfg(f"search_space={VARIANTS.get(space, (space,))[0]}").search_space
+    small = steps and "edge_ops" not in yaml("search_space", space)
+    return [*PT, *(["search_space.steps=1", "search_space.multiplier=1"] if small else [])]
+
+
+@pytest.mark.parametrize("case", PT_RUNS, ids="-".join)
+def test_runs_with_perturbation_selection(case: tuple[str, ...], tmp_path: Path) -> None:
+    run_search(config(case, *pt_overrides(case[-1])), tmp_path)
+    assert read_status(tmp_path) == "finished"
+    report = json.loads((tmp_path / "selection.json").read_text())
+    assert len({d["event"] for d in report["decisions"]}) == report["events"]
+    assert (tmp_path / "genotype_magnitude.json").exists()

@@ -43,6 +43,10 @@ def test_experiment_runs(name: str, tmp_path: Path) -> None:
     if make_cfg(f"+experiment={name}").search_space.get("stem") == "imagenet":
         data.append("dataset.image_size=32")  # its stem divides by 8: 8×8 digits would vanish
     cfg = make_cfg(f"+experiment={name}", *data, *SMALL)
+    if "proj_intv" in cfg.selection:  # DARTS-PT rows: every decision in one epoch, 1 batch a
+        cfg.selection.proj_intv, cfg.selection.eval_batches = 0, 1  # score, on a 1-node cell
+        if "steps" in cfg.search_space:
+            cfg.search_space.steps = cfg.search_space.multiplier = 1
     run_search(cfg, tmp_path)
     assert read_status(tmp_path) == "finished"
     assert (tmp_path / "genotype.json").exists()

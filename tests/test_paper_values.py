@@ -19,6 +19,8 @@ DARTS = "DARTS (Liu et al. 2019), quark0/darts cnn/train_search.py"
 SECOND_ORDER = "darts_lab.method.second_order.SecondOrderDarts"
 ERM, BILEVEL = "darts_lab.method.erm.Erm", "darts_lab.method.darts.Darts"
 GAEA_EGDAS = "liamcli/gaea_release architect_egdas.py"
+PT = "ruocwang/darts-pt exp_scripts"
+PT_CODE = "ruocwang/darts-pt nasbench201/projection.py, sota/cnn/projection.py"
 NB201_OPS = ["skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 # automl/RobustDARTS (R-DARTS, Zela et al. 2020): S1's two ops per edge, edges (0→2), (1→2),
 # (0→3), ... as their src/spaces.py lists them
@@ -173,6 +175,14 @@ TABLE: list[tuple[str, str, Any, str]] = [
         for key, value, theirs in RD_RETRAINING
     ],
     ("eval=svhn", "dataset._target_", "darts_lab.data.svhn.SVHNDataModule", f"{RD_EVAL}svhn"),
+    # DARTS-PT's selection as their released scripts run it (ruocwang/darts-pt)
+    ("experiment=darts_pt", "selection.proj_intv", 5, f"{PT}/darts-proj-sota.sh --proj_intv 5"),
+    ("experiment=darts_pt", "selection.criterion", "accuracy", f"{PT}: --proj_crit_* acc"),
+    ("experiment=darts_pt", "selection.edge_order", "random", f"{PT}: --edge_decision random"),
+    ("experiment=darts_pt", "selection.lr_factor", 0.1, f"{PT_CODE}: learning_rate / 10"),
+    ("experiment=darts_pt", "selection.seed", 101, "the run's own seed"),
+    ("experiment=darts_pt_fixed_alpha", "arch_warmup_epochs", 50, f"{PT}/blank-*: α not updated"),
+    ("experiment=darts_pt_fixed_alpha", "arch_init_scale", 0.0, "α uniform (theirs: 1e-3 N(0,1))"),
     # retraining presets: DARTS's evaluation protocol and GAEA's (App. C.1.2)
     ("eval=cifar10", "model.layers", 20, "DARTS §A.2 / quark0/darts cnn/train.py"),
     ("eval=cifar10", "model.init_channels", 36, "DARTS §A.2"),
