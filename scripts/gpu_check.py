@@ -176,8 +176,16 @@ def resume_row(args: argparse.Namespace, out: Path) -> dict:
         "trainer.limit_train_batches=3",
         "trainer.limit_val_batches=1",
     ]
-    first = compose_search([*common, "trainer.accelerator=cpu"], tiny=True)
-    run_search(first, out / "cpu")
+    # the same run (its identity includes the budget) stopped after its first epoch on CPU
+    first = compose_search([*common, "trainer.max_epochs=2", "trainer.accelerator=cpu"], tiny=True)
+    module, datamodule, trainer, _, _ = build(first, out / "cpu")
+
+    class StopAfterOne(L.Callback):
+        def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+            trainer.should_stop = True
+
+    trainer.callbacks.append(StopAfterOne())
+    trainer.fit(module, datamodule=datamodule)
     checkpoint = torch.load(out / "cpu" / "checkpoints" / "last.ckpt", weights_only=True)
     resumed = compose_search(
         [

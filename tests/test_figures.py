@@ -53,10 +53,12 @@ def test_a_fimt_search_writes_its_figures(tmp_path: Path) -> None:
 
 
 def test_wandb_runs_are_grouped_named_and_tagged(tmp_path: Path) -> None:
+    from darts_lab.loggers import log_hyperparams
     from darts_lab.search import build
 
     cfg = make_cfg("logger=wandb", "schedule=fimt", "regularizer=proximity", "seed=5")
     _, _, trainer, _, _ = build(cfg, tmp_path)
+    log_hyperparams(cfg, trainer)  # what the run does once it holds its directory
     init = trainer.loggers[0]._wandb_init
     assert init["group"] == "adhoc" and init["name"] == "adhoc/seed5"
     assert {"schedule=fimt", "regularizer=proximity", "method=darts"} <= set(init["tags"])
