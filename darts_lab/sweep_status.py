@@ -50,8 +50,10 @@ def expected_jobs(sweep_dir: Path) -> tuple[Any, list[list[str]]]:
         (batch,) = BasicSweeper.split_arguments(overrides, None)
     except Exception as e:  # YAML, OmegaConf and Hydra's override grammar each have their own
         raise ConfigError(f"{path} is damaged ({type(e).__name__})") from None
-    started = sum(1 for d in sweep_dir.glob("*/.hydra") if d.is_dir())
-    if started > len(batch) or OmegaConf.select(cfg, "hydra.job.name") is None:
+    # Hydra writes hydra.job.name after the sweep's parameters and overrides: a file cut
+    # before it may list fewer jobs than the sweep has
+    if OmegaConf.select(cfg, "hydra.job.name") is None:
+        started = sum(1 for d in sweep_dir.glob("*/.hydra") if d.is_dir())
         raise ConfigError(
             f"{path} is damaged (truncated?): it lists {len(batch)} job(s) but {sweep_dir} "
             f"holds {started} job directories"
