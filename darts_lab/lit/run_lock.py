@@ -69,7 +69,7 @@ def refuse_if_in_use(run_dir: Path, stale_minutes: float = 30.0) -> None:
     if any(os.environ.get(v, "0") != "0" for v in ("LOCAL_RANK", "RANK", "NODE_RANK")):
         return  # a DDP rank other than 0: rank 0 holds the directory for the whole job
     holder = read_holder(run_dir)
-    if holder is not None and holder.get("pid") not in (os.getpid(), os.getppid()):
+    if holder is not None and holder.get("pid") != os.getpid():
         if holder_alive(holder, stale_minutes):
             raise RunDirInUse(
                 f"{run_dir} is in use by {describe(holder)} (its lock file {run_dir / LOCK}): "
