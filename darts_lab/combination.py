@@ -1,19 +1,21 @@
 """Which options work together: each piece declares what it needs (an activation its search-space
 capabilities and the parameter domain it stores, an optimizer the domains it keeps, a method the
-domains, inputs and ops it works on, a selection the inputs it works on), and a search refuses a
+domains, inputs and ops it works on and whether it takes an unrolled α-gradient, a regularizer
+the domains it works on, a selection the inputs it works on), and a search refuses a
 combination that breaks one, in one line naming both options, before anything is built.
 tests/test_combinations.py predicts every refusal from the same declarations."""
 
 from __future__ import annotations
 
 from hydra.utils import get_class
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from darts_lab.arch.activation import Activation
 from darts_lab.arch_optimizer import accepted_domains
 from darts_lab.callbacks.base import callback_configs
 from darts_lab.config import ConfigError
-from darts_lab.loggers import choice
+from darts_lab.config_path import conf_dir
+from darts_lab.run_name import choice
 from darts_lab.search_space.base import SearchSpace
 from darts_lab.search_space.edge_ops import ops_on_every_edge
 
@@ -31,10 +33,13 @@ def check_combination(cfg: DictConfig, space: type[SearchSpace], activation: Act
         "search_space": space.inputs,
     }
     if len(set(kinds.values())) > 1:
+        together = ", ".join(  # what goes with the space's inputs, from conf/
+            f"{group}={' or '.join(options_reading(group, space.inputs))}" for group in kinds
+        )
         raise ConfigError(
             "these options work on different data: "
             + ", ".join(f"{option(cfg, group)} ({kind})" for group, kind in kinds.items())
-            + " (text: dataset=ptb or tiny_corpus, task=language_model, search_space=darts_rnn)"
+            + f" ({space.inputs}: {together})"
         )
     if lacking := space.capabilities.lacks(activation.needs):
         raise ConfigError(
@@ -49,9 +54,26 @@ def check_combination(cfg: DictConfig, space: type[SearchSpace], activation: Act
             f"goes with activation=simplex; adam and sgd with softmax or crb)"
         )
     check_method(cfg, space, activation)
+    domains = get_class(cfg.regularizer._target_).activation_domains
+    if domains is not None and activation.domain not in domains:
+        raise ConfigError(
+            f"{option(cfg, 'regularizer')} works on op weights from {' or '.join(domains)} "
+            f"parameters; {option(cfg, 'activation')} stores {activation.domain}"
+        )
     check_selection(cfg, space)
     for config in callback_configs(cfg):  # before any is built (an oracle loads its file)
         get_class(config._target_).check_space(space, option(cfg, "search_space"))
+
+
+def options_reading(group: str, inputs: str) -> list[str]:
+    """The options of conf/<group>/ (dataset, task, search_space) whose class reads `inputs`."""
+    names = []
+    for path in sorted((conf_dir() / group).glob("*.yaml")):
+        target = OmegaConf.load(path).get("_target_")  # None: a variant of another (its sizes)
+        cls = get_class(target) if target else None
+        if getattr(cls, "kind", None) == inputs or getattr(cls, "inputs", None) == inputs:
+            names.append(path.stem)
+    return names
 
 
 def check_method(cfg: DictConfig, space: type[SearchSpace], activation: Activation) -> None:
@@ -69,6 +91,11 @@ def check_method(cfg: DictConfig, space: type[SearchSpace], activation: Activati
             f" cells; {option(cfg, 'search_space')} reads {space.inputs}"
         )
     ops = ops_on_every_edge(cfg.search_space, activation.excluded_ops)  # edge_ops: per edge
+    if get_class(cfg.arch_gradient._target_).unrolled and not method.takes_unrolled:
+        raise ConfigError(
+            f"{option(cfg, 'method')} takes first-order α-gradients only; "
+            f"{option(cfg, 'arch_gradient')} unrolls a w-step (arch_gradient=first_order)"
+        )
     if missing := method.missing_ops(ops):
         raise ConfigError(
             f"{option(cfg, 'method')} needs the op(s) {', '.join(missing)}, which "

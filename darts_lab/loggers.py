@@ -1,5 +1,5 @@
 """The run's loggers: W&B runs grouped by experiment, named by seed, tagged with the option
-chosen in each config group; every logger gets the full resolved config."""
+chosen in each config group (darts_lab/run_name.py); every logger gets the full resolved config."""
 
 from __future__ import annotations
 
@@ -10,19 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
-from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from lightning.pytorch import loggers
 from lightning.pytorch.loggers import Logger
 from lightning.pytorch.loggers.csv_logs import ExperimentWriter
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from darts_lab.oracle.base import Oracle
+from darts_lab.run_name import run_labels
 from darts_lab.threads import current_threads
 
 log = logging.getLogger("darts_lab.search")  # the run's facts belong to the search's log
-
-GROUPS = ("method", "search_space", "activation", "arch_optimizer", "schedule", "regularizer")
 
 
 class WandbLogger(loggers.WandbLogger):
@@ -35,27 +33,6 @@ class WandbLogger(loggers.WandbLogger):
         super().__init__(**kwargs)
         self._wandb_init.pop("anonymous", None)
         self._wandb_init.setdefault("settings", {})["silent"] = silent
-
-
-def choice(cfg: DictConfig, group: str) -> str:
-    """The option chosen for a config group: Hydra's choice under the CLI, the chosen class's
-    name (lower case) when composed in-process, "none" for an empty group."""
-    if HydraConfig.initialized() and (name := HydraConfig.get().runtime.choices.get(group)):
-        return name
-    target = OmegaConf.select(cfg, f"{group}._target_")
-    return target.rsplit(".", 1)[-1].lower() if target else "none"
-
-
-def experiment_name() -> str:
-    """The +experiment= of this run, or "adhoc"."""
-    choices = HydraConfig.get().runtime.choices if HydraConfig.initialized() else {}
-    return choices.get("experiment") or "adhoc"
-
-
-def run_labels(cfg: DictConfig) -> tuple[str, list[str]]:
-    """(experiment name, one tag per config-group choice)."""
-    tags = [f"{g}={choice(cfg, g)}" for g in (*GROUPS, "dataset")]
-    return experiment_name(), tags
 
 
 class CSVLogger(loggers.CSVLogger):
@@ -79,9 +56,9 @@ class _AppendingWriter(ExperimentWriter):
 
 
 def make_loggers(cfg: DictConfig, run_dir: Path, run_id: str) -> list[Logger]:
-    """The config's logger, with nothing written yet (`log_hyperparams` starts it): a refused or
-    finished-earlier launch leaves the run's logs as they are. `run_id` (run.json's) is the W&B
-    run id, so a resumed run logs into the run it continues."""
+    """The config's logger, with nothing written yet (lit/lifecycle.py's `log_hyperparams`
+    starts it): a refused or finished-earlier launch leaves the run's logs as they are. `run_id`
+    (run.json's) is the W&B run id, so a resumed run logs into the run it continues."""
     if not cfg.get("logger"):
         return []
     extra = {}
@@ -95,12 +72,6 @@ def make_loggers(cfg: DictConfig, run_dir: Path, run_id: str) -> list[Logger]:
             "resume": "allow",
         }
     return [instantiate(cfg.logger, save_dir=str(run_dir), **extra)]
-
-
-def log_hyperparams(cfg: DictConfig, trainer: L.Trainer) -> None:
-    """The full resolved config, into every logger (this starts them)."""
-    for logger in trainer.loggers:
-        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
 
 def close_loggers(trainer: L.Trainer) -> None:

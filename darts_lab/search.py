@@ -27,6 +27,7 @@ from omegaconf import DictConfig  # noqa: E402
 from darts_lab import perf  # noqa: E402
 from darts_lab.arch.activation import Activation  # noqa: E402
 from darts_lab.arch.architecture import Architecture  # noqa: E402
+from darts_lab.arch_optimizer import OptimizerFactory  # noqa: E402
 from darts_lab.callbacks.base import SearchCallback, instantiate_callbacks  # noqa: E402
 from darts_lab.combination import check_combination, option  # noqa: E402
 from darts_lab.config import ConfigError, validate  # noqa: E402
@@ -36,36 +37,14 @@ from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.data.errors import DataError, readable  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
 from darts_lab.export.run import export_run  # noqa: E402
-from darts_lab.lit.checkpoint_io import AtomicCheckpointIO, RunCheckpoint  # noqa: E402
 from darts_lab.lit.exit_codes import exit_codes  # noqa: E402
-from darts_lab.lit.fingerprint import (  # noqa: E402
-    Fingerprint,
-    check_record,
-    check_resume,
-    fingerprint,
-    run_record,
-    write_record,
-)
-from darts_lab.lit.optim import OptimizerFactory  # noqa: E402
-from darts_lab.lit.preemption import (  # noqa: E402
-    BatchCheckpoint,
-    Requeue,
-    cluster_plugins,
-    finished_earlier,
-    requeued_checkpoint,
-    resume_point,
-    watch_preemption,
-)
-from darts_lab.lit.run_lock import RunLock, refuse_if_in_use  # noqa: E402
+from darts_lab.lit.fingerprint import fingerprint, run_record  # noqa: E402
+from darts_lab.lit.lifecycle import claim, holding, make_trainer, status  # noqa: E402
+from darts_lab.lit.preemption import finished_earlier, resume_point, watch_preemption  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.lit.settings import Acceleration, ArchPacing  # noqa: E402
-from darts_lab.loggers import (  # noqa: E402
-    close_loggers,
-    log_facts,
-    log_hyperparams,
-    make_loggers,
-    run_labels,
-)
+from darts_lab.loggers import close_loggers, log_facts, make_loggers  # noqa: E402
+from darts_lab.run_name import run_labels  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase, SearchSpace  # noqa: E402
 from darts_lab.then_train import (  # noqa: E402
     check_then_train,
@@ -127,6 +106,8 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
             datamodule.setup()  # read the data now: a corrupt file fails before anything is written
         net = build_space(cfg, activation, datamodule)
         method.check(net, activation, recompute_edges=cfg.perf.recompute_edges)
+        arch_gradient = instantiate(cfg.arch_gradient)
+        arch_gradient.check(cfg.perf.recompute_edges)
         arch = Architecture(
             net.arch_shapes(),
             activation,
@@ -151,15 +132,13 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
                 cfg.perf.recompute_edges,
             ),
             instantiate(cfg.selection),  # conf/selection/: its epochs follow the supernet's
+            arch_gradient,
         )
         search_callbacks = instantiate_callbacks(cfg)  # conf/callbacks/ and the oracle
         for callback in search_callbacks:
             callback.check(net)
         identity = fingerprint(cfg, list(net.ops), run_labels(cfg)[0])
-        refuse_if_in_use(run_dir)  # a running process's directory: say so first
-        check_record(run_dir, identity)  # this directory's run, if it holds one
-        if ckpt_path := resume_point(cfg, run_dir):
-            check_resume(ckpt_path, identity)  # safe to load, and of this very search
+        claim(cfg, run_dir, identity)  # refuses another process's or another run's directory
         if cfg.get("then_train"):  # a typo in the retraining must not cost the whole search
             check_then_train(cfg, run_dir, space_class.genotype_type, option(cfg, "search_space"))
     except InstantiationException as e:  # Hydra wraps constructor errors
@@ -169,21 +148,13 @@ def build(cfg: DictConfig, run_dir: Path) -> Search:
     record = run_record(run_dir, identity)
     loggers = make_loggers(cfg, run_dir, record["run_id"])  # nothing written until the run starts
     on_exception = OnExceptionCheckpoint(run_dir / "checkpoints")  # NaN stop, Ctrl-C, SIGTERM
-    checkpoints = RunCheckpoint(run_dir)  # every epoch end; last.ckpt links to the newest
-    trainer = instantiate(
-        cfg.trainer,
-        default_root_dir=str(run_dir),
+    trainer = make_trainer(
+        cfg,
+        run_dir,
+        identity,
+        loggers,
+        [on_exception, *search_callbacks],
         max_epochs=cfg.trainer.max_epochs + module.selection.epochs(),
-        logger=loggers or False,
-        callbacks=[
-            checkpoints,
-            *BatchCheckpoint.configured(cfg, run_dir),
-            on_exception,
-            Requeue(run_dir),  # SLURM pre-emption: checkpoint, then requeue through submitit
-            Fingerprint(identity),
-            *search_callbacks,
-        ],
-        plugins=[*cluster_plugins(), AtomicCheckpointIO()],
         # single level (ERM) holds no data out of the search
         **({"limit_val_batches": 0} if method.single_level else {}),
         **datamodule.trainer_options(),
@@ -207,47 +178,39 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
         if retraining_unfinished(cfg, run_dir):
             train_after_search(cfg, run_dir)
         return genotype
-    with RunLock(run_dir).held(search.trainer):
-        return _search(cfg, run_dir, search)
-
-
-def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | None:
-    module, datamodule, trainer, search_callbacks, record = search
-    ckpt_path = resume_point(cfg, run_dir)
-    if ckpt_path is None and any((run_dir / "checkpoints").glob("*.ckpt")):
+    if resume_point(cfg, run_dir) is None and any((run_dir / "checkpoints").glob("*.ckpt")):
         # Lightning would silently resume from them (ckpt_path=None means "last" here)
         raise ConfigError(
             f"{run_dir} already holds checkpoints of an earlier search: pass resume=auto "
             f"to finish it (a sweep: the same -m command plus resume=auto), or choose a new "
             f"directory"
         )
-    write_record(run_dir, record)  # once: a resumed run keeps the record of its first start
-    trainer.checkpoint_callback.clean()  # a save a kill cut short left its temporary file
-    log_hyperparams(cfg, trainer)
+    with holding(cfg, run_dir, search.trainer, search.record):
+        return _search(cfg, run_dir, search)
+
+
+def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | None:
+    module, datamodule, trainer, search_callbacks, _ = search
+    ckpt_path = resume_point(cfg, run_dir)  # checked to be this search's by claim()
     log_facts(cfg, module, datamodule, trainer, run_dir)
-    write_status(run_dir, "running")
     start = time.perf_counter()
-    try:
-        # checkpoints hold tensors and plain data only (lit/reliability.py): a received one
-        # cannot run code on resume
-        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
-        seconds = time.perf_counter() - start
-        if trainer.interrupted:
-            write_status(run_dir, "interrupted", "stopped before the last epoch; no genotype")
-            return None
-        disagreement = module.arch_max_diff  # DDP: every rank must hold the same α
-        if disagreement > 0:
-            raise RuntimeError(f"α differs between DDP ranks by up to {disagreement:g}")
-        if not trainer.is_global_zero:  # rank 0 writes the run's files
-            return module.genotype()
-        genotype = export_run(module, trainer, run_dir, search_callbacks, draw=cfg.figures)
-    except BaseException as e:
-        status = "interrupted" if isinstance(e, (KeyboardInterrupt, SystemExit)) else "failed"
-        if not requeued_checkpoint(run_dir):  # a requeued run keeps status `requeued`
-            write_status(run_dir, status, f"{type(e).__name__}: {e}")
-        raise
-    finally:
-        close_loggers(trainer)
+    with status(run_dir):
+        try:
+            # checkpoints hold tensors and plain data only (lit/reliability.py): a received
+            # one cannot run code on resume
+            trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
+            seconds = time.perf_counter() - start
+            if trainer.interrupted:
+                write_status(run_dir, "interrupted", "stopped before the last epoch; no genotype")
+                return None
+            disagreement = module.arch_max_diff  # DDP: every rank must hold the same α
+            if disagreement > 0:
+                raise RuntimeError(f"α differs between DDP ranks by up to {disagreement:g}")
+            if not trainer.is_global_zero:  # rank 0 writes the run's files
+                return module.genotype()
+            genotype = export_run(module, trainer, run_dir, search_callbacks, draw=cfg.figures)
+        finally:
+            close_loggers(trainer)
     write_status(run_dir, "finished")
     w_steps, a_steps = int(module.w_steps), int(module.a_steps)
     log.info(

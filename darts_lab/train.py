@@ -29,27 +29,10 @@ from darts_lab.console import quiet_libraries  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.data.errors import DataError, readable  # noqa: E402
 from darts_lab.export.artifacts import read_genotype, write_json, write_status  # noqa: E402
-from darts_lab.lit.checkpoint_io import AtomicCheckpointIO, RunCheckpoint  # noqa: E402
 from darts_lab.lit.exit_codes import exit_codes  # noqa: E402
-from darts_lab.lit.fingerprint import (  # noqa: E402
-    Fingerprint,
-    check_record,
-    check_resume,
-    fingerprint,
-    run_record,
-    write_record,
-)
-from darts_lab.lit.preemption import (  # noqa: E402
-    BatchCheckpoint,
-    Requeue,
-    cluster_plugins,
-    finished_earlier,
-    requeued_checkpoint,
-    resume_point,
-    watch_preemption,
-)
-from darts_lab.lit.run_lock import RunLock, refuse_if_in_use  # noqa: E402
-from darts_lab.loggers import log_hyperparams  # noqa: E402
+from darts_lab.lit.fingerprint import fingerprint, run_record  # noqa: E402
+from darts_lab.lit.lifecycle import claim, holding, make_trainer, status  # noqa: E402
+from darts_lab.lit.preemption import finished_earlier, watch_preemption  # noqa: E402
 from darts_lab.perf import configure_backends  # noqa: E402
 from darts_lab.search_space.base import GenotypeBase  # noqa: E402
 
@@ -131,36 +114,18 @@ def run_train(cfg: DictConfig, run_dir: Path) -> dict:
     genotype = load_genotype(cfg.get("genotype"))
     retraining, data = check_train(cfg, type(genotype), f"genotype={cfg.genotype}")
     identity = fingerprint(cfg, [], f"retraining of {genotype}")
-    refuse_if_in_use(run_dir)  # a running process's directory: say so first
-    check_record(run_dir, identity)  # this directory's run, if it holds one (finished too)
+    ckpt_path = claim(cfg, run_dir, identity)  # resume=, resume=auto, a requeued job's
     if finished_earlier(cfg, run_dir, "result.json"):
         result = json.loads((run_dir / "result.json").read_text())
         log.info("finished earlier: %s; nothing to do", result.get("genotype", genotype))
         return result
-    ckpt_path = resume_point(cfg, run_dir)  # resume=, or the checkpoint of a requeued job
-    if ckpt_path:
-        check_resume(ckpt_path, identity)  # safe to load, and of this very retraining
     record = run_record(run_dir, identity)
     # nothing is written until the run holds its directory (log_hyperparams starts a logger)
     loggers = [instantiate(cfg.logger, save_dir=str(run_dir))] if cfg.get("logger") else []
-    checkpoints = RunCheckpoint(run_dir)  # every epoch end; last.ckpt links to the newest
-    trainer = instantiate(
-        cfg.trainer,
-        default_root_dir=str(run_dir),
-        logger=loggers or False,
-        callbacks=[
-            checkpoints,
-            *BatchCheckpoint.configured(cfg, run_dir),
-            Requeue(run_dir),
-            Fingerprint(identity),
-        ],
-        plugins=[*cluster_plugins(), AtomicCheckpointIO()],
-        **retraining.trainer_options(cfg, data),
+    trainer = make_trainer(
+        cfg, run_dir, identity, loggers, [], **retraining.trainer_options(cfg, data)
     )
-    with RunLock(run_dir).held(trainer):
-        write_record(run_dir, record)  # once: a resumed run keeps the record of its first start
-        checkpoints.clean()  # a save a kill cut short left its temporary file
-        log_hyperparams(cfg, trainer)
+    with holding(cfg, run_dir, trainer, record):
         return _train(cfg, run_dir, genotype, retraining, data, trainer, ckpt_path)
 
 
@@ -173,16 +138,11 @@ def _train(
     trainer: L.Trainer,
     ckpt_path: str | None,
 ) -> dict:
-    write_status(run_dir, "running")
     start = time.perf_counter()
-    try:
+    with status(run_dir):
         retraining.fit(cfg, genotype, data, trainer, ckpt_path)
         seconds = time.perf_counter() - start  # training only, not the test pass
         scores = retraining.score(data, trainer)
-    except BaseException as e:
-        if not requeued_checkpoint(run_dir):  # a requeued run keeps status `requeued`
-            write_status(run_dir, "failed", f"{type(e).__name__}: {e}")
-        raise
     result = {
         "genotype": str(genotype),
         "seed": int(cfg.seed),

@@ -17,11 +17,11 @@ import statistics
 from dataclasses import replace
 from pathlib import Path
 
+from darts_lab.data.analognas_bench import load_accuracies, shipped_table
 from darts_lab.embedded.build import build
 from darts_lab.embedded.cells import all_cells
 from darts_lab.embedded.protocol import Protocol
 from darts_lab.embedded.validate import transfer
-from darts_lab.oracle.analognas import load_accuracies, shipped_table
 
 # the first table's protocol: scikit-learn's 8×8 digits (issue #35 replaced it by Fashion-MNIST)
 BASE = Protocol(

@@ -55,7 +55,7 @@ DATA = {
     "text": ["dataset=tiny_corpus"],
 }
 # the groups whose options are method families; a row per experiment the covering picks
-FAMILIES = ("method", "arch_optimizer", "schedule", "regularizer", "activation")
+FAMILIES = ("method", "arch_gradient", "arch_optimizer", "schedule", "regularizer", "activation")
 # timed first on every device: the baseline (against quark0/darts with --original-darts) and the
 # main use; the covering adds the rest
 FIRST = ("darts", "darts_prime")

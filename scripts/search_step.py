@@ -10,7 +10,7 @@
     on a train batch — written the way quark0/darts's `train()` is, on our SearchNetwork.
 (b) darts_lab: `SearchModule` run by a Lightning Trainer (CSV logging and progress bar on).
 (c) (b) with schedule=fimt. (d) GDAS (method=gdas). (e) PC-DARTS, K=4 with edge weights.
-(f) (b) with the second-order (unrolled) α-gradient (arch_step=second_order).
+(f) (b) with the second-order (unrolled) α-gradient (arch_gradient=second_order).
 Then the FIMT overhead on the w-step alone: batches without an α-step under `fimt` vs a schedule
 that never steps α. All paths see random tensors of one shape, in one process, one after the
 other; the table gives the median per-step time after warm-up, its ratio to (a), and the peak
@@ -50,12 +50,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from darts_lab.arch.activation import Softmax  # noqa: E402
 from darts_lab.arch.architecture import Architecture  # noqa: E402
+from darts_lab.arch_gradient.first_order import FirstOrder  # noqa: E402
+from darts_lab.arch_gradient.second_order import Unrolled  # noqa: E402
 from darts_lab.data.base import SearchDataModule  # noqa: E402
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.lit.settings import Acceleration  # noqa: E402
 from darts_lab.method.darts import Darts  # noqa: E402
 from darts_lab.method.gdas import Gdas  # noqa: E402
-from darts_lab.method.second_order import SecondOrderDarts  # noqa: E402
 from darts_lab.perf import channels_last  # noqa: E402
 from darts_lab.regularizer.none import NoRegularizer  # noqa: E402
 from darts_lab.schedule.alternate import Alternate  # noqa: E402
@@ -239,9 +240,10 @@ def time_lightning(
         schedule,
         NoRegularizer(),
         Classification(10, channels_last=args.channels_last),
-        SecondOrderDarts() if second else VARIANTS[variant][1](),
+        VARIANTS[variant][1](),
         SgdCosine(),
         acceleration=Acceleration(args.channels_last, recompute_edges=args.recompute_edges),
+        arch_gradient=Unrolled() if second else FirstOrder(),
     )
     n = 2 * args.batch * (args.warmup + args.steps)
     dm = RandomImages(n, args.channels, args.size, batch_size=args.batch)

@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("regularizer=admm regularizer.discount=2", r"regularizer.discount=2 is not allowed"),
         ("seed=abc", r"seed='abc' is not allowed: it must be an integer"),
         ("seed=1.5", r"seed=1.5 is not allowed: it must be an integer"),
-        ("method=second_order method.r=0", r"method.r must be positive"),
+        ("arch_gradient=second_order arch_gradient.r=0", r"arch_gradient.r must be positive"),
         ("arch_warmup_epochs=-1", r"arch_warmup_epochs=-1 is not allowed"),
         ("dataset.split=nb201", r"dataset.split='nb201' is not allowed: .* dataset/split=NAME"),
         ("dataset.split=null", r"dataset.split=None is not allowed"),
@@ -57,6 +57,12 @@ ROOT = Path(__file__).resolve().parents[1]
         ("arch_lr_anneal=maybe", r"arch_lr_anneal='maybe' is not allowed: it must be true or"),
         ("w_optimizer.lr_interval=batch", r"lr_interval='batch' is not allowed: .* epoch, step"),
         ("arch_optimizer=eg activation=simplex arch_optimizer.order=x", r"order='x' is not"),
+        (  # what goes together is read from conf/, not typed
+            "search_space=darts_rnn",
+            r"different data: .*\(text: dataset=ptb or tiny_corpus, task=language_model, "
+            r"search_space=darts_rnn\)",
+        ),
+        ("regularizer=zero_one", r"regularizer=zeroone works on op weights from gates"),
     ],
 )
 def test_bad_values_fail_before_training(override: str, message: str, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""β-DARTS: λ's schedule, and its α-gradient = DARTS's + λ·∂β/∂α with ∂β/∂α_ej = softmax(α_e)_j / E
-(E rows over both cell types), by hand."""
+"""β-DARTS's Beta-Decay regularizer: λ's schedule, and the α-gradient it gives = DARTS's +
+λ·∂β/∂α with ∂β/∂α_ej = softmax(α_e)_j / E (E rows over both cell types), by hand."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from darts_lab.arch_gradient.base import StepContext
+from darts_lab.arch_gradient.first_order import FirstOrder
 from darts_lab.config import ConfigError
-from darts_lab.method.base import StepContext
-from darts_lab.method.beta_darts import BetaDarts
 from darts_lab.method.darts import Darts
+from darts_lab.regularizer.beta_decay import BetaDecay
 from darts_lab.search import build, run_search
 from tests.conftest import make_cfg
 
@@ -19,7 +20,7 @@ from tests.conftest import make_cfg
 def test_lambda_over_the_runs_epochs_or_the_literal_100() -> None:
     """Issue #34: by default λ = 50·e/E climbs over the run as in their runnable 100-epoch
     script (49 at the last of 50 epochs); lam_epochs=100 is the literal 50·e/100 (24.5)."""
-    run, literal = BetaDarts(), BetaDarts(lam_epochs=100)
+    run, literal = BetaDecay(), BetaDecay(lam_epochs=100)
     for epoch, lam, lam_literal in ((0, 0.0, 0.0), (10, 10.0, 5.0), (49, 49.0, 24.5)):
         run.set_epoch(epoch, 50)
         literal.set_epoch(epoch, 50)
@@ -38,31 +39,30 @@ def test_alpha_gradient_adds_lambda_times_softmax_over_rows(tmp_path: Path) -> N
         for alpha in alphas:
             alpha.normal_(0, 1)
 
-    def grads(method) -> list[torch.Tensor]:  # noqa: ANN001
+    def grads(penalty: torch.Tensor) -> list[torch.Tensor]:
         for alpha in alphas:
             alpha.grad = None
-        ctx = StepContext(
-            module.net, module.task, arch, None, lambda loss: loss.backward(inputs=alphas), None
-        )
+        backward = lambda loss: loss.backward(inputs=alphas)  # noqa: E731
+        ctx = StepContext(module.net, module.task, arch, None, backward, None, FirstOrder())
         torch.manual_seed(0)
-        method.arch_gradient(ctx, batch, batch, torch.zeros(()))
+        Darts().arch_gradient(ctx, batch, batch, penalty)
         return [a.grad.clone() for a in alphas]
 
-    beta = BetaDarts(lam_epochs=100)
+    beta = BetaDecay(lam_epochs=100)
     beta.set_epoch(10, 50)  # λ = 5
     rows = sum(arch.alphas[k].shape[0] for k in arch.op_keys)
     for key, got, plain, alpha in zip(
-        arch.alphas, grads(beta), grads(Darts()), alphas, strict=True
+        arch.alphas, grads(beta.penalty(arch, 0.0)), grads(torch.zeros(())), alphas, strict=True
     ):
         expected = plain + 5.0 * torch.softmax(alpha.detach(), -1) / rows
         torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6, msg=key)
 
 
 def test_search_runs_and_refuses_other_domains(tmp_path: Path) -> None:
-    run_search(make_cfg("method=beta_darts", "trainer.limit_train_batches=2",
+    run_search(make_cfg("regularizer=beta_decay", "trainer.limit_train_batches=2",
                         "trainer.limit_val_batches=1"), tmp_path / "run")  # fmt: skip
     assert (tmp_path / "run" / "genotype.json").exists()
-    with pytest.raises(ConfigError, match="method=betadarts works on op weights from logits"):
+    with pytest.raises(ConfigError, match="regularizer=betadecay works on op weights from logits"):
         run_search(
-            make_cfg("method=beta_darts", "activation=simplex", "arch_optimizer=eg"), tmp_path
+            make_cfg("regularizer=beta_decay", "activation=simplex", "arch_optimizer=eg"), tmp_path
         )

@@ -17,7 +17,7 @@ from darts_lab.config import ConfigError
 from darts_lab.method.darts_minus import DartsMinus
 from darts_lab.method.drnas import Drnas
 from darts_lab.method.drop_path import drop_edges
-from darts_lab.method.fair_darts import FairDarts
+from darts_lab.regularizer.zero_one import ZeroOne
 from darts_lab.search import build, run_search
 from tests.conftest import make_cfg
 from tests.test_reliability import StopAt, alphas, stopping
@@ -229,7 +229,7 @@ def test_darts_minus_adds_beta_to_skip_and_nothing_at_zero() -> None:
 
 def test_fair_darts_zero_one_loss_by_hand() -> None:
     gates = [torch.tensor([[0.5, 1.0], [0.0, 0.75]])]
-    assert float(FairDarts.zero_one(gates)) == pytest.approx(-(0 + 0.25 + 0.25 + 0.0625) / 4)
+    assert float(ZeroOne.zero_one(gates)) == pytest.approx(-(0 + 0.25 + 0.25 + 0.0625) / 4)
 
 
 def test_drop_path_masks_whole_edges_per_image() -> None:
@@ -252,4 +252,4 @@ def test_fair_darts_search_drops_none_and_logs_the_threshold(tmp_path: Path) -> 
     assert ops == ["skip_connect", "nor_conv_3x3", "avg_pool_3x3"]
     state = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
     assert not [k for k in state if k.startswith("method.")]  # resumable: no α copy in there
-    assert "fair_darts/below_threshold" in next(tmp_path.rglob("metrics.csv")).read_text()
+    assert "zero_one/below_threshold" in next(tmp_path.rglob("metrics.csv")).read_text()

@@ -1,11 +1,13 @@
-"""The one combination suite: method × schedule × regularizer × activation × arch optimizer ×
-search space, every option read from conf/ (plus a toy method from tests/plugin_conf/, to show a
-new method is one class + one yaml). Each case either takes 2 steps, or refuses in one line that
-names the two conflicting options, exactly when the pieces' declarations predict it:
+"""The one combination suite: method × α-gradient rule × schedule × regularizer × activation × arch
+optimizer × search space, every option read from conf/ (plus a toy method from tests/plugin_conf/,
+to show a new method is one class + one yaml). Each case either takes 2 steps, or refuses in one
+line that names the two conflicting options, exactly when the pieces' declarations predict it:
 
 - an activation's `needs` (search-space capabilities) and its parameter `domain`,
 - an optimizer's accepted domains (arch_optimizer/__init__.py),
-- a method's `activation_domains`, `space_inputs` and `needs_ops` (method/base.py).
+- a method's `activation_domains`, `space_inputs`, `needs_ops` and `takes_unrolled` against the
+  α-gradient rule's `unrolled` (method/base.py, arch_gradient/base.py),
+- a regularizer's `activation_domains` (regularizer/base.py).
 
 Cases: one per distinct refusal (rule and pair of options), and a greedy pairwise covering of
 the combinations that run: every two options of different groups that can run together do so in
@@ -34,7 +36,8 @@ from darts_lab.search import build, run_search
 from tests.conftest import CONF_DIR, make_cfg, options
 
 PLUGIN_DIR = Path(__file__).parent / "plugin_conf"
-GROUPS = ("method", "schedule", "regularizer", "activation", "arch_optimizer", "search_space")
+GROUPS = ("method", "arch_gradient", "schedule", "regularizer", "activation", "arch_optimizer",
+          "search_space")  # fmt: skip
 # one option per search-space class (a *_paper option is the same class at the paper's size),
 # plus PC-DARTS's partial channels and edge weights on the DARTS cell
 VARIANTS = {
@@ -48,6 +51,7 @@ SPACES = [
 ] + list(VARIANTS)
 CHOICES = {
     "method": [*options("method"), "shifted"],
+    "arch_gradient": options("arch_gradient"),
     "schedule": options("schedule"),
     "regularizer": options("regularizer"),
     "activation": options("activation"),
@@ -94,7 +98,10 @@ def declared(group: str, name: str) -> type:
 def refusal(case: dict[str, str]) -> tuple[str, str, str] | None:
     """(the message's key phrase, the two options it must name), from the declarations, in the
     order darts_lab/combination.py checks them; None: the case runs."""
-    act, space, method = (declared(g, case[g]) for g in ("activation", "search_space", "method"))
+    act, space, method, rule, regularizer = (
+        declared(g, case[g])
+        for g in ("activation", "search_space", "method", "arch_gradient", "regularizer")
+    )
     named = {g: f"{g}={VARIANTS.get(case[g], (case[g],))[0]}" for g in GROUPS}  # the key
     if space.capabilities.lacks(act.needs):
         return "needs a search space with", named["activation"], named["search_space"]
@@ -109,8 +116,12 @@ def refusal(case: dict[str, str]) -> tuple[str, str, str] | None:
     ops = [  # the ops every edge offers (per-edge lists: R-DARTS S1)
         op for op in space_yaml.ops if op not in act.excluded_ops and all(op in e for e in edges)
     ]
+    if rule.unrolled and not method.takes_unrolled:
+        return "takes first-order α-gradients only", named["method"], named["arch_gradient"]
     if any(op not in ops for op in method.needs_ops):
         return "needs the op(s)", named["method"], named["search_space"]
+    if regularizer.activation_domains and act.domain not in regularizer.activation_domains:
+        return "works on op weights from", named["regularizer"], named["activation"]
     return None
 
 
@@ -160,6 +171,7 @@ def test_the_cases_cover_every_option_and_pair() -> None:
     assert {why[0] for why in REFUSALS} == {
         "needs a search space with", "stores logits", "stores simplex", "stores box",
         "stores gates", "works on op weights from", "works on search spaces of", "needs the op(s)",
+        "takes first-order α-gradients only",
     }  # fmt: skip
     assert len(RUNS) < len(ALL) / 50  # the covering, not the product
 

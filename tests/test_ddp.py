@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 
-@pytest.mark.parametrize("method", ["darts", "second_order"])
-def test_two_rank_ddp_search_keeps_alpha_identical(method: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("rule", ["first_order", "second_order"])
+def test_two_rank_ddp_search_keeps_alpha_identical(rule: str, tmp_path: Path) -> None:
     cmd = [
         sys.executable,
         "-m",
@@ -32,7 +32,7 @@ def test_two_rank_ddp_search_keeps_alpha_identical(method: str, tmp_path: Path) 
         "trainer.accelerator=cpu",
         "trainer.devices=2",
         "trainer.strategy=ddp_find_unused_parameters_true",
-        f"method={method}",
+        f"arch_gradient={rule}",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)

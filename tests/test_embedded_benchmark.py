@@ -271,8 +271,8 @@ def test_validate_tau_against_a_crafted_external_table() -> None:
     """transfer(): 3 cells, ours (0.1, 0.85, 0.7) vs CIFAR-10 (10, 80, 90): pairs (0,conv)
     and (0,skip) concordant, (conv,skip) discordant → τ = 1/3; our best cell (conv) is at
     CIFAR-10 percentile 2/3; parameter counts not recorded → nan."""
+    from darts_lab.data.analognas_bench import to_codes
     from darts_lab.embedded.validate import transfer
-    from darts_lab.oracle.analognas import to_codes
 
     table = crafted()
     table.cells[f"{CONV}(x)"]["arch"] = arch("none", "none", "none", CONV, "none", "none")

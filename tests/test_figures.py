@@ -53,7 +53,7 @@ def test_a_fimt_search_writes_its_figures(tmp_path: Path) -> None:
 
 
 def test_wandb_runs_are_grouped_named_and_tagged(tmp_path: Path) -> None:
-    from darts_lab.loggers import log_hyperparams
+    from darts_lab.lit.lifecycle import log_hyperparams
     from darts_lab.search import build
 
     cfg = make_cfg("logger=wandb", "schedule=fimt", "regularizer=proximity", "seed=5")

@@ -9,7 +9,7 @@ from torch import nn
 
 from darts_lab.arch_gradient.second_order import Unrolled
 from darts_lab.config import ConfigError
-from darts_lab.eval.cutout import Cutout
+from darts_lab.data.cutout import Cutout
 from darts_lab.method.darts_minus import DartsMinus
 from darts_lab.method.drnas import Drnas
 from darts_lab.method.drop_path import ScheduledDropPath
@@ -49,10 +49,10 @@ def test_darts_minus_beta_decays_over_50_epochs_whatever_the_run() -> None:
 
 
 def test_rdarts_dp_is_second_order_and_cuts_every_search_batch(tmp_path: Path) -> None:
-    method = ScheduledDropPath(0.6, second_order=True)
-    assert isinstance(method.gradient, Unrolled) and method.arch_step_first
     cfg = make_cfg("+experiment=rdarts_dp", "+overlay=embedded", "dataset.image_size=8")
-    _, data, _, _, _ = build(cfg, tmp_path / "build")
+    module, data, _, _, _ = build(cfg, tmp_path / "build")
+    assert isinstance(module.method, ScheduledDropPath) and module.method.drop_prob == 0.6
+    assert isinstance(module.arch_gradient, Unrolled) and module.arch_step_first
     data.setup()
     for loader in (data.train_dataloader(), data.arch_dataloader()):
         cut = loader.dataset.dataset

@@ -79,7 +79,7 @@ def test_unknown_method_lists_the_methods() -> None:
 
     with pytest.raises(ConfigCompositionException, match="method/single") as err:
         make_cfg("method=single")
-    assert all(name in str(err.value) for name in ("darts", "erm", "gdas", "second_order"))
+    assert all(name in str(err.value) for name in ("darts", "erm", "gdas", "drop_path"))
 
 
 def test_entropy_by_hand() -> None:

@@ -1,11 +1,14 @@
-"""`make gpu-check`'s CPU mode: the same rows as on a GPU, at tiny sizes, must all pass. Its search
-rows are derived from conf/experiment (a covering of every family option on every space); the
-rows run in four shards (`--shard K/4`), so the two test workers share them."""
+"""`make gpu-check`'s CPU mode: the same rows as on a GPU, at tiny sizes, must pass. Its search
+rows are derived from conf/experiment (a covering of every family option on every space). Here
+every experiment row runs in fp32 and every precision / layout variant on DARTS (`--only`; the
+other variants differ only in the device's kernels: the GPU's to test), in shards
+(`--shard K/N`) so the two test workers share them."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -15,8 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import gpu_check  # noqa: E402
 
-SHARDS = 4
+SHARDS = 2
 CPU = argparse.Namespace(device="cpu", original_darts=None, only="", shard=(0, 1))
+# every experiment in fp32, every variant on DARTS, the resume, DDP and retraining rows
+ONLY = r" fp32$|/darts |^resume|^ddp|^train"
 
 
 def test_covering_by_hand() -> None:
@@ -52,9 +57,17 @@ def test_rows_run_every_family_option_on_every_space() -> None:
 @pytest.mark.parametrize("index", range(SHARDS))
 def test_gpu_check_cpu_tiny_runs_every_row(index: int, tmp_path: Path, capsys) -> None:
     args = ["--device", "cpu", "--tiny", "--out", str(tmp_path), "--shard", f"{index}/{SHARDS}"]
-    assert gpu_check.main(args) == 0
+    assert gpu_check.main([*args, "--only", ONLY]) == 0
     rows = json.loads((tmp_path / "gpu_check.json").read_text())["rows"]
-    expected = [name for name, _ in gpu_check.rows(CPU)][index::SHARDS]
+    names = [name for name, _ in gpu_check.rows(CPU)]
+    chosen = [name for name in names if re.search(ONLY, name)]
+    assert {n.split()[1] for n in chosen if n.startswith("search")} == {
+        n.split()[1] for n in names if n.startswith("search")
+    }  # every experiment row, and every variant
+    assert {n.rsplit(" ", 1)[1] for n in chosen if n.startswith("search")} == {
+        "fp32", "bf16", "bf16+nhwc", "fp32+nhwc"
+    }  # fmt: skip
+    expected = chosen[index::SHARDS]
     assert [row["row"] for row in rows] == expected
     assert all(row["ok"] for row in rows), [r for r in rows if not r["ok"]]
     assert all(row["s_per_step"] > 0 for row in rows if row["row"].startswith("search"))

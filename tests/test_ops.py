@@ -51,7 +51,7 @@ def test_reduction_cells_at_thirds() -> None:
 
 def test_unknown_op_rejected() -> None:
     with pytest.raises(ValueError, match="unknown op 'conv_9x9'.*allowed: none, max_pool_3x3"):
-        SearchNetwork(1, 10, ops=["none", "conv_9x9"])
+        SearchNetwork(1, 10, 4, 3, ops=["none", "conv_9x9"])
 
 
 @pytest.mark.parametrize("size", [7, 8])

@@ -16,7 +16,7 @@ from tests.conftest import make_cfg, train_cfg
 DP = "DARTS-PRIME (Maile et al. 2022)"
 GAEA = "GAEA (Li et al. 2021)"
 DARTS = "DARTS (Liu et al. 2019), quark0/darts cnn/train_search.py"
-SECOND_ORDER = "darts_lab.method.second_order.SecondOrderDarts"
+SECOND_ORDER = "darts_lab.arch_gradient.second_order.Unrolled"
 ERM, BILEVEL = "darts_lab.method.erm.Erm", "darts_lab.method.darts.Darts"
 GAEA_EGDAS = "liamcli/gaea_release architect_egdas.py"
 PT = "ruocwang/darts-pt exp_scripts"
@@ -130,9 +130,9 @@ TABLE: list[tuple[str, str, Any, str]] = [
     ("experiment=drnas", "w_optimizer.lr_min", 0.0, "DrNAS train_search.py"),
     ("experiment=drnas", "arch_warmup_epochs", 10, "DrNAS train(): `if epoch >= 10`, per stage"),
     ("experiment=drnas", "search_space.pool_batchnorm", False, "DrNAS model_search.py MixedOp"),
-    ("experiment=darts_es", "method._target_", SECOND_ORDER, "DARTS-ES: --unrolled"),
-    ("experiment=rdarts_l2", "method._target_", SECOND_ORDER, "RobustDARTS: --unrolled"),
-    ("experiment=rdarts_dp", "method.second_order", True, "RobustDARTS scripts: --unrolled"),
+    ("experiment=darts_es", "arch_gradient._target_", SECOND_ORDER, "DARTS-ES: --unrolled"),
+    ("experiment=rdarts_l2", "arch_gradient._target_", SECOND_ORDER, "RobustDARTS: --unrolled"),
+    ("experiment=rdarts_dp", "arch_gradient._target_", SECOND_ORDER, "RobustDARTS: --unrolled"),
     ("experiment=rdarts_dp", "dataset.search_cutout", 0.5, "RobustDARTS: Cutout(16) of 32 px"),
     ("experiment=darts_minus", "method.decay_epochs", 50, "DARTS- decay_max_epoch"),
     # R-DARTS's table as their released code runs it (issue #47): S1-S4 on CIFAR-10, CIFAR-100,
@@ -148,7 +148,12 @@ TABLE: list[tuple[str, str, Any, str]] = [
         for key, value, theirs in (("layers", 8, "layers 8"), ("steps", 4, "nodes 4"))
     ],
     *[(f"search_space=rdarts_s{i}", "search_space.init_channels", 16, RD_SEARCH) for i in (1, 4)],
-    ("experiment=darts_2nd", "method._target_", SECOND_ORDER, f"{RD}/scripts/DARTS_search.sh"),
+    (
+        "experiment=darts_2nd",
+        "arch_gradient._target_",
+        SECOND_ORDER,
+        f"{RD}/scripts/DARTS_search.sh",
+    ),
     ("experiment=darts_2nd", "trainer.max_epochs", 50, f"{RD_SEARCH} --epochs 50"),
     ("experiment=darts_2nd", "dataset.batch_size", 64, f"{RD_SEARCH} --batch_size 64"),
     ("experiment=darts_2nd", "w_optimizer.lr_min", 0.001, f"{RD_SEARCH} --learning_rate_min"),

@@ -165,7 +165,7 @@ def test_recomputed_edges_give_the_same_search_on_nb1shot1(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     "overrides,says",
     [
-        (["method=second_order"], "turn one of them off"),
+        (["arch_gradient=second_order"], "turn one of them off"),
         (["search_space=darts_rnn", "task=language_model", "dataset=tiny_corpus"], "has none"),
     ],
 )

@@ -156,7 +156,7 @@ def tiny_table(path: Path) -> Path:
 
 
 def test_the_proxies_command_scores_resumes_and_reports(tmp_path, monkeypatch, capsys) -> None:
-    from darts_lab.oracle.analognas import to_codes
+    from darts_lab.data.analognas_bench import to_codes
 
     table = tiny_table(tmp_path / "t.json")
     anb = write_anb(
@@ -214,7 +214,7 @@ def test_cifar10_columns_left_out_in_one_line(tmp_path, monkeypatch, capsys) -> 
     def missing(option: str) -> Path:
         raise ConfigError("AnalogNAS-Bench's table is missing")
 
-    monkeypatch.setattr("darts_lab.oracle.analognas.shipped_table", missing)
+    monkeypatch.setattr("darts_lab.data.analognas_bench.shipped_table", missing)
     table = tiny_table(tmp_path / "t.json")
     main(["proxies", "--table", str(table), "--proxies", "flops", "--seeds", "0", "--limit", "2"])
     out = capsys.readouterr().out.splitlines()

@@ -170,7 +170,7 @@ def test_an_s4_genotype_retrains_with_noise() -> None:
 @pytest.mark.parametrize(
     ("space", "options"),
     [("rdarts_s1", ["method=gdas", "callbacks=[param_free_ops]"]),
-     ("rdarts_s2", ["method=second_order"]),
+     ("rdarts_s2", ["arch_gradient=second_order"]),
      ("rdarts_s3", ["method=drop_path", "dataset.search_cutout=0.5", "callbacks=[param_free_ops]"]),
      ("rdarts_s4", ["method=drnas", "callbacks=[param_free_ops,hessian]",
                     "callbacks.hessian.mode=power", "callbacks.hessian.tol=0.5"])],

@@ -25,7 +25,9 @@ def float64():
 
 def setup(tmp_path: Path, xi: float = XI):
     """A tiny NB201 supernet in float64, an SGD with a momentum buffer, two batches."""
-    module, _, _, _, _ = build(make_cfg("search_space=nb201", "method=second_order"), tmp_path)
+    module, _, _, _, _ = build(
+        make_cfg("search_space=nb201", "arch_gradient=second_order"), tmp_path
+    )
     module.double()
     torch.manual_seed(0)
     with torch.no_grad():
@@ -46,6 +48,7 @@ def setup(tmp_path: Path, xi: float = XI):
         opt,
         arch_backward=None,
         set_arch_grad=lambda g: grads.setdefault("alpha", g),
+        gradient=module.arch_gradient,
     )
     return module, fake, opt, w_batch, a_batch, grads
 
@@ -107,30 +110,30 @@ def test_xi_zero_is_first_order(float64, tmp_path: Path):
 COMPOSED = {
     "darts_cnn": ["+experiment=darts_2nd", "dataset=digits"],
     "darts_prime": ["+experiment=darts_prime_2nd", "dataset=digits", "schedule.r=1"],
-    "crb_admm": ["+experiment=admm_fimt_crb", "method=second_order", "dataset=digits"],
+    "crb_admm": ["+experiment=admm_fimt_crb", "arch_gradient=second_order", "dataset=digits"],
     "pcdarts": [
         "+experiment=pcdarts",
-        "method=second_order",
+        "arch_gradient=second_order",
         "dataset=digits",
         "arch_warmup_epochs=0",
         "search_space.partial_channels=2",
     ],
     "eg_simplex_nb201": [
         "+experiment=gaea_darts_bilevel",
-        "method=second_order",
+        "arch_gradient=second_order",
         "dataset=digits",
         "arch_warmup_epochs=0",
     ],
     "gaea_pcdarts_nb1shot1": [
         "+experiment=gaea_pcdarts_nb1shot1",
-        "method=second_order",
+        "arch_gradient=second_order",
         "dataset=digits",
         "search_space.space=3",
     ],
     "rnn_darts_prime": [
         "+experiment=darts_prime_ptb",
         "dataset=tiny_corpus",
-        "method=second_order",
+        "arch_gradient=second_order",
         "schedule.r=1",
     ],
 }
@@ -151,9 +154,16 @@ def test_second_order_composes(name: str, tmp_path: Path) -> None:
     assert int(ckpt["state_dict"]["a_steps"]) >= 1
 
 
-def test_refused_options(tmp_path: Path) -> None:
-    """ERM and GDAS are methods of their own (no second-order form to compose); what is left to
-    refuse: a non-positive r."""
-    with pytest.raises(ConfigError, match="method.r must be positive") as err:
-        run_search(make_cfg("method=second_order", "method.r=0"), tmp_path)
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        (["arch_gradient.r=0"], "arch_gradient.r must be positive"),
+        (["method=erm"], "method=erm takes first-order α-gradients only; arch_gradient=unrolled"),
+        (["method=gdas"], "method=gdas takes first-order α-gradients only"),
+    ],
+)
+def test_refused_options(overrides: list[str], says: str, tmp_path: Path) -> None:
+    """A non-positive r; methods without a second-order form (single level, sampled paths)."""
+    with pytest.raises(ConfigError, match=says) as err:
+        run_search(make_cfg("arch_gradient=second_order", *overrides), tmp_path)
     assert "\n" not in str(err.value)

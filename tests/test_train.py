@@ -10,7 +10,7 @@ from lightning.fabric.utilities.seed import pl_worker_init_function
 from torch.utils.data import DataLoader
 
 from darts_lab.config import ConfigError
-from darts_lab.eval.cutout import Cutout
+from darts_lab.data.cutout import Cutout
 from darts_lab.eval.network import EvalNetwork
 from darts_lab.export.artifacts import write_genotype
 from darts_lab.search_space.genotype import Genotype

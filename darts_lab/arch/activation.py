@@ -3,8 +3,10 @@
 Kept apart from storage (arch/architecture.py) so a parametrization can change — softmax over
 logits (DARTS), the simplex itself (GAEA), clipping (DARTS-PRIME CRB) — without the network
 knowing. Each activation declares:
-- `domain`: what the stored parameters are ("logits", "simplex" or "box"), so build() can refuse
-  an architecture optimizer that would move them off it (EG needs the simplex);
+- `domain` (a `Domain`): what the stored parameters are — "logits" (softmax's input), "simplex"
+  (GAEA: the op weights themselves), "box" (CRB: clipped to [0, 1]) or "gates" (FairDARTS:
+  sigmoid inputs) — so build() can refuse an architecture optimizer that would move them off it
+  (EG needs the simplex) and a method or regularizer defined on another;
 - `prunes`: whether an op whose α ≤ 0 leaves the search for good;
 - what it needs from the search space (`needs`: capabilities, `space_options`, `excluded_ops`)
   and from the architecture optimizer (`optimizer_options`); build() applies them or refuses.
@@ -12,10 +14,12 @@ knowing. Each activation declares:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import nn
+
+Domain = Literal["logits", "simplex", "box", "gates"]  # what an activation's parameters are
 
 
 def standard_normal(shape: torch.Size) -> torch.Tensor:
@@ -25,7 +29,7 @@ def standard_normal(shape: torch.Size) -> torch.Tensor:
 
 
 class Activation(nn.Module):
-    domain: ClassVar[str] = "logits"
+    domain: ClassVar[Domain] = "logits"
     prunes: ClassVar[bool] = False
     needs: ClassVar[tuple[str, ...]] = ()  # search-space capabilities (search_space/base.py)
     space_options: ClassVar[dict[str, Any]] = {}  # passed to the search space

@@ -1,3 +1,3 @@
-"""α-gradient rules, used by the search methods (darts_lab/method/): first order
-(first_order.py) or DARTS's unrolled second order (second_order.py). The optimizer step, the
-regularizer and the logging stay in SearchModule.arch_step."""
+"""α-gradient rules (conf/arch_gradient/): first order (first_order.py, the default) or DARTS's
+unrolled second order (second_order.py); what they see is base.py's StepContext. The optimizer
+step, the regularizer and the logging stay in SearchModule.arch_step."""

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
-if TYPE_CHECKING:
-    from darts_lab.method.base import Mixing, StepContext
+from darts_lab.arch_gradient.base import Mixing, StepContext
 
 
 @contextmanager
@@ -30,6 +29,12 @@ def frozen(net: nn.Module) -> Iterator[None]:
 
 
 class FirstOrder:
+    arch_step_first: ClassVar[bool] = False  # Algorithm 1: the schedule sees the w-step first
+    unrolled: ClassVar[bool] = False
+
+    def check(self, recompute_edges: bool) -> None:
+        """Any setting will do."""
+
     def backward(
         self,
         ctx: StepContext,

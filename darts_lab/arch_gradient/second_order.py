@@ -8,7 +8,8 @@
 with ξ the current w learning rate, μ and λ the w-optimizer's momentum and weight decay, and the
 virtual step's gradient unclipped, as quark0's `_compute_unrolled_model`. The regularizer's
 penalty depends on α only and adds its own gradient. As in DARTS, the α-step comes before the
-iteration's w-step and its virtual step uses that w batch (darts_lab/method/second_order.py).
+iteration's w-step and its virtual step uses that w batch; under a FIMT schedule the α-step is
+then decided on the previous w-step's trace, as DARTS-PRIME's code does.
 
 The network is run with substituted weights through `torch.func.functional_call`, so no second
 supernet is built; each of the four passes frees its activations before the next. BatchNorm
@@ -19,7 +20,7 @@ in the search's losses (training-mode BatchNorm).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from torch import nn
@@ -29,7 +30,7 @@ from darts_lab.config import ConfigError
 
 if TYPE_CHECKING:
     from darts_lab.arch.architecture import Architecture
-    from darts_lab.method.base import Mixing, StepContext
+    from darts_lab.arch_gradient.base import Mixing, StepContext
 
 
 class _Substituted(nn.Module):
@@ -44,10 +45,20 @@ class _Substituted(nn.Module):
 
 
 class Unrolled:
+    arch_step_first: ClassVar[bool] = True  # as DARTS: the α-step unrolls the coming w-step
+    unrolled: ClassVar[bool] = True
+
     def __init__(self, r: float = 0.01) -> None:
         if not r > 0:
-            raise ConfigError(f"method.r must be positive, got {r}")
+            raise ConfigError(f"arch_gradient.r must be positive, got {r}")
         self.r = r
+
+    def check(self, recompute_edges: bool) -> None:
+        if recompute_edges:  # the recomputation would use the real w, not the virtual w'
+            raise ConfigError(
+                "arch_gradient=second_order differentiates through substituted weights, which "
+                "perf.recompute_edges would not see in its recomputation; turn one of them off"
+            )
 
     def backward(
         self,

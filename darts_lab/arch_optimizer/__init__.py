@@ -12,11 +12,19 @@ leave.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from hydra.utils import get_class
+from torch import nn
+from torch.optim import Optimizer
 
-ADDITIVE = ("logits", "box", "gates")
+from darts_lab.arch.activation import Domain
+
+ADDITIVE: tuple[Domain, ...] = ("logits", "box", "gates")
+# what Hydra's partial `arch_optimizer` config is: parameters in, a torch optimizer out
+OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
 
 
-def accepted_domains(target: str) -> tuple[str, ...]:
+def accepted_domains(target: str) -> tuple[Domain, ...]:
     """The parameter domains the optimizer `target` (a `_target_` path) keeps its iterates in."""
     return tuple(getattr(get_class(target), "domains", ADDITIVE))

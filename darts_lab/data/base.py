@@ -17,11 +17,11 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from darts_lab.config import ConfigError
+from darts_lab.data.cutout import Cutout
 from darts_lab.data.resumable import EpochShuffle, ResumableLoader
 from darts_lab.data.split.base import NoSplit, SearchSplit
 from darts_lab.data.split.nb201 import NB201Halves
 from darts_lab.data.split.random import RandomSplit
-from darts_lab.eval.cutout import Cutout
 from darts_lab.threads import loader_pinning, loader_workers
 
 DEFAULT_SPLIT = RandomSplit()  # r/(r+1); stateless, so one object serves every datamodule

@@ -141,8 +141,8 @@ def proxies_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_proxies(args: argparse.Namespace) -> None:
+    from darts_lab.data.analognas_bench import load_accuracies, shipped_table
     from darts_lab.embedded.proxies import SCORES, report, score_table
-    from darts_lab.oracle.analognas import load_accuracies, shipped_table
     from darts_lab.proxy.base import Proxy, proxy_options
 
     table = load_table(args.table, option="--table", any_protocol=True)

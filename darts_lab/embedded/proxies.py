@@ -234,7 +234,7 @@ def best10(values: list[float], percentile: list[float]) -> str:
 def report(data: dict, table: Table, cifar10: dict[tuple[int, ...], float] | None) -> list[str]:
     """A markdown table: every proxy's agreement with the table and CIFAR-10, and its cost;
     the table itself (2 epochs of training) as the last row."""
-    from darts_lab.oracle.analognas import to_codes
+    from darts_lab.data.analognas_bench import to_codes
 
     entries = [table.cells[key] for key in data["cells"]]
     accuracy = [table.mean(e) for e in entries]

@@ -34,7 +34,7 @@ def spearman(pairs: list[tuple[float, float]]) -> float:
 
 def transfer(table: Table, external: dict[tuple[int, ...], float]) -> dict[str, float]:
     """The table's cells (their representative architecture) against the external table."""
-    from darts_lab.oracle.analognas import to_codes
+    from darts_lab.data.analognas_bench import to_codes
 
     pairs = [
         (table.mean(e), external[to_codes(e["arch"])]) for e in table.cells.values() if e["runs"]
@@ -66,7 +66,7 @@ def transfer(table: Table, external: dict[tuple[int, ...], float]) -> dict[str, 
 
 
 def report(table: Table, external_path: Path | None) -> list[str]:
-    from darts_lab.oracle.analognas import load_accuracies, shipped_table
+    from darts_lab.data.analognas_bench import load_accuracies, shipped_table
 
     lines = []
     if any(len(e["runs"]) > 1 for e in table.cells.values()):

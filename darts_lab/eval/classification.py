@@ -10,15 +10,15 @@ from omegaconf import DictConfig
 from torch.utils.data import DataLoader
 
 from darts_lab.data.base import SearchDataModule
+from darts_lab.data.cutout import Cutout
 from darts_lab.data.resumable import EpochShuffle, ResumableLoader
-from darts_lab.eval.cutout import Cutout
 from darts_lab.eval.network import multiply_adds
 from darts_lab.eval.train_module import TrainModule
 from darts_lab.search_space.genotype import Genotype
 
 
 class ImageRetraining:
-    """`retraining` for CNN genotypes (eval=digits, cifar10, cifar100, cifar10_gaea)."""
+    """`retraining` for CNN genotypes (the image presets of conf/eval/)."""
 
     inputs = "image"
 

@@ -16,11 +16,11 @@ from omegaconf import DictConfig
 from torch.optim import ASGD, SGD, Optimizer
 
 from darts_lab.data.text import TextBatch, TextDataModule
-from darts_lab.lit.optim import scaled_step
 from darts_lab.lit.reliability import CheckpointedRng
 from darts_lab.search_space.darts_rnn import RnnGenotype
 from darts_lab.search_space.rnn_cell import DiscreteCell, RnnLanguageModel
 from darts_lab.task.language_model import LanguageModel
+from darts_lab.w_optimizer.lr import scaled_step
 
 
 class RnnEvalModel(RnnLanguageModel):

@@ -19,7 +19,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, LRScheduler
 
 from darts_lab.config import check_choice
-from darts_lab.lit.optim import warmup_factor
+from darts_lab.w_optimizer.lr import warmup_factor
 
 SCHEDULES = ("cosine", "step", "linear")
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Protocol
 
 import lightning as L
 
 from darts_lab.arch.architecture import mean_entropy
-from darts_lab.callbacks.base import SearchCallback
 from darts_lab.export.artifacts import alphas_json, write_genotype, write_json
 from darts_lab.export.figures import search_figures
 from darts_lab.export.plots import plot_cell
@@ -21,11 +21,23 @@ from darts_lab.search_space.base import GenotypeBase
 log = logging.getLogger("darts_lab.search")
 
 
+class Contributor(Protocol):
+    """What a plug-in callback adds to the run directory (darts_lab/callbacks/base.py)."""
+
+    report_file: str | None
+
+    def figures(self, run_dir: Path) -> list[Path]: ...
+
+    def report(self, genotype: GenotypeBase) -> dict: ...
+
+    def summary(self, report: dict) -> str | None: ...
+
+
 def export_run(
     module: L.LightningModule,
     trainer: L.Trainer,
     run_dir: Path,
-    search_callbacks: list[SearchCallback],
+    search_callbacks: list[Contributor],
     draw: bool = True,
 ) -> GenotypeBase:
     arch, net = module.arch, module.net

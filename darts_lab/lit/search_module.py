@@ -1,10 +1,11 @@
 """The search LightningModule: DARTS-PRIME Algorithm 1 as a manual-optimization training step.
 
 Which α-steps happen is the schedule's call, how α moves is the architecture optimizer's, what is
-added to the α loss is the regularizer's; the order of the two steps, what each forward mixes and
-how the α-gradient is taken are the method's (conf/method/); what a batch, a
-loss and a metric are is the task's; how the final cell is read, in epochs of its own after the
-supernet's, is the selection's (conf/selection/). This module only wires them into the step.
+added to the α loss is the regularizer's; the order of the two steps and what each forward mixes
+are the method's (conf/method/); at which w the α-gradient is taken is the α-gradient rule's
+(conf/arch_gradient/); what a batch, a loss and a metric are is the task's; how the final cell
+is read, in epochs of its own after the supernet's, is the selection's (conf/selection/). This
+module only wires them into the step.
 """
 
 from __future__ import annotations
@@ -20,20 +21,23 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR, LRScheduler
 
 from darts_lab.arch.architecture import Architecture, mean_entropy
+from darts_lab.arch_gradient.base import ArchGradient, StepContext
+from darts_lab.arch_gradient.first_order import FirstOrder
+from darts_lab.arch_optimizer import OptimizerFactory
 from darts_lab.config import ConfigError
 from darts_lab.lit.gradients import GradientScale
-from darts_lab.lit.optim import OptimizerFactory, scaled_step
+from darts_lab.lit.probe import Probe
 from darts_lab.lit.reliability import ReliableSearch
 from darts_lab.lit.settings import Acceleration, ArchPacing
-from darts_lab.method.base import SearchMethod, StepContext
+from darts_lab.method.base import SearchMethod
 from darts_lab.regularizer.base import Regularizer
 from darts_lab.schedule.base import Schedule
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 from darts_lab.selection.base import Selection, SelectionContext
 from darts_lab.selection.magnitude import Magnitude
-from darts_lab.selection.probe import Probe
 from darts_lab.task.base import Task
 from darts_lab.w_optimizer.base import WeightOptimizer
+from darts_lab.w_optimizer.lr import scaled_step
 
 Batch = Any  # the task's: (images, labels), or a TextBatch window
 
@@ -52,6 +56,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         pacing: ArchPacing | None = None,
         acceleration: Acceleration | None = None,
         selection: Selection | None = None,
+        arch_gradient: ArchGradient | None = None,
     ) -> None:
         super().__init__()
         self.automatic_optimization = False
@@ -64,6 +69,9 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
             )
         self.schedule, self.regularizer = schedule, regularizer
         self.task, self.method = task, method
+        self.arch_gradient = arch_gradient or FirstOrder()  # conf/arch_gradient/
+        # GAEA ERM, SDARTS, second order: the α-step comes before the w-step
+        self.arch_step_first = method.arch_step_first or self.arch_gradient.arch_step_first
         self.selection = selection or Magnitude()  # an nn.Module: its state is checkpointed
         self.selection.bind(net, arch)
         self.probe = Probe(self)  # scores the supernet for the selection
@@ -108,12 +116,12 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
     def training_step(self, batch: Batch, batch_idx: int) -> None:
         w_opt, a_opt = self.optimizers()
         batch = self.task.prepare(batch)
-        if self.method.arch_step_first:  # GAEA ERM, second order: the α-step comes first
+        if self.arch_step_first:
             self.maybe_arch_step(a_opt, batch, batch_idx)
         fimt = self.weight_step(w_opt, batch)
         if fimt is not None:  # None: an fp16 overflow the loss scaler skips; nothing to observe
             self.schedule.observe(fimt)
-        if not self.method.arch_step_first:  # Algorithm 1: the schedule sees this w-step first
+        if not self.arch_step_first:  # Algorithm 1: the schedule sees this w-step first
             self.maybe_arch_step(a_opt, batch, batch_idx)
         if metrics := self.schedule.metrics():
             self.log_dict(metrics, on_step=True, on_epoch=False)
@@ -151,7 +159,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
 
     def arch_step(self, a_opt: Optimizer, batch: Batch, progress: float, w_batch: Batch) -> None:
         """One step of the architecture optimizer on the α loss (+ regularizer); the α-gradient
-        (first order, unrolled, ...) is the method's."""
+        rule (first order, unrolled: conf/arch_gradient/) is applied at the method's mixing."""
         penalty = self.regularizer.penalty(self.arch, progress)
         a_opt.zero_grad(set_to_none=True)
         loss = self.method.arch_gradient(self.step_context(), batch, w_batch, penalty)
@@ -182,6 +190,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
             w_optimizer or self.optimizers()[0],
             self.arch_backward,
             self.set_arch_grad,
+            self.arch_gradient,
         )
 
     def arch_warm(self) -> bool:
@@ -212,7 +221,12 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         self.net.set_alive(self.arch.alive())  # pruning state may come from a checkpoint
 
     def on_train_start(self) -> None:  # a mid-epoch resume skips on_train_epoch_start
+        self.set_epoch()
+
+    def set_epoch(self) -> None:
+        """The method's and the regularizer's per-epoch state (τ, ε, λ, drop-path p)."""
         self.method.set_epoch(self.search_epoch(), self.search_epochs())
+        self.regularizer.set_epoch(self.search_epoch(), self.search_epochs())
 
     def search_epochs(self) -> int:
         """The supernet's epochs (`trainer.max_epochs` of the config); the selection's follow."""
@@ -243,7 +257,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
     def on_train_epoch_start(self) -> None:
         self.task.reset()  # DARTS RNN: zero hidden states at each epoch
         self._epoch_start_steps = (int(self.w_steps), int(self.a_steps))
-        self.method.set_epoch(self.search_epoch(), self.search_epochs())
+        self.set_epoch()
         selection_epoch = self.current_epoch - self.search_epochs()  # < 0: the supernet's
         self.selection.epoch_start(self.selection_context(), selection_epoch)
 

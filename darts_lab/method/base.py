@@ -3,61 +3,28 @@ w-step" and "take an α-step when the schedule says so".
 
 A method decides the order of the two steps, whether α has data of its own (bilevel) or shares
 the training set (single level), what op weights each forward mixes with (plain, sampled,
-perturbed, ...), how the α-gradient is taken (an `ArchGradient`), what it logs and which
-combinations it refuses. It sees the search through a `StepContext`, never the LightningModule.
+perturbed, ...), what its α-step differentiates, what it logs and which combinations it
+refuses. It sees the search through a `StepContext`, never the LightningModule. The α-gradient
+rule (first or second order) is a config group of its own (conf/arch_gradient/), and terms
+added to the α loss are regularizers (conf/regularizer/).
 DARTS (darts.py) is the default; every other method (conf/method/ lists them) is a small
 subclass of it. A new method is one module here and one yaml in conf/method/.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from torch import nn
-from torch.optim import Optimizer
 
-from darts_lab.arch_gradient.first_order import FirstOrder
+from darts_lab.arch_gradient.base import Choices, Mixing, StepContext, Weights
 from darts_lab.config import ConfigError
 
 if TYPE_CHECKING:
+    from darts_lab.arch.activation import Domain
     from darts_lab.arch.architecture import Architecture
     from darts_lab.search_space.base import SearchSpace
-    from darts_lab.task.base import Task
-
-Weights = dict[str, torch.Tensor]
-Choices = dict[str, list[int]] | None  # per op key, the op each edge computes (single path)
-Mixing = tuple[Weights, Choices]
-
-
-@dataclass
-class StepContext:
-    """What a method may touch during a step."""
-
-    net: SearchSpace
-    task: Task
-    arch: Architecture
-    w_optimizer: Optimizer
-    arch_backward: Callable[[torch.Tensor], None]  # ∇α of a loss into α.grad (DDP-averaged)
-    set_arch_grad: Callable[[list[torch.Tensor]], None]  # an α-gradient computed elsewhere
-
-
-class ArchGradient(Protocol):
-    """How the α-step's gradient is taken (darts_lab/arch_gradient/)."""
-
-    def backward(
-        self,
-        ctx: StepContext,
-        mixing: Callable[[Any], Mixing],
-        arch_batch: Any,
-        w_batch: Any,
-        penalty: torch.Tensor,
-    ) -> torch.Tensor:
-        """Leave ∇α(α loss + penalty) in α.grad; return the α loss (detached) for logging.
-        `mixing(batch)`: the op weights a forward on that batch mixes with."""
-        ...
 
 
 class SearchMethod(nn.Module):
@@ -66,17 +33,13 @@ class SearchMethod(nn.Module):
 
     arch_step_first: ClassVar[bool] = False  # Algorithm 1: the schedule sees the w-step first
     single_level: ClassVar[bool] = False  # bilevel: α-steps on the α-val split
-    # the activation domains (logits, simplex, box) whose weights it can work with; None: any
-    activation_domains: ClassVar[tuple[str, ...] | None] = None
+    # the activation domains (arch/activation.py) whose weights it can work with; None: any
+    activation_domains: ClassVar[tuple[Domain, ...] | None] = None
     space_inputs: ClassVar[tuple[str, ...] | None] = None  # image and/or text cells; None: any
     needs_ops: ClassVar[tuple[str, ...]] = ()  # ops the search space must search over
-    gradient: ArchGradient
-
-    def __init__(self) -> None:
-        super().__init__()
-        # DARTS's first-order rule unless a method sets another (second order: Unrolled), so a
-        # subclass that overrides only what it changes takes α-steps
-        self.gradient = FirstOrder()
+    # an unrolled α-gradient (arch_gradient=second_order) needs a method whose α loss is DARTS's
+    # bilevel validation loss of a mixture it can recompute at the virtual w
+    takes_unrolled: ClassVar[bool] = True
 
     @classmethod
     def missing_ops(cls, ops: list[str]) -> list[str]:
@@ -109,7 +72,8 @@ class SearchMethod(nn.Module):
     def arch_gradient(
         self, ctx: StepContext, arch_batch: Any, w_batch: Any, penalty: torch.Tensor
     ) -> torch.Tensor:
-        return self.gradient.backward(
+        """∇α into α.grad by the configured rule (ctx.gradient), at this method's mixing."""
+        return ctx.gradient.backward(
             ctx, lambda batch: self.mixing(ctx.arch), arch_batch, w_batch, penalty
         )
 
@@ -123,3 +87,6 @@ class SearchMethod(nn.Module):
     def metrics(self) -> dict[str, float]:
         """What the method logs once per epoch."""
         return {}
+
+
+__all__ = ["Choices", "Mixing", "SearchMethod", "StepContext", "Weights"]

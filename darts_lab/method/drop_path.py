@@ -8,9 +8,9 @@ where theirs draws one per cell; the spaces take one weight tensor per cell type
 
 An edge's output is Σ_o w_o·o(x), so dropping it for image n is mixing with w·m_n/(1 − p):
 the op weights become per-image, shape [edges, ops, N, 1, 1, 1]. With PC-DARTS the
-bypassed channels are not dropped. `second_order: true` takes the α-gradient unrolled, as
-R-DARTS's scripts ran (`--unrolled`), with fresh masks in each of its passes. Image search
-spaces only. R-DARTS's other remedy, a larger
+bypassed channels are not dropped. With `arch_gradient=second_order` (R-DARTS's scripts ran
+`--unrolled`; experiment rdarts_dp) each unrolled pass draws fresh masks. Image search spaces
+only. R-DARTS's other remedy, a larger
 L2 on w, is `w_optimizer.weight_decay` (experiment rdarts_l2)."""
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from typing import Any
 import torch
 
 from darts_lab.arch.architecture import Architecture
-from darts_lab.arch_gradient.second_order import Unrolled
-from darts_lab.config import ConfigError, check
+from darts_lab.config import check
 from darts_lab.method.base import Mixing, StepContext
 from darts_lab.method.darts import Darts
 
@@ -40,24 +39,12 @@ def drop_edges(weights: torch.Tensor, images: int, p: float) -> torch.Tensor:
 class ScheduledDropPath(Darts):
     space_inputs = ("image",)  # drops edges of image cells
 
-    def __init__(self, drop_prob: float = 0.2, second_order: bool = False, r: float = 0.01) -> None:
+    def __init__(self, drop_prob: float = 0.2) -> None:
         super().__init__()
         check("method.drop_prob", drop_prob, lambda v: 0 <= v < 1, "a number in [0, 1)")
-        if not isinstance(second_order, bool):
-            raise ConfigError(f"method.second_order={second_order!r} must be true or false")
-        if second_order:  # as SecondOrderDarts: the α-step first, unrolling the coming w-step
-            self.gradient, self.arch_step_first = Unrolled(r), True
         self.drop_prob = float(drop_prob)
         self.register_buffer("p", torch.tensor(0.0))
         self._p = 0.0
-
-    def check(self, space: Any, activation: Any, recompute_edges: bool) -> None:
-        super().check(space, activation, recompute_edges)
-        if recompute_edges and self.arch_step_first:
-            raise ConfigError(
-                "method.second_order=true differentiates through substituted weights, which "
-                "perf.recompute_edges would not see in its recomputation; turn one of them off"
-            )
 
     def set_epoch(self, epoch: int, epochs: int) -> None:
         self._p = self.drop_prob * epoch / max(1, epochs - 1)  # read every step: no host sync
@@ -79,7 +66,7 @@ class ScheduledDropPath(Darts):
     def arch_gradient(
         self, ctx: StepContext, arch_batch: Any, w_batch: Any, penalty: torch.Tensor
     ) -> torch.Tensor:
-        return self.gradient.backward(
+        return ctx.gradient.backward(
             ctx,
             lambda batch: self.dropped(ctx.arch, ctx.task.batch_size(batch)),
             arch_batch,

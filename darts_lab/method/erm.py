@@ -10,3 +10,4 @@ from darts_lab.method.darts import Darts
 class Erm(Darts):
     single_level = True
     arch_step_first = True
+    takes_unrolled = False  # no α-val split to unroll towards (GAEA has no second order)

@@ -14,6 +14,9 @@ from darts_lab.method.darts import Darts
 
 
 class Gdas(Darts):
+    # each forward samples its own path: the unrolled passes would differentiate other cells
+    takes_unrolled = False
+
     def __init__(self, tau_max: float = 10.0, tau_min: float = 0.1, hold_epochs: int = 0) -> None:
         super().__init__()
         self.sampler = Gumbel(tau_max, tau_min, hold_epochs)

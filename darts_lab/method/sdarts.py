@@ -37,6 +37,7 @@ def clip(weights: torch.Tensor) -> torch.Tensor:
 
 class SdartsRs(Darts):
     arch_step_first = True
+    takes_unrolled = False  # first order, as SmoothDARTS's scripts run it; not combined here
     activation_domains = ("logits", "simplex")  # softmax and GAEA's simplex: weights sum to 1
 
     def __init__(self, eps_min: float = 0.03, eps_max: float = 0.3) -> None:

@@ -51,7 +51,7 @@ class EmbeddedOracle(RegretOracle):
     def context(self, report: dict, experiment: str | None = None) -> str:
         """One seed is an anecdote: the method's regret over the seeds of `make regret`
         (the shipped regret_results.json), when this run used the shipped table."""
-        from darts_lab.loggers import experiment_name
+        from darts_lab.run_name import experiment_name
 
         experiment = experiment or experiment_name()
         if self.path != SHIPPED:
@@ -114,7 +114,7 @@ class EmbeddedOracle(RegretOracle):
     @classmethod
     def transfer(cls, report: dict) -> float | None:
         """The cell's CIFAR-10 accuracy in AnalogNAS-Bench, when that package is installed."""
-        from darts_lab.oracle.analognas import installed_accuracies, to_codes
+        from darts_lab.data.analognas_bench import installed_accuracies, to_codes
 
         table = installed_accuracies()
         return None if table is None else table[to_codes(report["arch"])]

@@ -1,4 +1,5 @@
-"""The interface for terms added to the architecture loss."""
+"""The interface for terms added to the architecture loss (conf/regularizer/): DARTS-PRIME's
+proximity and ADMM, DrNAS's KL, β-DARTS's Beta-Decay, FairDARTS's zero-one loss."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from darts_lab.arch.activation import Domain
 from darts_lab.arch.architecture import Architecture
 from darts_lab.config import check
 
@@ -14,8 +16,15 @@ from darts_lab.config import check
 class Regularizer(nn.Module):
     """`penalty` is added to the α loss; `progress` runs 0 → 1 over the search."""
 
+    # the activation domains (arch/activation.py) whose α it is defined on; None: any
+    activation_domains: ClassVar[tuple[Domain, ...] | None] = None
+
     def penalty(self, arch: Architecture, progress: float) -> torch.Tensor:
+        """The term added to the α loss (a scalar tensor, differentiable in α)."""
         raise NotImplementedError
+
+    def set_epoch(self, epoch: int, epochs: int) -> None:
+        """An epoch of the supernet's `epochs` starts (β-DARTS's λ)."""
 
     def after_arch_step(self, arch: Architecture) -> None:
         """Hook for regularizers with their own updates (ADMM's z, u)."""

@@ -146,8 +146,8 @@ class SearchNetwork(SearchSpace):
         self,
         in_channels: int,
         num_classes: int,
-        init_channels: int = 16,
-        layers: int = 8,
+        init_channels: int,  # no default: conf/search_space/ holds the sizes (the paper's: 16, 8)
+        layers: int,
         steps: int = 4,
         multiplier: int = 4,
         stem_multiplier: int = 3,

@@ -13,7 +13,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
 from darts_lab.config import check, check_choice
-from darts_lab.lit.optim import warmup_factor
+from darts_lab.w_optimizer.lr import warmup_factor
 
 
 class WeightOptimizer(ABC):

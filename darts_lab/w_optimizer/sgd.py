@@ -12,8 +12,8 @@ from torch.optim import SGD, Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from darts_lab.config import check
-from darts_lab.lit.optim import w_cosine
 from darts_lab.w_optimizer.base import WeightOptimizer
+from darts_lab.w_optimizer.lr import w_cosine
 
 
 class SgdCosine(WeightOptimizer):

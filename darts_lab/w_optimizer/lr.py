@@ -1,17 +1,12 @@
-"""The optimizers' small pieces shared by the search and the RNN retraining: the α optimizer's
-factory type, a step at a scaled learning rate, and the w cosine schedule."""
+"""Learning-rate pieces shared by the search and the retraining: a step at a scaled learning
+rate, the linear warm-up factor and the w cosine schedule."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
-from torch import nn
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from darts_lab.config import ConfigError
-
-OptimizerFactory = Callable[[Iterable[nn.Parameter]], Optimizer]
 
 
 def scaled_step(opt: Optimizer, scale: float) -> None:

@@ -11,15 +11,13 @@ takes the same decisions and then the same steps)."""
 from __future__ import annotations
 
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import lightning as L
 import torch
 from torch.utils.data import DataLoader, Subset
 
 from darts_lab.selection.base import Score
-
-if TYPE_CHECKING:
-    from darts_lab.lit.search_module import SearchModule
 
 RUNNING = ("running_mean", "running_var", "num_batches_tracked")
 
@@ -44,7 +42,9 @@ def batches(limit: int | None, validation: float | int | None, length: int) -> i
 
 
 class Probe:
-    def __init__(self, module: SearchModule) -> None:
+    """Scores the search module's supernet (lit/search_module.py: its net, arch and task)."""
+
+    def __init__(self, module: L.LightningModule) -> None:
         self.module = module
         self.loader: DataLoader | None = None
 
