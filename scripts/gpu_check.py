@@ -115,7 +115,8 @@ def compose_search(overrides: list[str], tiny: bool) -> object:
     with initialize_config_dir(config_dir=CONF, version_base="1.3"):
         cfg = compose("search", overrides=[*QUIET, *overrides])
     if tiny:  # the space's own smallest sizes (search_space/base.py), 8x8 digits, batch 16
-        for key, value in get_class(cfg.search_space._target_).tiny.items():
+        space = get_class(cfg.search_space._target_)
+        for key, value in space.tiny_sizes(cfg.search_space).items():
             cfg.search_space[key] = value
         if "image_size" in cfg.dataset:
             cfg.dataset.image_size = 8

@@ -43,7 +43,8 @@ def make_cfg(*overrides: str, tiny: bool = True) -> DictConfig:
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
         cfg = compose("search", overrides=[*(TINY if tiny else []), *overrides])
     if tiny:
-        for key, value in get_class(cfg.search_space._target_).tiny.items():
+        space = get_class(cfg.search_space._target_)
+        for key, value in space.tiny_sizes(cfg.search_space).items():
             if not any(o.startswith(f"search_space.{key}=") for o in overrides):
                 cfg.search_space[key] = value
     return cfg

@@ -11,18 +11,20 @@ from tests.conftest import make_cfg
 
 
 def test_search_end_to_end_changes_alpha_and_w(tmp_path: Path) -> None:
-    cfg = make_cfg("logger=csv", "seed=3", "figures=true")
+    cfg = make_cfg("logger=csv", "seed=3", "figures=true", "trainer.limit_train_batches=6")
     genotype = run_search(cfg, tmp_path)
 
     assert read_status(tmp_path) == "finished"
     assert read_genotype(tmp_path / "genotype.json") == genotype
+    nodes = cfg.search_space.steps
+    edges = nodes * (nodes + 3) // 2  # node i has i + 2 inputs
     for cell in (genotype.normal, genotype.reduce):
-        assert len(cell) == 4 and all(len(node) == 2 for node in cell)
+        assert len(cell) == nodes and all(len(node) == 2 for node in cell)
     alphas = json.loads((tmp_path / "alphas.json").read_text())
-    assert alphas["ops"][0] == "none" and len(alphas["edges"]) == 14
+    assert alphas["ops"][0] == "none" and len(alphas["edges"]) == edges
     for cell in ("normal", "reduce"):
         w = torch.tensor(alphas["weights"][cell])
-        assert w.shape == (14, 8)
+        assert w.shape == (edges, 8)
         torch.testing.assert_close(w.sum(1), torch.ones(14))
     assert (tmp_path / "normal_cell.png").stat().st_size > 1000
     assert (tmp_path / "reduce_cell.png").stat().st_size > 1000

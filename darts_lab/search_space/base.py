@@ -99,10 +99,15 @@ class SearchSpace(nn.Module, ABC):
     cell_types: ClassVar[tuple[str, ...]]  # keys of the op-weight tensors ([edges, ops])
     capabilities: ClassVar[Capabilities] = Capabilities()
     genotype_type: ClassVar[type[GenotypeBase]]
-    tiny: ClassVar[dict[str, int]] = {}  # the smallest sizes worth testing with
+    tiny: ClassVar[dict[str, int]] = {}  # the smallest sizes worth testing with (tiny_sizes)
     inputs: ClassVar[str] = "image"  # what it reads; the dataset's `kind` must match
     edges_kept: ClassVar[int | None] = None  # Π_S keeps this many edges per node; None: all
     ops: list[str]
+
+    @classmethod
+    def tiny_sizes(cls, options: Mapping[str, Any]) -> dict[str, int]:
+        """`tiny` for a space configured with `options` (tests, `gpu_check.py --tiny`)."""
+        return dict(cls.tiny)
 
     @abstractmethod
     def arch_shapes(self) -> dict[str, tuple[int, int]]:

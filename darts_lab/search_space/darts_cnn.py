@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -139,7 +140,16 @@ class SearchNetwork(SearchSpace):
         partial_channels=True, edge_weights=True, node_batchnorm=True, pruning=True
     )
     genotype_type = Genotype
-    tiny = {"layers": 3, "init_channels": 4}
+    tiny = {"layers": 3, "init_channels": 4, "steps": 3, "multiplier": 3}  # 9 edges a cell
+
+    @classmethod
+    def tiny_sizes(cls, options: Mapping[str, Any]) -> dict[str, int]:
+        """An op list per edge (R-DARTS S1: 14 rows) fixes the cell's nodes: 4."""
+        sizes = dict(cls.tiny)
+        if options.get("edge_ops"):
+            del sizes["steps"], sizes["multiplier"]
+        return sizes
+
     edges_kept = 2  # Π_S: the 2 strongest incoming edges of each node
 
     def __init__(
