@@ -15,6 +15,7 @@ import torch
 from hydra import compose, initialize_config_dir
 from lightning.pytorch.plugins.environments import SLURMEnvironment
 
+import darts_lab.lit.lifecycle as lifecycle
 import darts_lab.train as train
 from darts_lab.data.resumable import EpochShuffle, ResumableLoader
 from darts_lab.export.artifacts import write_status
@@ -112,17 +113,17 @@ def test_retraining_resumed_mid_epoch_equals_uninterrupted(
     genotype.write_text((tmp_path / "search" / "genotype.json").read_text())
     train.run_train(train_cfg(genotype), tmp_path / "full")
 
-    original = train.instantiate
+    original = lifecycle.instantiate  # the trainer's (lit/lifecycle.py)
 
     def with_stop(config, *args, **kwargs):  # Ctrl-C after the 3rd batch of epoch 1
         if "callbacks" in kwargs:
             kwargs["callbacks"] = [*kwargs["callbacks"], StopAt(epoch=1, batch=2)]
         return original(config, *args, **kwargs)
 
-    monkeypatch.setattr(train, "instantiate", with_stop)
+    monkeypatch.setattr(lifecycle, "instantiate", with_stop)
     with pytest.raises(SystemExit):
         train.run_train(train_cfg(genotype, "checkpoint.every_n_train_steps=3"), tmp_path / "half")
-    monkeypatch.setattr(train, "instantiate", original)
+    monkeypatch.setattr(lifecycle, "instantiate", original)
     result = train.run_train(train_cfg(genotype, f"resume={tmp_path / 'half'}"), tmp_path / "res")
     full = json.loads((tmp_path / "full" / "result.json").read_text())
     assert result["test_acc"] == full["test_acc"]

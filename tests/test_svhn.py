@@ -93,7 +93,7 @@ def test_a_search_and_its_retraining_preset_on_svhn(svhn_dir: Path, tmp_path: Pa
         "trainer.limit_train_batches=1", "trainer.limit_val_batches=1",
     )  # fmt: skip
     genotype = run_search(cfg, tmp_path / "run")
-    assert len(genotype.normal) == 4
+    assert len(genotype.normal) == cfg.search_space.steps
     train = train_cfg("eval=svhn", f"data_dir={svhn_dir}")
     assert (train.model.layers, train.model.init_channels, train.cutout) == (8, 16, 16)
     check_train(train, Genotype, "eval=svhn")  # composes, builds, and finds its data

@@ -281,6 +281,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
                 "steps/arch_epoch": float(int(self.a_steps) - a0),
                 "arch/pruned": float(self.arch.num_pruned()),
                 **self.method.metrics(),
+                **self.regularizer.epoch_metrics(self.arch),
                 **self.selection.metrics(),
             }
         )

@@ -33,6 +33,10 @@ class Regularizer(nn.Module):
         """Values worth logging after an α-step (no host sync needed)."""
         return {}
 
+    def epoch_metrics(self, arch: Architecture) -> dict[str, float]:
+        """Values worth logging once per epoch, at its end."""
+        return {}
+
 
 class WeightedPenalty(Regularizer):
     """weight · value(α), the value logged under `name` after each α-step."""

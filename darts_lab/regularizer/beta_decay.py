@@ -41,5 +41,5 @@ class BetaDecay(Regularizer):
     def penalty(self, arch: Architecture, progress: float) -> torch.Tensor:
         return self.lam * self.beta(arch)
 
-    def metrics(self) -> dict[str, torch.Tensor | float]:
-        return {"beta_decay/lambda": self.lam}
+    def epoch_metrics(self, arch: Architecture) -> dict[str, float]:
+        return {"beta_decay/lambda": float(self.lam)}

@@ -8,7 +8,7 @@ as well, where it moves nothing (the w optimizer holds no α); it is left out of
 strongest op if its gate ≥ 0.85 (a node may then keep fewer than 2 inputs). The genotypes here
 take exactly 2 inputs per node (DARTS CNN) or one op per edge (NAS-Bench-201), so Π_S is the
 space's own over the gates (the same choice whenever the kept gates pass 0.85), and how many
-chosen ops fall below the threshold is logged after each α-step (`zero_one/below_threshold`).
+chosen ops fall below the threshold is logged each epoch (`zero_one/below_threshold`).
 activation=sigmoid drops "none" from the ops: a gate on a zero output learns nothing."""
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ class ZeroOne(Regularizer):
         check("regularizer.w01", w01, lambda v: v >= 0, "a number >= 0")
         check("regularizer.threshold", threshold, lambda v: 0 < v < 1, "a number in (0, 1)")
         self.w01, self.threshold = float(w01), float(threshold)
-        self._last: dict[str, torch.Tensor | float] = {}
 
     @staticmethod
     def zero_one(gates: list[torch.Tensor]) -> torch.Tensor:
@@ -37,13 +36,12 @@ class ZeroOne(Regularizer):
 
     def penalty(self, arch: Architecture, progress: float) -> torch.Tensor:
         weights = arch.weights()
-        gates = [weights[k] for k in arch.op_keys]
-        chosen = arch.projection()
-        below = sum(  # a tensor: no host sync at the step
-            ((weights[k].detach() < self.threshold) & chosen[k].bool()).sum() for k in arch.op_keys
-        )
-        self._last = {"zero_one/below_threshold": below}
-        return self.w01 * self.zero_one(gates)
+        return self.w01 * self.zero_one([weights[k] for k in arch.op_keys])
 
-    def metrics(self) -> dict[str, torch.Tensor | float]:
-        return self._last
+    def epoch_metrics(self, arch: Architecture) -> dict[str, float]:
+        """The chosen ops whose gate is below their threshold (0.85)."""
+        chosen, gates = arch.projection(), arch.op_weights()
+        below = sum(
+            int(((gates[k] < self.threshold) & chosen[k].bool()).sum()) for k in arch.op_keys
+        )
+        return {"zero_one/below_threshold": float(below)}
