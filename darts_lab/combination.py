@@ -8,13 +8,13 @@ tests/test_combinations.py predicts every refusal from the same declarations."""
 from __future__ import annotations
 
 from hydra.utils import get_class
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from darts_lab.arch.activation import Activation
 from darts_lab.arch_optimizer import accepted_domains
 from darts_lab.callbacks.base import callback_configs
 from darts_lab.config import ConfigError
-from darts_lab.config_path import conf_dir
+from darts_lab.config_path import group_targets
 from darts_lab.run_name import choice
 from darts_lab.search_space.base import SearchSpace
 from darts_lab.search_space.edge_ops import ops_on_every_edge
@@ -27,18 +27,18 @@ def option(cfg: DictConfig, group: str) -> str:
 
 def check_combination(cfg: DictConfig, space: type[SearchSpace], activation: Activation) -> None:
     """Refuse, in one line naming both options, what the pieces declare they cannot do."""
-    kinds = {
-        "dataset": get_class(cfg.dataset._target_).kind,
+    inputs = {
+        "dataset": get_class(cfg.dataset._target_).inputs,
         "task": get_class(cfg.task._target_).inputs,
         "search_space": space.inputs,
     }
-    if len(set(kinds.values())) > 1:
+    if len(set(inputs.values())) > 1:
         together = ", ".join(  # what goes with the space's inputs, from conf/
-            f"{group}={' or '.join(options_reading(group, space.inputs))}" for group in kinds
+            f"{group}={' or '.join(options_reading(group, space.inputs))}" for group in inputs
         )
         raise ConfigError(
             "these options work on different data: "
-            + ", ".join(f"{option(cfg, group)} ({kind})" for group, kind in kinds.items())
+            + ", ".join(f"{option(cfg, group)} ({read})" for group, read in inputs.items())
             + f" ({space.inputs}: {together})"
         )
     if lacking := space.capabilities.lacks(activation.needs):
@@ -67,13 +67,8 @@ def check_combination(cfg: DictConfig, space: type[SearchSpace], activation: Act
 
 def options_reading(group: str, inputs: str) -> list[str]:
     """The options of conf/<group>/ (dataset, task, search_space) whose class reads `inputs`."""
-    names = []
-    for path in sorted((conf_dir() / group).glob("*.yaml")):
-        target = OmegaConf.load(path).get("_target_")  # None: a variant of another (its sizes)
-        cls = get_class(target) if target else None
-        if getattr(cls, "kind", None) == inputs or getattr(cls, "inputs", None) == inputs:
-            names.append(path.stem)
-    return names
+    targets = group_targets(group)  # a variant of another option (its sizes) is left out
+    return [name for name, target in targets.items() if get_class(target).inputs == inputs]
 
 
 def check_method(cfg: DictConfig, space: type[SearchSpace], activation: Activation) -> None:

@@ -30,7 +30,7 @@ from darts_lab.stats import mean_std_text
 from darts_lab.sweep_status import status_report, sweep_status
 
 
-def _read(path: Path, parse: Callable[[str], Any], kind: type) -> Any:
+def _read(path: Path, parse: Callable[[str], Any], expected: type) -> Any:
     """A job file, parsed; a damaged one is a one-line ConfigError naming it (a report that
     skipped it silently would be a table of the other seeds)."""
     try:
@@ -40,8 +40,10 @@ def _read(path: Path, parse: Callable[[str], Any], kind: type) -> Any:
         raise ConfigError(f"{path} is damaged ({type(e).__name__}: {reason})") from None
     except OSError as e:  # a folder of that name, no permission to read it
         raise ConfigError(f"{path} cannot be read ({e.strerror})") from None
-    if not isinstance(value, kind):
-        expected = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+    if not isinstance(value, expected):
+        expected = " or ".join(
+            k.__name__ for k in (expected if isinstance(expected, tuple) else (expected,))
+        )
         raise ConfigError(f"{path} is damaged: a {type(value).__name__}, not a {expected}")
     return value
 

@@ -49,10 +49,12 @@ def train_config(cfg: DictConfig, run_dir: Path) -> DictConfig:
         ) from None
 
 
-def check_then_train(cfg: DictConfig, run_dir: Path, kind: type[GenotypeBase], space: str) -> None:
-    """Before the search: the retraining of a `kind` genotype (from `space`) composes, its
-    values are allowed, it can build that kind, and its data is there and readable."""
-    check_train(train_config(cfg, run_dir), kind, f"then_train={cfg.then_train}: {space}")
+def check_then_train(
+    cfg: DictConfig, run_dir: Path, genotype_type: type[GenotypeBase], space: str
+) -> None:
+    """Before the search: the retraining of a `genotype_type` (from `space`) composes, its
+    values are allowed, it can build that type, and its data is there and readable."""
+    check_train(train_config(cfg, run_dir), genotype_type, f"then_train={cfg.then_train}: {space}")
 
 
 def train_after_search(cfg: DictConfig, run_dir: Path) -> dict:

@@ -65,23 +65,23 @@ def load_genotype(spec: str | None) -> GenotypeBase:
     return genotype
 
 
-def check_retrainable(kind: type[GenotypeBase], where: str) -> None:
-    if not kind.retrainable:
+def check_retrainable(genotype_type: type[GenotypeBase], where: str) -> None:
+    if not genotype_type.retrainable:
         raise ConfigError(
-            f"{where} holds a {kind.__name__}, which darts_lab.train cannot build: its "
+            f"{where} holds a {genotype_type.__name__}, which darts_lab.train cannot build: its "
             f"accuracy comes from its benchmark (e.g. NAS-Bench-201: oracle=nb201)"
         )
 
 
 def check_train(
-    cfg: DictConfig, kind: type[GenotypeBase], where: str
+    cfg: DictConfig, genotype_type: type[GenotypeBase], where: str
 ) -> tuple[Any, SearchDataModule]:
-    """Everything about retraining a `kind` of genotype (from `where`) that can be checked before
+    """Everything about retraining a `genotype_type` (from `where`) that can be checked before
     it exists: values, preset, data. Raises ConfigError/DataError in one line; returns the
     retraining recipe and the data."""
     validate(cfg)
-    check_retrainable(kind, where)
-    inputs = kind.inputs
+    check_retrainable(genotype_type, where)
+    inputs = genotype_type.inputs
     try:
         retraining = instantiate(cfg.retraining)
         data = instantiate(

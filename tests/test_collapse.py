@@ -195,8 +195,12 @@ def test_drnas_samples_a_dirichlet_of_elu_plus_one() -> None:
     draws = torch.cat([method.mixing(arch)[0]["cell"] for _ in range(4000)])
     torch.testing.assert_close(draws.sum(-1), torch.ones(4000, dtype=torch.float64))
     torch.testing.assert_close(draws.mean(0, keepdim=True), beta / beta.sum(), atol=0.01, rtol=0)
-    assert Drnas().eval_mixing(arch)[0]["cell"].ne(mean["cell"]).any()  # the code samples there too
-    torch.testing.assert_close(Drnas(sample_eval=False).eval_mixing(arch)[0]["cell"], mean["cell"])
+    assert (
+        Drnas().validation_mixing(arch)[0]["cell"].ne(mean["cell"]).any()
+    )  # the code samples there too
+    torch.testing.assert_close(
+        Drnas(sample_validation=False).validation_mixing(arch)[0]["cell"], mean["cell"]
+    )
 
 
 def test_darts_minus_adds_beta_to_skip_and_nothing_at_zero() -> None:

@@ -70,5 +70,5 @@ def test_refuses_weights_off_the_simplex(tmp_path: Path) -> None:
     ) as err:
         run_search(make_cfg("method=sdarts_rs", "activation=crb"), tmp_path)
     assert "\n" not in str(err.value)
-    with pytest.raises(ConfigError, match="method.steps=0 is not allowed"):
-        SdartsAdv(steps=0)
+    with pytest.raises(ConfigError, match="method.attack_steps=0 is not allowed"):
+        SdartsAdv(attack_steps=0)

@@ -9,7 +9,6 @@ file's stem, read from there, never typed a second time), like the oracles and t
 
 from __future__ import annotations
 
-import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from darts_lab.config import ConfigError
-from darts_lab.config_path import conf_dir
+from darts_lab.config_path import conf_dir, group_targets
 
 CONF = conf_dir() / "baseline"
 FREE_STEPS = 1000  # steps in a row that train nothing new before a search gives up
@@ -80,11 +79,9 @@ class Queries:
         return max(self.accuracy, key=self.accuracy.__getitem__)
 
 
-@functools.cache
 def baseline_options() -> dict[str, str]:
     """conf/baseline/: each option's name → the class it configures."""
-    targets = {path.stem: OmegaConf.load(path).get("_target_") for path in CONF.glob("*.yaml")}
-    return {name: target for name, target in sorted(targets.items()) if target}
+    return group_targets("baseline")
 
 
 class Baseline:

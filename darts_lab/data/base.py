@@ -28,7 +28,7 @@ DEFAULT_SPLIT = RandomSplit()  # r/(r+1); stateless, so one object serves every 
 
 
 class SearchDataModule(L.LightningDataModule):
-    kind = "image"  # what its batches hold; the task and the search space must take the same
+    inputs = "image"  # what its batches hold; the task and the search space must take the same
     in_channels: int
     num_classes: int
     image_size: int
@@ -149,9 +149,9 @@ class SearchDataModule(L.LightningDataModule):
         return self.batch_size // ranks
 
     def _loader(
-        self, dataset: Dataset, shuffle: bool, stream: int = 0, kind: type = DataLoader
+        self, dataset: Dataset, shuffle: bool, stream: int = 0, loader: type = DataLoader
     ) -> DataLoader:
-        return kind(
+        return loader(
             dataset,
             batch_size=self.device_batch(),
             sampler=EpochShuffle(len(dataset), self.split_seed * 2 + stream) if shuffle else None,
@@ -169,7 +169,7 @@ class SearchDataModule(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         """w-train batches: the epoch is one pass over them, resumable mid-epoch."""
         w_train = Subset(self.cut(self.train_aug), self.w_indices.tolist())
-        return self._loader(w_train, shuffle=True, kind=ResumableLoader)
+        return self._loader(w_train, shuffle=True, loader=ResumableLoader)
 
     def arch_dataloader(self, rank: int = 0, world: int = 1) -> DataLoader:
         """α batches, drawn only when an α-step is due (see `cycle`); under DDP each rank draws
@@ -182,7 +182,7 @@ class SearchDataModule(L.LightningDataModule):
             else (self.arch_aug, self.a_indices)
         )
         α_val = Subset(self.cut(source), pool[rank::world].tolist())
-        return self._loader(α_val, shuffle=True, stream=1, kind=ResumableLoader)
+        return self._loader(α_val, shuffle=True, stream=1, loader=ResumableLoader)
 
     def val_dataloader(self) -> DataLoader:
         """The α-val split without augmentation, for the per-epoch validation accuracy."""

@@ -103,7 +103,7 @@ def fixed_windows(rows: int, bptt: int) -> list[tuple[int, int]]:
 class TextDataModule(L.LightningDataModule):
     """A corpus for the language-model task; subclasses supply the three splits' lines."""
 
-    kind = "text"
+    inputs = "text"
 
     def __init__(
         self,

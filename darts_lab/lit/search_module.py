@@ -303,7 +303,7 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         output, target = self.task(
-            self.net, self.task.prepare(batch), *self.method.eval_mixing(self.arch)
+            self.net, self.task.prepare(batch), *self.method.validation_mixing(self.arch)
         )  # GDAS: the argmax ops
         self.val_metric(*self.task.metric_inputs(output, target))
         name = self.task.metric_name

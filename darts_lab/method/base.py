@@ -65,7 +65,7 @@ class SearchMethod(nn.Module):
         weights, choices = self.mixing(ctx.arch)
         return {k: w.detach() for k, w in weights.items()}, choices
 
-    def eval_mixing(self, arch: Architecture) -> Mixing:
+    def validation_mixing(self, arch: Architecture) -> Mixing:
         """Validation's: deterministic."""
         return self.mixing(arch, sample=False)
 

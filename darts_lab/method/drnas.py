@@ -2,7 +2,7 @@
 Dirichlet per edge; every forward mixes with a fresh reparametrized sample
 θ ~ Dir(ELU(α) + 1), so both steps see sampled op weights and ∇α flows through the sample.
 
-As their code: the sample is drawn in every forward, validation included (`sample_eval: false`
+As their code: the sample is drawn in every forward, validation included (`sample_validation: false`
 mixes with the Dirichlet mean instead, as their paper describes), and Π_S reads softmax(α)
 (activation=softmax), which ranks ops within an edge as the concentration does. Their default
 regularizer is Adam's weight decay 1e-3 on α (arch_optimizer=adam's default); the KL form is
@@ -32,10 +32,10 @@ def concentration(alpha: torch.Tensor) -> torch.Tensor:
 class Drnas(Darts):
     activation_domains = ("logits",)
 
-    def __init__(self, sample_eval: bool = True, stages: int = 2) -> None:
+    def __init__(self, sample_validation: bool = True, stages: int = 2) -> None:
         super().__init__()
         check("method.stages", stages, lambda v: isinstance(v, int) and v >= 1, "an integer >= 1")
-        self.sample_eval, self.stages = sample_eval, stages
+        self.sample_validation, self.stages = sample_validation, stages
 
     def arch_frozen(self, epoch: int, epochs: int, warmup: int) -> bool:
         """Frozen for the first `warmup` epochs of each of the `stages` equal stages."""
@@ -56,5 +56,5 @@ class Drnas(Darts):
             weights[key] = theta
         return weights, None
 
-    def eval_mixing(self, arch: Architecture) -> Mixing:
-        return self.mixing(arch, sample=self.sample_eval)
+    def validation_mixing(self, arch: Architecture) -> Mixing:
+        return self.mixing(arch, sample=self.sample_validation)

@@ -66,10 +66,15 @@ class SdartsRs(Darts):
 
 
 class SdartsAdv(SdartsRs):
-    def __init__(self, eps_min: float = 0.03, eps_max: float = 0.3, steps: int = 7) -> None:
+    def __init__(self, eps_min: float = 0.03, eps_max: float = 0.3, attack_steps: int = 7) -> None:
         super().__init__(eps_min, eps_max)
-        check("method.steps", steps, lambda v: isinstance(v, int) and v >= 1, "an integer >= 1")
-        self.steps = steps
+        check(
+            "method.attack_steps",
+            attack_steps,
+            lambda v: isinstance(v, int) and v >= 1,
+            "an integer >= 1",
+        )
+        self.attack_steps = attack_steps
 
     def perturb(self, ctx: StepContext, batch: Any, weights: Weights) -> Weights:
         eps = float(self.epsilon)
@@ -90,11 +95,11 @@ class SdartsAdv(SdartsRs):
                 for k, w in weights.items()
                 if k in keys
             }
-            for _ in range(self.steps):
+            for _ in range(self.attack_steps):
                 leaves = {k: v.clone().requires_grad_() for k, v in x.items()}
                 with frozen(net):
                     grads = torch.autograd.grad(loss({**weights, **leaves}), list(leaves.values()))
-                step = 2 * eps / self.steps  # an L∞ step: the gradient's sign
+                step = 2 * eps / self.attack_steps  # an L∞ step: the gradient's sign
                 x = {
                     k: clip(
                         weights[k] + (v.detach() + step * g.sign() - weights[k]).clamp(-eps, eps)

@@ -7,18 +7,16 @@ there, never typed a second time."""
 
 from __future__ import annotations
 
-import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import lightning as L
 from hydra.utils import get_class
-from omegaconf import OmegaConf
 
 from darts_lab.callbacks.base import SearchCallback, epoch_figure
 from darts_lab.config import ConfigError
-from darts_lab.config_path import conf_dir
+from darts_lab.config_path import conf_dir, group_targets, option_name
 from darts_lab.export.tables import markdown_table
 from darts_lab.search_space.base import GenotypeBase, SearchSpace
 
@@ -38,11 +36,9 @@ def oracle_file(data_file: str | Path | None, what: str) -> Path:
     return Path(data_file).expanduser()
 
 
-@functools.cache
 def oracle_options() -> dict[str, str]:
     """conf/oracle/: each option's name → the class it configures (`none` has none)."""
-    targets = {path.stem: OmegaConf.load(path).get("_target_") for path in CONF.glob("*.yaml")}
-    return {name: target for name, target in sorted(targets.items()) if target}
+    return group_targets("oracle")
 
 
 class Oracle(SearchCallback):
@@ -54,10 +50,8 @@ class Oracle(SearchCallback):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        dotted = f"{cls.__module__}.{cls.__qualname__}"
-        for name, target in oracle_options().items():
-            if target == dotted:
-                cls.name = name
+        if name := option_name(cls, "oracle"):
+            cls.name = name
 
     @classmethod
     def available(cls) -> dict[str, type[Oracle]]:

@@ -13,10 +13,8 @@ layer that did not take part in the forward pass contributes nothing)."""
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -25,16 +23,15 @@ from omegaconf import OmegaConf
 from torch import nn
 
 from darts_lab.config import ConfigError
+from darts_lab.config_path import conf_dir, group_targets, option_name
 
-CONF = Path(__file__).resolve().parents[2] / "conf" / "proxy"
+CONF = conf_dir() / "proxy"
 LAYERS = (nn.Conv2d, nn.Linear)
 
 
-@functools.cache
 def proxy_options() -> dict[str, str]:
     """conf/proxy/: each option's name → the class it configures."""
-    targets = {path.stem: OmegaConf.load(path).get("_target_") for path in CONF.glob("*.yaml")}
-    return {name: target for name, target in sorted(targets.items()) if target}
+    return group_targets("proxy")
 
 
 class Proxy:
@@ -42,10 +39,8 @@ class Proxy:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        dotted = f"{cls.__module__}.{cls.__qualname__}"
-        for name, target in proxy_options().items():
-            if target == dotted:
-                cls.name = name
+        if name := option_name(cls, "proxy"):
+            cls.name = name
 
     @staticmethod
     def available() -> dict[str, type[Proxy]]:
