@@ -11,7 +11,8 @@ from tests.conftest import make_cfg
 
 
 def test_search_end_to_end_changes_alpha_and_w(tmp_path: Path) -> None:
-    cfg = make_cfg("logger=csv", "seed=3", "figures=true", "trainer.limit_train_batches=6")
+    few = ["trainer.limit_train_batches=6", "trainer.log_every_n_steps=2"]  # step rows too
+    cfg = make_cfg("logger=csv", "seed=3", "figures=true", *few)
     genotype = run_search(cfg, tmp_path)
 
     assert read_status(tmp_path) == "finished"
