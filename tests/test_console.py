@@ -22,6 +22,8 @@ def test_a_tiny_search_prints_only_meaningful_lines(tmp_path: Path) -> None:
             "trainer.limit_train_batches=2",
             "search_space.layers=3",
             "search_space.init_channels=4",
+            "search_space.steps=3",  # 3 nodes: the tiny cell (search_space/darts_cnn.py)
+            "search_space.multiplier=3",
             f"hydra.run.dir={run_dir}",
         ],  # the default logger: W&B, offline
         cwd=ROOT,
@@ -68,6 +70,8 @@ def test_an_imagenet_layout_search_on_cpu_prints_nothing_on_stderr(tmp_path: Pat
             "logger=none",
             "search_space.layers=3",
             "search_space.init_channels=4",
+            "search_space.steps=3",  # 3 nodes: the tiny cell (search_space/darts_cnn.py)
+            "search_space.multiplier=3",
             f"hydra.run.dir={tmp_path / 'run'}",
         ],
         cwd=ROOT,

@@ -22,6 +22,8 @@ def test_two_rank_ddp_search_keeps_alpha_identical(rule: str, tmp_path: Path) ->
         f"hydra.run.dir={tmp_path}",
         "search_space.layers=3",
         "search_space.init_channels=4",
+        "search_space.steps=3",  # 3 nodes: the tiny cell (search_space/darts_cnn.py)
+        "search_space.multiplier=3",
         "dataset.batch_size=32",
         "trainer.max_epochs=1",
         "trainer.limit_train_batches=3",

@@ -158,6 +158,8 @@ def test_sigterm_leaves_interrupted_status_and_checkpoint(tmp_path: Path) -> Non
             "logger=none",
             "search_space.layers=3",
             "search_space.init_channels=4",
+            "search_space.steps=3",  # 3 nodes: the tiny cell (search_space/darts_cnn.py)
+            "search_space.multiplier=3",
             "trainer.max_epochs=50",
             "trainer.limit_train_batches=4",
             "trainer.enable_progress_bar=false",

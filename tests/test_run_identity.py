@@ -161,8 +161,9 @@ def test_seed_reorder_of_a_real_sweep_is_refused_and_reported_right(tmp_path: Pa
     sweep = tmp_path / "sweep"
     command = [
         sys.executable, "-m", "darts_lab.search", "-m", "dataset=digits",
-        "search_space.layers=3", "search_space.init_channels=4", "dataset.batch_size=32",
-        *DIGITS, "logger=none", "figures=false", "trainer.enable_progress_bar=false",
+        "search_space.layers=3", "search_space.init_channels=4", "search_space.steps=3",
+        "search_space.multiplier=3", "dataset.batch_size=32", *DIGITS[1:], "trainer.max_epochs=1",
+        "logger=none", "figures=false", "trainer.enable_progress_bar=false",
         f"hydra.sweep.dir={sweep}", "perf.threads=1",
     ]  # fmt: skip
     done = subprocess.run([*command, "seed=0,1,2"], cwd=ROOT, capture_output=True, text=True)

@@ -47,6 +47,8 @@ def test_joblib_multirun_search_then_train_and_report(tmp_path: Path) -> None:
         "seed=1,2",
         "search_space.layers=3",
         "search_space.init_channels=4",
+        "search_space.steps=3",  # 3 nodes: the tiny cell (search_space/darts_cnn.py)
+        "search_space.multiplier=3",
         "dataset.batch_size=32",
         "trainer.max_epochs=1",
         "trainer.limit_train_batches=2",
