@@ -14,6 +14,10 @@ from omegaconf import DictConfig
 
 os.environ["WANDB_MODE"] = "offline"
 if os.environ.get("PYTEST_XDIST_WORKER"):  # `make test` runs 2 workers on 2 cores: 1 thread each
+    # and so does every process a test starts (a search's CLI, a sweep's jobs): a child with
+    # torch's default of 2 threads beside the other worker oversubscribes the cores, and its
+    # spinning OpenMP threads slowed the whole suite several-fold
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
     import torch
 
     torch.set_num_threads(1)
