@@ -21,7 +21,7 @@ def test_search_step_script_table(monkeypatch, capsys) -> None:
         "--batch",
         "8",
         "--steps",
-        "3",
+        "2",
         "--warmup",
         "1",
         "--no-memory",
