@@ -171,7 +171,7 @@ def test_an_s4_genotype_retrains_with_noise() -> None:
 
 @pytest.mark.parametrize(
     ("space", "options"),
-    [("rdarts_s1", ["method=gdas", "callbacks=[param_free_ops]"]),
+    [("rdarts_s1", ["method=gdas", "callbacks=[param_free_ops]", "logger=csv"]),
      ("rdarts_s2", ["arch_gradient=second_order"]),
      ("rdarts_s3", ["method=drop_path", "dataset.search_cutout=0.5", "callbacks=[param_free_ops]"]),
      ("rdarts_s4", ["method=drnas", "callbacks=[param_free_ops,hessian]",
@@ -187,6 +187,16 @@ def test_a_search_on_each_space(space: str, options: list[str], tmp_path: Path) 
     if any("param_free_ops" in o for o in options):
         counts = json.loads((tmp_path / "collapse.json").read_text())["param_free_ops"]
         assert set(counts) == {"normal", "reduce"} and all(0 <= n <= 8 for n in counts.values())
+    alphas = json.loads((tmp_path / "alphas.json").read_text())
+    if space == "rdarts_s1":  # each edge's own ops, by name, beside the column labels
+        edge_ops = make_cfg(f"search_space={space}").search_space.edge_ops
+        assert alphas["edge_ops"] == {
+            cell: [list(r) for r in rows] for cell, rows in edge_ops.items()
+        }
+        header = next(tmp_path.rglob("metrics.csv")).read_text().splitlines()[0]
+        assert f"alpha/normal/0-2/{edge_ops['normal'][0][1]}" in header  # under its real name
+    else:
+        assert "edge_ops" not in alphas
     if space == "rdarts_s4":  # the Hessian diagnostic through the noise op (its RNG forked)
         (value,) = json.loads((tmp_path / "hessian.json").read_text())["eigenvalues"]
         assert math.isfinite(value)

@@ -66,13 +66,17 @@ def alphas_json(
     ops: Sequence[str],
     edges: Sequence[tuple[int, int]],
     entropy: float | None = None,
+    op_table: Mapping[str, Sequence[Sequence[str]]] | None = None,
 ) -> dict:
-    """Activated op weights per cell type and edge (from, to), in the order of `ops`."""
+    """Activated op weights per cell type and edge (from, to), in the order of `ops`; where the
+    space gives each edge its own op list (R-DARTS S1), those names per edge (`edge_ops`)."""
     data = {
         "ops": list(ops),
         "edges": [list(e) for e in edges],
         "weights": {cell: w.detach().cpu().tolist() for cell, w in weights.items()},
     }
+    if op_table and any(list(row) != list(ops) for rows in op_table.values() for row in rows):
+        data["edge_ops"] = {cell: [list(row) for row in rows] for cell, rows in op_table.items()}
     if entropy is not None:
         data["entropy"] = entropy
     return data

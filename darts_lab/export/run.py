@@ -46,7 +46,7 @@ def export_run(
     op_weights = {k: weights[k] for k in arch.op_keys}
     write_json(
         run_dir / "alphas.json",
-        alphas_json(op_weights, net.ops, net.edges(), mean_entropy(op_weights)),
+        alphas_json(op_weights, net.ops, net.edges(), mean_entropy(op_weights), net.op_table()),
     )
     cells = genotype.cells()
     write_genotype(run_dir, genotype)

@@ -288,13 +288,13 @@ class SearchModule(GradientScale, ReliableSearch, L.LightningModule):
         weights = {k: w.cpu() for k, w in self.arch.op_weights().items()}
         self.log("arch/entropy", mean_entropy(weights))  # GAEA Fig. 1
         self.alpha_history.append(weights)
-        ops, ends = self.net.ops, self.net.edges()
+        table, ends = self.net.op_table(), self.net.edges()  # each edge's own op names
         self.log_dict(
             {
                 f"alpha/{cell}/{a}-{b}/{op}": w[e, o]
                 for cell, w in weights.items()
                 for e, (a, b) in enumerate(ends)
-                for o, op in enumerate(ops)
+                for o, op in enumerate(table[cell][e])
             }
         )
 
