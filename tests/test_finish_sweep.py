@@ -23,7 +23,7 @@ from tests.conftest import make_cfg
 ROOT = Path(__file__).resolve().parents[1]
 TINY = [
     "trainer.max_epochs=2",
-    "trainer.limit_train_batches=8",
+    "trainer.limit_train_batches=6",
     "trainer.limit_val_batches=1",
     "search_space.layers=3",
     "search_space.init_channels=4",
