@@ -79,12 +79,13 @@ def tiny(epochs: int, batches: int) -> list[str]:
     ]
 
 
-def sweep(out: Path, rows: list[str], spaces: tuple[str, ...], seeds: str, size: list[str]) -> None:
-    """One Hydra multirun per group of rows (DARTS-ES watches with its own callback), 2 jobs at
-    a time with one thread each, into out/runs; finished jobs are kept (resume=auto)."""
+def sweep(out: Path, rows: list[str], spaces: tuple[str, ...], seed: int, size: list[str]) -> None:
+    """One seed of every row and space: a Hydra multirun per group of rows (DARTS-ES watches
+    with its own callback), 2 jobs at a time with one thread each, into out/runs/seed<N>/<group>;
+    finished jobs are kept (resume=auto)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "WANDB_MODE": "offline"}
     launch = [
-        f"seed={seeds}", f"search_space={','.join(spaces)}", "resume=auto",
+        f"seed={seed}", f"search_space={','.join(spaces)}", "resume=auto",
         "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
     ]  # fmt: skip
     groups = {"plain": [r for r in rows if r != "darts_es"], "darts_es": ["darts_es"]}
@@ -92,7 +93,8 @@ def sweep(out: Path, rows: list[str], spaces: tuple[str, ...], seeds: str, size:
         if not set(experiments) & set(rows):
             continue
         # a job folder per job number (the same command numbers its jobs the same way)
-        where = [f"hydra.sweep.dir={out / 'runs' / group}", "hydra.sweep.subdir=${hydra.job.num}"]
+        runs = out / "runs" / f"seed{seed}" / group
+        where = [f"hydra.sweep.dir={runs}", "hydra.sweep.subdir=${hydra.job.num}"]
         command = [sys.executable, "-m", "darts_lab.search", "-m",
                    f"+experiment={','.join(experiments)}", *size, *WATCH[group], *launch,
                    *where]  # fmt: skip
@@ -134,7 +136,7 @@ def collect(out: Path, seeds: int) -> dict:
     """results[space][row name] = per seed (in seed order) its shares, for finished jobs."""
     names = {experiment: name for name, experiment in ROWS.items()}
     results: dict = {space: {name: {} for name in ROWS} for space in SPACES}
-    for run_dir in sorted((out / "runs").glob("*/*")):
+    for run_dir in sorted((out / "runs").glob("*/*/*")):
         key = job(run_dir)
         if key and (run_dir / "genotype.json").is_file() and key[2] < seeds:
             experiment, space, seed = key
@@ -199,17 +201,19 @@ def main() -> None:
     )
     if args.estimate:
         start = time.perf_counter()
-        sweep(args.out / "estimate", list(ROWS.values()), ("rdarts_s3",), "0", size)
+        sweep(args.out / "estimate", list(ROWS.values()), ("rdarts_s3",), 0, size)
         seconds = time.perf_counter() - start
         total = seconds * len(SPACES) * args.seeds
         print(f"one seed of every row on S3: {seconds:.0f} s (2 jobs at a time); "
               f"the whole sweep: ~{total / 60:.0f} min")  # fmt: skip
         return
-    sweep(args.out, list(ROWS.values()), SPACES, ",".join(map(str, range(args.seeds))), size)
-    results = collect(args.out, args.seeds)
-    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-    text = report(results, args.seeds, described)
-    (args.out / "report.md").write_text(text)
+    for seed in range(args.seeds):  # seed by seed: a sweep cut short still pairs every row
+        sweep(args.out, list(ROWS.values()), SPACES, seed, size)
+        results = collect(args.out, args.seeds)
+        (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+        text = report(results, args.seeds, described)
+        (args.out / "report.md").write_text(text)
+        print(f"seed {seed} done", flush=True)
     print(text)
 
 
