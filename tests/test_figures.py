@@ -64,3 +64,25 @@ def test_wandb_runs_are_grouped_named_and_tagged(tmp_path: Path) -> None:
     assert {"schedule=fimt", "regularizer=proximity", "method=darts"} <= set(init["tags"])
     assert trainer.loggers[0].experiment.config["schedule"]["r"] == 10  # full config logged
     trainer.loggers[0].experiment.finish()
+
+
+def test_per_edge_op_lists_name_each_edges_own_ops(tmp_path: Path, monkeypatch) -> None:
+    """R-DARTS S1: the columns of α are different ops on each edge; each subplot's legend names
+    that edge's ops (a shared legend would show the column labels edge_op0/edge_op1)."""
+    import darts_lab.export.figures as figures
+
+    drawn = []
+    monkeypatch.setattr(figures, "save_figure", lambda fig, path, dpi: drawn.append(fig))
+    edges = edge_endpoints(2)  # 5 edges
+    table = [["skip_connect", "dil_conv_3x3"], ["max_pool_3x3", "avg_pool_3x3"]] * 2 + [
+        ["noise", "sep_conv_3x3"]
+    ]
+    history = [{"normal": torch.full((5, 2), 0.5)} for _ in range(2)]
+    figures.plot_alpha_trajectories(
+        history, "normal", ["edge_op0", "edge_op1"], edges, tmp_path / "a.png", table
+    )
+    (fig,) = drawn
+    legends = [[t.get_text() for t in ax.get_legend().get_texts()]
+               for ax in fig.axes if ax.get_visible() and ax.get_legend()]  # fmt: skip
+    assert sorted(map(tuple, legends)) == sorted(map(tuple, table))
+    assert not fig.legends  # no shared legend of column labels

@@ -28,8 +28,11 @@ def plot_alpha_trajectories(
     ops: Sequence[str],
     edges: Sequence[tuple[int, int]],
     path: Path,
+    edge_ops: Sequence[Sequence[str]] | None = None,
 ) -> Path:
-    """history: per epoch the op weights {cell type: [edges, ops]}."""
+    """history: per epoch the op weights {cell type: [edges, ops]}. edge_ops: per edge the names
+    of its α columns where edges differ (R-DARTS S1): each subplot then has its own legend."""
+    per_edge = edge_ops is not None and any(list(row) != list(ops) for row in edge_ops)
     curves = torch.stack([h[cell] for h in history])  # [epochs, edges, ops]
     sources = sorted({a for a, _ in edges})
     targets = sorted({b for _, b in edges})
@@ -47,12 +50,15 @@ def plot_alpha_trajectories(
     for e, (a, b) in enumerate(edges):
         ax = axes[targets.index(b), sources.index(a)]
         ax.set_visible(True)
-        for o, op in enumerate(ops):
+        for o, op in enumerate(edge_ops[e] if per_edge else ops):
             ax.plot(epochs, curves[:, e, o].tolist(), label=op, lw=1.2)
         ax.set_title(f"{a} → {b}" if a != b else f"node {a}", fontsize=8)
         ax.tick_params(labelsize=7)
-    handles, labels = next(ax for ax in axes.flat if ax.get_visible()).get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower left", fontsize=7, ncol=2, frameon=False)
+        if per_edge:
+            ax.legend(fontsize=5, frameon=False)
+    if not per_edge:  # one legend: every edge has the same ops
+        handles, labels = next(a for a in axes.flat if a.get_visible()).get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower left", fontsize=7, ncol=2, frameon=False)
     fig.suptitle(f"{cell}: op weights per edge over the epochs")
     fig.supxlabel("epoch", fontsize=8)
     fig.tight_layout()
@@ -99,12 +105,17 @@ def search_figures(
     ops: Sequence[str],
     edges: Sequence[tuple[int, int]],
     run_dir: Path,
+    op_table: Mapping[str, Sequence[Sequence[str]]] | None = None,
 ) -> list[Path]:
-    """Every figure the recorded history supports, as PNGs in the run directory."""
+    """Every figure the recorded history supports, as PNGs in the run directory. op_table: per
+    cell type the names of each edge's α columns (the space's `op_table()`)."""
     if not alpha_history:
         return []
+    names = op_table or {}
     paths = [
-        plot_alpha_trajectories(alpha_history, cell, ops, edges, run_dir / f"alphas_{cell}.png")
+        plot_alpha_trajectories(
+            alpha_history, cell, ops, edges, run_dir / f"alphas_{cell}.png", names.get(cell)
+        )
         for cell in alpha_history[0]
     ]
     paths.append(plot_entropy([mean_entropy(h) for h in alpha_history], run_dir / "entropy.png"))

@@ -59,9 +59,9 @@ def export_run(
             plot_cell(genes, concat, run_dir / f"{cell}_cell.png", f"{cell} cell", inputs)
             for cell, (genes, concat, inputs) in cells.items()
         ]
-        figures = search_figures(
-            module.alpha_history, module.schedule_history, net.ops, net.edges(), run_dir
-        ) + [path for callback in search_callbacks for path in callback.figures(run_dir)]
+        history = module.alpha_history, module.schedule_history
+        figures = search_figures(*history, net.ops, net.edges(), run_dir, net.op_table())
+        figures += [path for callback in search_callbacks for path in callback.figures(run_dir)]
     for logger in trainer.loggers:
         if hasattr(logger, "log_image"):  # W&B: cell diagrams, search figures, genotype text
             if pngs:

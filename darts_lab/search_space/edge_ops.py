@@ -8,8 +8,9 @@ activation, method and regularizer works on it as on any other; column j of edge
 list that `ops` holds (so an activation that drops "none" drops it from every edge too).
 
 With per-edge lists the columns of α have no op name of their own: the supernet's `ops` (the
-labels of alphas.json, the α figures and logs) are `edge_op0`, `edge_op1`, ...; the names are the
-table's (`SearchSpace.op_table()`), which Π_S, the genotype and the collapse counts read.
+column labels of alphas.json) are `edge_op0`, `edge_op1`, ...; the names are the table's
+(`SearchSpace.op_table()`), which Π_S, the genotype, the collapse counts, the logs, alphas.json's
+`edge_ops` and the α figures' per-edge legends read.
 """
 
 from __future__ import annotations
