@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,41 +150,52 @@ def collect(out: Path, seeds: int) -> dict:
     }
 
 
+def compared(
+    runs: list[dict], base: dict, value: Callable[[dict], float], paired: bool
+) -> list[str]:
+    """Mean [bootstrap 95 % CI] of `value` over the runs, and the paired Wilcoxon p against the
+    same seeds of DARTS (`base`), "—" where none is defined (DARTS itself, one seed)."""
+    values = [value(r) for r in runs]
+    low, high = bootstrap_ci(values) if len(values) > 1 else (values[0], values[0])
+    pairs = [(value(r), value(base[r["seed"]])) for r in runs if r["seed"] in base]
+    p = paired_p(*map(list, zip(*pairs, strict=True))) if paired and len(pairs) > 1 else math.nan
+    return [f"{statistics.mean(values):.2f} [{low:.2f}, {high:.2f}]",
+            "—" if math.isnan(p) else f"{p:.3f}"]  # fmt: skip
+
+
 def report(results: dict, seeds: int, size: str) -> str:
-    """A markdown table per space: mean share [95 % CI], the paired p against DARTS, and the
-    eigenvalue's mean at the first and last check."""
+    """A markdown table per space: mean share [95 % CI] and the paired p against DARTS, the
+    eigenvalue's mean at the first and last check, and its change with the same test."""
     lines = [
         f"Share of parameter-free ops in Π_S's cells (mean [bootstrap 95 % CI] over the seeds"
         f" finished of {seeds}); p: paired Wilcoxon signed-rank against DARTS on the same seeds;"
-        f" λ: the dominant Hessian eigenvalue of the α loss, mean at the first → last check."
-        f" Size: {size}.",
+        f" λ: the dominant Hessian eigenvalue of the α loss, mean at the first → last check;"
+        f" Δλ: last − first, ×100. Size: {size}.",
     ]
     for space in SPACES:
         lines += ["", f"**{space}**", "",
-                  "| row | n | normal cell | p | both cells | p | λ first → last |",
-                  "|---|---|---|---|---|---|---|"]  # fmt: skip
+                  "| row | n | normal cell | p | both cells | p | λ first → last | Δλ ×100 | p |",
+                  "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
         base = {r["seed"]: r for r in results[space]["DARTS"]}
         for name in ROWS:
             runs = results[space][name]
             if not runs:
-                lines.append(f"| {name} | 0 | — | — | — | — | — |")
+                lines.append(f"| {name} | 0 | — | — | — | — | — | — | — |")
                 continue
-            cells = []
-            for part in ("normal", "both"):
-                values = [r[part] for r in runs]
-                low, high = bootstrap_ci(values) if len(values) > 1 else (values[0], values[0])
-                paired = [(r[part], base[r["seed"]][part]) for r in runs if r["seed"] in base]
-                p = (
-                    paired_p(*map(list, zip(*paired, strict=True)))
-                    if name != "DARTS" and len(paired) > 1
-                    else float("nan")
-                )
-                cells += [f"{statistics.mean(values):.2f} [{low:.2f}, {high:.2f}]",
-                          "—" if p != p else f"{p:.3f}"]  # fmt: skip
+            paired = name != "DARTS"
+            cells = [
+                *compared(runs, base, lambda r: r["normal"], paired),
+                *compared(runs, base, lambda r: r["both"], paired),
+            ]
             first = statistics.mean(r["eig_first"] for r in runs)
             last = statistics.mean(r["eig_last"] for r in runs)
+            change = compared(runs, base, lambda r: 100 * (r["eig_last"] - r["eig_first"]), paired)
             lines.append(
-                f"| {name} | {len(runs)} | " + " | ".join(cells) + f" | {first:.3g} → {last:.3g} |"
+                f"| {name} | {len(runs)} | "
+                + " | ".join(cells)
+                + f" | {first:.3g} → {last:.3g} | "
+                + " | ".join(change)
+                + " |"
             )
     return "\n".join(lines) + "\n"
 
