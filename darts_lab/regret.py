@@ -1,6 +1,7 @@
 """Search quality by regret: per method, over seeds, the final architecture's true test
 accuracy and regret with a 95 % bootstrap CI and the median, the share of seeds that collapsed,
-tests against random search and DARTS, and (where the oracle has them) the percentile, the
+tests against random search and DARTS (and, for a selection that chose another cell than Π_S,
+against Π_S's cell of the same supernets), and (where the oracle has them) the percentile, the
 found cells' CIFAR-10 accuracy and the final α entropy; report.png with every seed and the CIs.
 Used by every oracle's `aggregate` (darts_lab/oracle/); an oracle with a table adds the black-box
 baselines (darts_lab/baseline/) and every row's cost in seconds (darts_lab/baseline/report.py)."""
@@ -99,6 +100,10 @@ def regret_rows(
             shared = sorted(set(ours) & set(theirs)) if paired else []
             p = paired_p([ours[s] for s in shared], [theirs[s] for s in shared])
             row[f"p vs {REFERENCE} (paired Wilcoxon)"] = _p(p)
+        if all("regret" in r.get("magnitude", {}) for r in runs):  # a selection's own Π_S twin
+            twin = [100 * r["magnitude"]["regret"] for r in runs]
+            row["Π_S regret, same supernets"] = "{:.2f} ± {:.2f}".format(*mean_std(twin))
+            row["p vs Π_S (paired Wilcoxon)"] = _p(paired_p(regret, twin))
         cifar = [c for c in map(transfer, runs) if c is not None]
         if len(cifar) == len(runs):
             row["CIFAR-10 acc. of its cells (%)"] = "{:.2f} ± {:.2f}".format(*mean_std(cifar))

@@ -92,6 +92,18 @@ def test_a_row_has_every_column_from_crafted_seeds() -> None:
     assert row["better"]["regret 95 % CI"] == f"[{low:.2f}, {high:.2f}]" and low <= 2.0 <= high
 
 
+def test_a_selection_row_is_paired_with_its_own_supernets_pi_s() -> None:
+    """A selection=pt run reports Π_S's cell of its supernet under "magnitude": the row gains
+    that twin's mean regret and the paired Wilcoxon p (5 seeds, every one better: 2 / 2^5)."""
+    pt = runs([1.0, 1.5, 2.0, 2.5, 3.0], CONVS)
+    for run, twin in zip(pt, runs([3.0, 4.0, 5.0, 6.0, 7.0], SKIPS), strict=True):
+        run["magnitude"] = twin
+    row = {r["method"]: r for r in regret_rows({"darts": runs([4.0] * 5, SKIPS), "pt": pt})}
+    assert row["pt"]["Π_S regret, same supernets"] == "5.00 ± 1.58"
+    assert row["pt"]["p vs Π_S (paired Wilcoxon)"] == f"{2 / 32:.3f}"
+    assert "p vs Π_S (paired Wilcoxon)" not in row["darts"]
+
+
 def test_thread_rule_never_oversubscribes() -> None:
     assert choose_threads(None, cores=2, jobs=2, current=2) == 1  # joblib n_jobs=2 on 2 cores
     assert choose_threads(None, cores=2, jobs=1, current=2) == 2

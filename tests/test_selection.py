@@ -247,6 +247,11 @@ def test_the_supernet_phase_is_the_magnitude_search(uninterrupted: Path, tmp_pat
     history = torch.load(uninterrupted / "checkpoints" / "last.ckpt", weights_only=True)
     supernet = history["alpha_history"][0]  # α's op weights after epoch 0, the supernet's last
     assert torch.equal(supernet["cell"], torch.tensor(plain["cell"], dtype=torch.float64))
+    # the oracle reports on both cells: the plain search's under "magnitude", exactly
+    twin = json.loads((uninterrupted / "oracle.json").read_text())["magnitude"]
+    alone = json.loads((tmp_path / "oracle.json").read_text())
+    assert (twin["arch"], twin["regret"]) == (alone["arch"], alone["regret"])
+    assert "magnitude" not in alone  # magnitude's final cell is Π_S's: nothing to pair
 
 
 def test_a_space_it_cannot_read_is_refused_in_one_line(tmp_path: Path) -> None:

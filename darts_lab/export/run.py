@@ -1,8 +1,9 @@
 """What a finished search leaves in its run directory: the final cell (genotype.json: Π_S of the
 final α, with what the selection fixed), alphas.json, a diagram per cell, the search figures,
 the selection's own files (conf/selection/pt: genotype_magnitude.json, selection.json) and
-whatever each plug-in callback contributes (its figures, its report file, its console line);
-figures also go to W&B."""
+whatever each plug-in callback contributes (its figures, its report file, its console line;
+where the selection chose another cell than Π_S, the report file also reports on Π_S's cell
+under "magnitude"); figures also go to W&B."""
 
 from __future__ import annotations
 
@@ -69,9 +70,12 @@ def export_run(
             for figure in figures:
                 logger.log_image(f"figures/{figure.stem}", [str(figure)])
             logger.log_text("genotype/text", columns=["genotype"], data=[[str(genotype)]])
+    supernet = module.selection.supernet_genotype()
     for callback in search_callbacks:
         if callback.report_file:
             report = callback.report(genotype)
+            if supernet is not None:  # Π_S's cell of the same supernet: the exact paired twin
+                report["magnitude"] = callback.report(supernet)
             write_json(run_dir / callback.report_file, report)
             for line in (callback.summary(report) or "").splitlines():
                 log.info(line)

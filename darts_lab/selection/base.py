@@ -62,3 +62,8 @@ class Selection(nn.Module):
     def files(self) -> dict[str, Any]:
         """The run-dir JSON files it writes at the end, by name."""
         return {}
+
+    def supernet_genotype(self) -> GenotypeBase | None:
+        """Π_S of α when the supernet's epochs ended, where this selection went on to choose
+        the final cell itself (None: Π_S's cell is the final one)."""
+        return None

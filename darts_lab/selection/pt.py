@@ -28,12 +28,13 @@ import torch
 
 from darts_lab.arch.pins import pin_forwards
 from darts_lab.config import check, check_choice
+from darts_lab.search_space.base import genotype_from_json
 from darts_lab.selection.base import Score, Selection, SelectionContext
 from darts_lab.selection.plan import ORDERS, Decision, decision_plan, due_epoch
 
 if TYPE_CHECKING:
     from darts_lab.arch.architecture import Architecture
-    from darts_lab.search_space.base import SearchSpace
+    from darts_lab.search_space.base import GenotypeBase, SearchSpace
 
 # the sort key of "taking this candidate away": smallest first is the one kept first
 CRITERIA = {
@@ -147,6 +148,9 @@ class Pt(Selection):
         }
         files = {"genotype_magnitude.json": self.supernet_cell, "selection.json": report}
         return {name: data for name, data in files.items() if data is not None}
+
+    def supernet_genotype(self) -> GenotypeBase | None:
+        return None if self.supernet_cell is None else genotype_from_json(self.supernet_cell)
 
     def get_extra_state(self) -> dict[str, Any]:
         return {"history": self.history, "supernet_cell": self.supernet_cell}
