@@ -26,6 +26,9 @@ FIGURES = {
     # darts_lab.report's baseline section, rebuilt from the published rows by regret_baselines.py
     "figures/regret_vs_seconds.png": "scripts/regret/regret_vs_seconds.png",
     "figures/candidates.png": "scripts/candidates/candidates.png",  # embedded_candidates.py
+    # one DARTS-PT search (docs/selection.md "The selection's path, one seed")
+    "figures/selection_path.png": "scripts/selection/darts_pt_seed3_oracle.png",
+    "figures/selection_cell.png": "scripts/selection/darts_pt_seed3_cell.png",
 }
 
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
