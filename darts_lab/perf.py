@@ -15,12 +15,23 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
+from pathlib import Path
 
 import torch
 
 from darts_lab.config import ConfigError
 
 log = logging.getLogger("darts_lab.perf")
+
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
+def machine_id() -> str:
+    """The machine (and boot) a time was measured on: its host name and boot id. Seconds from two
+    machines are not comparable; make regret's report pools a row's seconds only under one id."""
+    boot = BOOT_ID.read_text().strip()[:8] if BOOT_ID.is_file() else "unknown"
+    return f"{platform.node()}/{boot}"
 
 
 def configure_backends(deterministic: bool, cuda: bool | None = None) -> None:

@@ -41,9 +41,12 @@ def collapsed(run: dict, parameter_free: Callable[[dict], int | None]) -> bool:
 def run_cost(runs: list[dict]) -> float | None:
     """A row's compute in seconds, the mean over its seeds: a one-shot search's measured
     `search_seconds` (timing.json), a baseline's `cost_seconds` (queries × seconds per trained
-    cell, + the proxy's scoring); None unless every seed has one."""
+    cell, + the proxy's scoring); None unless every seed has one, and None for searches timed
+    on more than one machine (timing.json's `machine`; a sweep continued elsewhere), whose
+    seconds do not add up to one machine's cost."""
     costs = [r.get("search_seconds", r.get("cost_seconds")) for r in runs]
-    return None if any(c is None for c in costs) else statistics.mean(costs)
+    machines = {r.get("machine") for r in runs if "search_seconds" in r}
+    return None if any(c is None for c in costs) or len(machines) > 1 else statistics.mean(costs)
 
 
 def _seconds(value: float | None) -> str:

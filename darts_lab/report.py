@@ -174,6 +174,8 @@ def report(multirun: Path) -> tuple[str, list[dict]]:
                 extra = {"seed": job["seed"], **job.get("entropy", {})}
                 if "timing" in job:  # the regret table's cost column (darts_lab/regret.py)
                     extra["search_seconds"] = job["timing"]["search_seconds"]
+                    machine = job["timing"].get("machine")  # absent: timed before it was kept
+                    extra["machine"] = machine if isinstance(machine, str) else None
                 scores[job["oracle"]["oracle"]][experiment].append({**extra, **job["oracle"]})
     for name, by_method in scores.items():  # each oracle aggregates its own runs
         if section := Oracle.available()[name].aggregate(dict(by_method), multirun):

@@ -225,6 +225,7 @@ def _search(cfg: DictConfig, run_dir: Path, search: Search) -> GenotypeBase | No
         run_dir / "timing.json",
         {
             "search_seconds": seconds,
+            "machine": perf.machine_id(),
             "device": device,
             "ranks": trainer.world_size,
             "batch_per_rank": datamodule.device_batch(trainer.world_size),

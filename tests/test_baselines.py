@@ -124,6 +124,11 @@ def test_cost_arithmetic() -> None:
     assert rs.cost(hand_view(CLIMB, seconds=None), 5) is None
     one_shot = [{"search_seconds": 40.0}, {"search_seconds": 60.0}]
     assert run_cost(one_shot) == 50.0 and run_cost([{"search_seconds": 1.0}, {}]) is None
+    # a sweep continued on another machine: its seconds are not one machine's cost
+    timed = [{**run, "machine": "vm/a"} for run in one_shot]
+    assert run_cost(timed) == 50.0
+    assert run_cost([*timed, {"search_seconds": 30.0, "machine": "vm/b"}]) is None
+    assert run_cost([*timed, {"search_seconds": 30.0}]) is None  # timed before ids were kept
     runs = [{"seed": "0", "test_acc": 0.9, "regret": 0.01, **one_shot[0]}]
     rows = regret_rows({"m": runs, "b": [{"test_acc": 0.9, "regret": 0.0, "cost_seconds": 21.0}]})
     assert [row["cost (s)"] for row in rows] == ["40", "21"]

@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 
 from darts_lab.export.artifacts import read_genotype, read_status
+from darts_lab.perf import machine_id
 from darts_lab.search import build, run_search
 from tests.conftest import make_cfg
 
@@ -17,6 +18,8 @@ def test_search_end_to_end_changes_alpha_and_w(tmp_path: Path) -> None:
 
     assert read_status(tmp_path) == "finished"
     assert read_genotype(tmp_path / "genotype.json") == genotype
+    timing = json.loads((tmp_path / "timing.json").read_text())
+    assert timing["machine"] == machine_id() and timing["search_seconds"] > 0
     nodes = cfg.search_space.steps
     edges = nodes * (nodes + 3) // 2  # node i has i + 2 inputs
     for cell in (genotype.normal, genotype.reduce):
