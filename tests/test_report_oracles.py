@@ -75,6 +75,21 @@ def test_report_on_a_fake_multirun(oracle: str, tmp_path: Path) -> None:
         assert "random search" not in markdown and "percentile" not in markdown
 
 
+def test_seconds_of_two_machines_give_no_cost(tmp_path: Path) -> None:
+    """A sweep continued on another machine: the row's cost is "—", and the report says why."""
+    root = fake_multirun(tmp_path, "embedded")
+    for seed, machine in ((0, "vm/a"), (1, "vm/a")):
+        (root / str(seed) / "timing.json").write_text(
+            json.dumps({"search_seconds": 10.0 + seed, "machine": machine})
+        )
+    markdown, _ = report(root)
+    assert "| m | 2 | 10 |" in markdown and "more than one machine" not in markdown
+    (root / "1" / "timing.json").write_text('{"search_seconds": 30.0, "machine": "vm/b"}')
+    markdown, _ = report(root)
+    assert "| m | 2 | — |" in markdown
+    assert "No cost for m: their seeds were timed on more than one machine" in markdown
+
+
 def test_runs_written_before_the_rename_still_report(tmp_path: Path) -> None:
     """oracle.json was benchmark.json: a multirun written then reports as before."""
     root = fake_multirun(tmp_path, "nb201")

@@ -169,6 +169,10 @@ class RegretOracle(Oracle):
         write_json(out_dir / f"{cls.name}_regret.json", regret_summary(cls.name, rows))
         header = f"oracle={cls.name}: true test accuracy of the final cell (report.png):"
         lines = [header, "", *markdown_table(rows)]
+        mixed = sorted(m for m, runs in scored.items() if len({r.get("machine") for r in runs}) > 1)
+        if mixed:  # run_cost pools one machine's seconds only
+            lines += ["", f"No cost for {', '.join(mixed)}: their seeds were timed on more than "
+                      "one machine (timing.json's `machine`)."]  # fmt: skip
         if baselines:
             section = baseline_section(scored, baselines, out_dir, cls.parameter_free, cls.transfer)
             lines += section
