@@ -45,8 +45,14 @@ def run_cost(runs: list[dict]) -> float | None:
     on more than one machine (timing.json's `machine`; a sweep continued elsewhere), whose
     seconds do not add up to one machine's cost."""
     costs = [r.get("search_seconds", r.get("cost_seconds")) for r in runs]
-    machines = {r.get("machine") for r in runs if "search_seconds" in r}
-    return None if any(c is None for c in costs) or len(machines) > 1 else statistics.mean(costs)
+    mixed = timed_on_several_machines(runs)
+    return None if any(c is None for c in costs) or mixed else statistics.mean(costs)
+
+
+def timed_on_several_machines(runs: list[dict]) -> bool:
+    """Whether the searches among `runs` were timed on more than one machine (timing.json's
+    `machine`; None: timed before it was kept)."""
+    return len({r.get("machine") for r in runs if "search_seconds" in r}) > 1
 
 
 def _seconds(value: float | None) -> str:

@@ -155,7 +155,12 @@ class RegretOracle(Oracle):
     def aggregate(cls, scores: Scores, out_dir: Path) -> list[str]:
         from darts_lab.baseline.report import Baselines, baseline_section, headline
         from darts_lab.export.artifacts import write_json
-        from darts_lab.regret import regret_rows, regret_summary, seed_chart
+        from darts_lab.regret import (
+            regret_rows,
+            regret_summary,
+            seed_chart,
+            timed_on_several_machines,
+        )
 
         scored = {m: [r for r in runs if "regret" in r] for m, runs in scores.items()}
         view = cls.table_view([r for runs in scored.values() for r in runs])
@@ -169,7 +174,7 @@ class RegretOracle(Oracle):
         write_json(out_dir / f"{cls.name}_regret.json", regret_summary(cls.name, rows))
         header = f"oracle={cls.name}: true test accuracy of the final cell (report.png):"
         lines = [header, "", *markdown_table(rows)]
-        mixed = sorted(m for m, runs in scored.items() if len({r.get("machine") for r in runs}) > 1)
+        mixed = sorted(m for m, runs in scored.items() if timed_on_several_machines(runs))
         if mixed:  # run_cost pools one machine's seconds only
             lines += ["", f"No cost for {', '.join(mixed)}: their seeds were timed on more than "
                       "one machine (timing.json's `machine`)."]  # fmt: skip
