@@ -40,7 +40,12 @@ from darts_lab.export.run import export_run  # noqa: E402
 from darts_lab.lit.exit_codes import exit_codes  # noqa: E402
 from darts_lab.lit.fingerprint import fingerprint, run_record  # noqa: E402
 from darts_lab.lit.lifecycle import claim, holding, make_trainer, status  # noqa: E402
-from darts_lab.lit.preemption import finished_earlier, resume_point, watch_preemption  # noqa: E402
+from darts_lab.lit.preemption import (  # noqa: E402
+    finished_earlier,
+    resume_point,
+    set_aside_unresumable,
+    watch_preemption,
+)
 from darts_lab.lit.search_module import SearchModule  # noqa: E402
 from darts_lab.lit.settings import Acceleration, ArchPacing  # noqa: E402
 from darts_lab.loggers import close_loggers, log_facts, make_loggers  # noqa: E402
@@ -178,7 +183,12 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
         if retraining_unfinished(cfg, run_dir):
             train_after_search(cfg, run_dir)
         return genotype
-    if resume_point(cfg, run_dir) is None and any((run_dir / "checkpoints").glob("*.ckpt")):
+    unresumed = resume_point(cfg, run_dir) is None
+    if (
+        unresumed
+        and any((run_dir / "checkpoints").glob("*.ckpt"))
+        and not set_aside_unresumable(cfg, run_dir)
+    ):
         # Lightning would silently resume from them (ckpt_path=None means "last" here)
         raise ConfigError(
             f"{run_dir} already holds checkpoints of an earlier search: pass resume=auto "

@@ -115,6 +115,31 @@ def test_resume_auto_refuses_another_experiments_directory(tmp_path: Path) -> No
     assert artifacts.read_status(tmp_path / "fresh") == "finished"
 
 
+def test_resume_auto_restarts_a_run_stopped_before_its_first_resumable_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """A job stopped in its first epoch leaves on_exception.ckpt only (never resumed from: it may
+    be the failed state). resume=auto runs it afresh instead of refusing the sweep's directory,
+    and the result is an uninterrupted run's."""
+    overrides = ("trainer.limit_train_batches=2", "trainer.max_epochs=2", "resume=auto")
+    expected = run_search(make_cfg(*overrides), tmp_path / "plain")
+    run_search(make_cfg(*overrides, "seed=1"), tmp_path / "other")
+    stopped = tmp_path / "stopped"
+    (stopped / "checkpoints").mkdir(parents=True)
+    # a real checkpoint of another seed's last epoch: resuming from it would end on its α
+    (tmp_path / "other" / "checkpoints" / "last.ckpt").resolve().rename(
+        stopped / "checkpoints" / "on_exception.ckpt"
+    )
+    artifacts.write_status(stopped, "interrupted", "SIGTERMException")
+    assert run_search(make_cfg(*overrides), stopped) == expected
+    assert artifacts.read_status(stopped) == "finished"
+    assert (stopped / "checkpoints" / "on_exception.discarded.ckpt").is_file()
+    alphas = [json.loads((d / "alphas.json").read_text()) for d in (tmp_path / "plain", stopped)]
+    assert alphas[0] == alphas[1]
+    with pytest.raises(ConfigError, match="already holds checkpoints.*pass resume="):
+        run_search(make_cfg(*overrides[:2]), stopped)  # without resume=auto: still refused
+
+
 def test_one_writer_per_run_directory(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         search_command("trainer.max_epochs=50", f"hydra.run.dir={tmp_path}"),

@@ -96,6 +96,20 @@ def resume_point(cfg: DictConfig, run_dir: Path) -> str | None:
     return resume_path(cfg.get("resume")) or requeued_checkpoint(run_dir)
 
 
+def set_aside_unresumable(cfg: DictConfig, run_dir: Path) -> bool:
+    """`resume=auto` in a run directory whose run stopped before its first resumable checkpoint
+    (it holds on_exception.ckpt only, which may be the state that failed): the run starts
+    afresh, as an uninterrupted one would, and that file is kept as on_exception.discarded.ckpt
+    (Lightning would otherwise resume from it). False: not resume=auto, nothing set aside."""
+    if cfg.get("resume") != AUTO:
+        return False
+    failed = run_dir / "checkpoints" / "on_exception.ckpt"
+    if failed.is_file():
+        failed.replace(failed.with_name("on_exception.discarded.ckpt"))
+        log.warning("%s stopped before its first resumable checkpoint: starting it afresh", run_dir)
+    return True
+
+
 def finished_earlier(cfg: DictConfig, run_dir: Path, result: str) -> bool:
     """`resume=auto` in a run directory whose run finished (status and its `result` file):
     there is nothing to do, and its files are left as they are."""
