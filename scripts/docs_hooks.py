@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # served path under docs/ -> the file a script writes (repository-relative)
 FIGURES = {
-    "figures/regret.png": "scripts/regret/report.png",  # darts_lab.report (make regret)
-    # darts_lab.report's baseline section, rebuilt from the published rows by regret_baselines.py
+    # darts_lab.report (make regret), copied from multirun/regret with its report.md
+    "figures/regret.png": "scripts/regret/report.png",
     "figures/regret_vs_seconds.png": "scripts/regret/regret_vs_seconds.png",
     "figures/candidates.png": "scripts/candidates/candidates.png",  # embedded_candidates.py
     # one DARTS-PT search (docs/selection.md "The selection's path, one seed")
