@@ -6,10 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import ConfigCompositionException
+
 from darts_lab.embedded.regret_rows import commands, computing, regret_config, row_overrides
 from darts_lab.oracle.embedded import RESULTS
+from tests.conftest import make_cfg
 
 ROOT = Path(__file__).resolve().parents[1]
+LAUNCH_WORDS = 6  # seed, resume, launcher, n_jobs, sweep dir and subdir (regret_rows.commands)
 
 
 def test_every_row_is_swept_once_with_its_own_overrides() -> None:
@@ -17,12 +23,29 @@ def test_every_row_is_swept_once_with_its_own_overrides() -> None:
     swept = {}
     for command in commands("python"):
         (experiments,) = [w for w in command if w.startswith("+experiment=")]
-        extra = [w for w in command if w.startswith("arch_optimizer.")]
+        start = command.index(experiments) + 1 + len(regret_config()["common"])
+        extra = command[start:-LAUNCH_WORDS]
         for experiment in experiments.split("=", 1)[1].split(","):
             assert experiment not in swept
             swept[experiment] = extra
     assert swept == rows
     assert set(rows) <= set(__import__("json").loads(RESULTS.read_text())["methods"])
+
+
+def test_every_group_composes_before_its_sweep() -> None:
+    """A multirun composes its shared config from the non-sweep overrides before any job, without
+    the swept experiments: an override of an option's key (selection.proj_intv) must name the
+    option (selection=pt) even when every swept experiment picks it."""
+    parser = OverridesParser.create()
+    for command in commands("python"):
+        shared = [
+            o.input_line
+            for o in parser.parse_overrides(command[4:])
+            if not o.is_sweep_override() and not o.input_line.startswith("hydra")
+        ]
+        make_cfg(*shared, tiny=False)  # raises where a key is missing
+    with pytest.raises(ConfigCompositionException, match="selection.proj_intv"):
+        make_cfg("+overlay=embedded", "selection.proj_intv=0.25", tiny=False)
 
 
 def test_launch_options_do_not_make_another_row() -> None:
