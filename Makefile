@@ -31,8 +31,9 @@ search-rnn: $(STAMP)
 
 # The regret table (docs "Embedded benchmark"): the rows of conf/regret.yaml (19 methods with
 # their alpha learning rates, 4 with perturbation selection) x 10 seeds (0-9) on the embedded
-# benchmark, 2 jobs at a time with one thread each (darts_lab/embedded/regret_rows.py), then darts_lab.report (+ the black-box baselines,
-# CIs, paired tests, CIFAR-10 transfer with the analognas extra) into multirun/regret/report.md,
+# benchmark, 2 jobs at a time with one thread each (darts_lab/embedded/regret_rows.py), then
+# darts_lab.report (+ the black-box baselines, CIs, paired tests, CIFAR-10 transfer with the
+# analognas extra) into multirun/regret/report.md,
 # and publishes the rows (darts_lab/embedded/regret_results.json: make search's context line)
 # with `report --publish`. Re-running it finishes an interrupted sweep (resume=auto: finished jobs
 # are skipped, cut-off ones resume).
