@@ -183,12 +183,8 @@ def run_search(cfg: DictConfig, run_dir: Path) -> GenotypeBase | None:
         if retraining_unfinished(cfg, run_dir):
             train_after_search(cfg, run_dir)
         return genotype
-    unresumed = resume_point(cfg, run_dir) is None
-    if (
-        unresumed
-        and any((run_dir / "checkpoints").glob("*.ckpt"))
-        and not set_aside_unresumable(cfg, run_dir)
-    ):
+    stale = resume_point(cfg, run_dir) is None and any((run_dir / "checkpoints").glob("*.ckpt"))
+    if stale and not set_aside_unresumable(cfg, run_dir):
         # Lightning would silently resume from them (ckpt_path=None means "last" here)
         raise ConfigError(
             f"{run_dir} already holds checkpoints of an earlier search: pass resume=auto "

@@ -15,7 +15,7 @@ from darts_lab.oracle.embedded import RESULTS
 from tests.conftest import make_cfg
 
 ROOT = Path(__file__).resolve().parents[1]
-LAUNCH_WORDS = 6  # seed, resume, launcher, n_jobs, sweep dir and subdir (regret_rows.commands)
+LAUNCH = ("seed=", "resume=", "hydra")  # regret_rows.commands' launch words
 
 
 def test_every_row_is_swept_once_with_its_own_overrides() -> None:
@@ -24,7 +24,7 @@ def test_every_row_is_swept_once_with_its_own_overrides() -> None:
     for command in commands("python"):
         (experiments,) = [w for w in command if w.startswith("+experiment=")]
         start = command.index(experiments) + 1 + len(regret_config()["common"])
-        extra = command[start:-LAUNCH_WORDS]
+        extra = [w for w in command[start:] if not w.startswith(LAUNCH)]
         for experiment in experiments.split("=", 1)[1].split(","):
             assert experiment not in swept
             swept[experiment] = extra
