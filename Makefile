@@ -30,7 +30,7 @@ search-rnn: $(STAMP)
 	WANDB_MODE=offline $(BIN)/python -m darts_lab.search +experiment=darts_prime_ptb +overlay=tiny_corpus $(ARGS)
 
 # The regret table (docs "Embedded benchmark"): the rows of conf/regret.yaml (19 methods with
-# their alpha learning rates, 4 with perturbation selection) x 10 seeds (0-9) on the embedded
+# their alpha learning rates, 5 with perturbation selection) x 10 seeds (0-9) on the embedded
 # benchmark, 2 jobs at a time with one thread each (darts_lab/embedded/regret_rows.py), then
 # darts_lab.report (+ the black-box baselines, CIs, paired tests, CIFAR-10 transfer with the
 # analognas extra) into multirun/regret/report.md,
