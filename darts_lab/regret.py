@@ -24,6 +24,8 @@ from darts_lab.stats import bootstrap_ci, mean_std, paired_p, unpaired_p  # noqa
 RANDOM_K = 10  # architectures random search may train (documented budget)
 RANDOM = f"random search (k={RANDOM_K})"
 REFERENCE = "darts"  # the method every other is tested against, seed by seed
+# a selection row against Π_S's cell of its own supernets (the run's oracle.json "magnitude")
+TWIN_COLUMNS = ("Π_S regret, same supernets", "p vs Π_S (paired Wilcoxon)")
 COLLAPSE_FREE_OPS = 4  # Π_S dominated by parameter-free ops: at least this many of 6 edges ...
 COLLAPSE_PERCENTILE = 50.0  # ... and it cost accuracy: below the table's median cell
 
@@ -111,8 +113,8 @@ def regret_rows(
             row[f"p vs {REFERENCE} (paired Wilcoxon)"] = _p(p)
         if all("regret" in r.get("magnitude", {}) for r in runs):  # a selection's own Π_S twin
             twin = [100 * r["magnitude"]["regret"] for r in runs]
-            row["Π_S regret, same supernets"] = "{:.2f} ± {:.2f}".format(*mean_std(twin))
-            row["p vs Π_S (paired Wilcoxon)"] = _p(paired_p(regret, twin))
+            row[TWIN_COLUMNS[0]] = "{:.2f} ± {:.2f}".format(*mean_std(twin))
+            row[TWIN_COLUMNS[1]] = _p(paired_p(regret, twin))
         cifar = [c for c in map(transfer, runs) if c is not None]
         if len(cifar) == len(runs):
             row["CIFAR-10 acc. of its cells (%)"] = "{:.2f} ± {:.2f}".format(*mean_std(cifar))
@@ -124,6 +126,19 @@ def regret_rows(
         row["_archs"] = [r.get("arch") for r in runs]
         rows.append(row)
     return rows
+
+
+def split_twins(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The rows without their Π_S-twin columns, and the selection rows with them (method, regret,
+    twin): a table of their own, since most rows have no twin and two columns of dashes made
+    the regret table too wide to read."""
+    main = [{k: v for k, v in r.items() if k not in TWIN_COLUMNS} for r in rows]
+    twins = [
+        {"method": r["method"], "regret (points)": r["regret (points)"],
+         **{k: r[k] for k in TWIN_COLUMNS}}
+        for r in rows if TWIN_COLUMNS[0] in r
+    ]  # fmt: skip
+    return main, twins
 
 
 def regret_summary(oracle: str, rows: list[dict]) -> dict:

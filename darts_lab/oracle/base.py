@@ -159,6 +159,7 @@ class RegretOracle(Oracle):
             regret_rows,
             regret_summary,
             seed_chart,
+            split_twins,
             timed_on_several_machines,
         )
 
@@ -173,7 +174,12 @@ class RegretOracle(Oracle):
         seed_chart(rows, out_dir / "report.png")
         write_json(out_dir / f"{cls.name}_regret.json", regret_summary(cls.name, rows))
         header = f"oracle={cls.name}: true test accuracy of the final cell (report.png):"
-        lines = [header, "", *markdown_table(rows)]
+        main, twins = split_twins(rows)
+        lines = [header, "", *markdown_table(main)]
+        if twins:
+            note = ("Rows with a selection step against Π_S's cell of the same supernets (each of "
+                    "their searches writes both cells):")  # fmt: skip
+            lines += ["", note, "", *markdown_table(twins)]
         mixed = sorted(m for m, runs in scored.items() if timed_on_several_machines(runs))
         if mixed:  # run_cost pools one machine's seconds only
             lines += ["", f"No cost for {', '.join(mixed)}: their seeds were timed on more than "
