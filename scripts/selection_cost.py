@@ -48,9 +48,10 @@ def timed_search(experiment: str, seed: int, run_dir: Path) -> tuple[float, floa
     overrides = row_overrides(experiment)
     if overrides is None:
         sys.exit(f"conf/regret.yaml has no row {experiment!r}")
-    by_seed = dict(zip(map(str, published_row(experiment)["seeds"]),
-                       published_row(experiment)["regret"], strict=True))  # fmt: skip
-    if str(seed) not in by_seed:
+    published = published_row(experiment)
+    by_seed = dict(zip(map(str, published["seeds"]), published["regret"], strict=True))
+    expected = by_seed.get(str(seed))
+    if expected is None:
         sys.exit(f"{experiment} has no published seed {seed}: its regret could not be checked")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "WANDB_MODE": "offline"}
     command = [sys.executable, "-m", "darts_lab.search", *overrides, f"seed={seed}",
@@ -58,10 +59,8 @@ def timed_search(experiment: str, seed: int, run_dir: Path) -> tuple[float, floa
     subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
     seconds = json.loads((run_dir / "timing.json").read_text())["search_seconds"]
     regret = 100 * json.loads((run_dir / "oracle.json").read_text())["regret"]
-    if abs(by_seed[str(seed)] - regret) > 1e-9:
-        sys.exit(
-            f"{experiment} seed {seed}: regret {regret} is not the published {by_seed[str(seed)]}"
-        )
+    if abs(expected - regret) > 1e-9:
+        sys.exit(f"{experiment} seed {seed}: regret {regret} is not the published {expected}")
     return seconds, regret
 
 
